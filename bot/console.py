@@ -1,0 +1,147 @@
+"""`kuril-brief console`: the bot's commands in a terminal, rendered with rich.
+
+It runs exactly the handlers the Discord layer runs. Lines starting with `/` are commands
+with `key:value` options (`/quote speaker:Kishida`); a number presses a button of the last
+reply; anything else is a free-text question. When stdin is not a terminal it reads one line
+at a time, so it can be scripted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from collections.abc import Iterable
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.text import Text
+
+from commands.ask import ask_reply
+from commands.context import Invocation, Services
+from commands.messages import Button, Reply
+from commands.registry import COMMANDS, run_command, run_component
+
+CONSOLE_USER_ID = 1
+_OPTION = re.compile(r"(?:^|\s)([A-Za-z_]+):")
+EXIT_WORDS = {"exit", "quit", "/exit", "/quit"}
+
+
+def parse_command(line: str) -> tuple[str, dict[str, str]]:
+    """Split `/name [sub] key:value ...` into the command name and its options."""
+    body = line.strip().removeprefix("/")
+    first_option = _OPTION.search(body)
+    head = body[: first_option.start()] if first_option else body
+    words = head.split()
+    name = " ".join(words[:2]) if " ".join(words[:2]) in COMMANDS else " ".join(words[:1])
+    options: dict[str, str] = {}
+    if first_option:
+        matches = list(_OPTION.finditer(body))
+        for match, following in zip(matches, [*matches[1:], None], strict=True):
+            end = following.start() if following else len(body)
+            options[match.group(1).lower()] = body[match.end() : end].strip()
+    return name.lower(), options
+
+
+def render(reply: Reply) -> Group:
+    """A reply as rich renderables: embeds as panels, buttons as numbered choices."""
+    parts: list[Panel | Text | Markdown] = []
+    if reply.ephemeral:
+        parts.append(Text("(only you can see this)", style="dim italic"))
+    if reply.content:
+        parts.append(discord_markdown(reply.content))
+    for embed in reply.embeds:
+        body: list[Markdown | Text] = []
+        if embed.description:
+            body.append(discord_markdown(embed.description))
+        for field in embed.fields:
+            body.append(Text(field.name, style="bold"))
+            body.append(discord_markdown(field.value))
+        if embed.footer:
+            body.append(Text(embed.footer, style="dim"))
+        parts.append(
+            Panel(
+                Group(*body),
+                title=embed.title,
+                title_align="left",
+                border_style=f"#{embed.colour:06x}",
+            )
+        )
+    buttons = flat_buttons(reply)
+    if buttons:
+        choices = "  ".join(
+            f"[{number}] {button.label}"
+            for number, button in enumerate(buttons, 1)
+            if not button.disabled
+        )
+        parts.append(Text(f"Buttons: {choices}  (type the number)", style="cyan"))
+    return Group(*parts)
+
+
+def discord_markdown(text: str) -> Markdown:
+    """Discord breaks lines where the text does; CommonMark needs a hard break for that."""
+    return Markdown(text.replace("\n", "  \n"))
+
+
+def flat_buttons(reply: Reply) -> list[Button]:
+    return [button for row in reply.buttons for button in row]
+
+
+class ConsoleSession:
+    """One console user: remembers the last reply so its buttons can be pressed."""
+
+    def __init__(self, services: Services, console: Console) -> None:
+        self.services = services
+        self.console = console
+        self.last_reply: Reply | None = None
+
+    def invocation(self) -> Invocation:
+        return Invocation(user_id=CONSOLE_USER_ID, now=dt.datetime.now(dt.UTC))
+
+    async def handle(self, line: str) -> Reply | None:
+        """Turn one input line into a reply; `None` for an empty line."""
+        line = line.strip()
+        if not line:
+            return None
+        if line.isdigit():
+            return await self._press(int(line))
+        if line.startswith("/"):
+            name, options = parse_command(line)
+            return await run_command(name, self.services, self.invocation(), options)
+        return ask_reply(self.services, self.invocation(), line)
+
+    async def _press(self, number: int) -> Reply:
+        buttons = (
+            [b for b in flat_buttons(self.last_reply) if not b.disabled] if self.last_reply else []
+        )
+        if not 1 <= number <= len(buttons):
+            return Reply.notice("There is no button with that number on the last reply.")
+        return await run_component(buttons[number - 1].custom_id, self.services, self.invocation())
+
+    async def run(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            if line.strip().lower() in EXIT_WORDS:
+                break
+            reply = await self.handle(line)
+            if reply is None:
+                continue
+            if flat_buttons(reply):
+                self.last_reply = reply
+            self.console.print(render(reply))
+
+
+def input_lines(console: Console) -> Iterable[str]:
+    """Prompted lines on a terminal; plain stdin lines otherwise. Ends at EOF or Ctrl-C."""
+    if not sys.stdin.isatty():
+        yield from sys.stdin
+        return
+    console.print(
+        "[bold]Kuril Brief console[/bold]: type /help for commands, a question, or quit to leave."
+    )
+    while True:
+        try:
+            yield console.input("[bold cyan]> [/bold cyan]")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return

@@ -1,0 +1,52 @@
+"""Build the async engine, with the SQLite settings that make it safe under concurrency.
+
+SQLite: WAL (readers never block the writer), foreign keys on, a busy timeout for other
+processes, and SQLAlchemy (not the sqlite3 module) emitting BEGIN so DDL is transactional
+and write transactions can start with BEGIN IMMEDIATE (take the write lock up front, so the
+busy timeout applies instead of failing at lock upgrade with "database is locked").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+__all__ = ["WRITE_OPTION", "make_engine"]
+
+#: Execution option a connection sets before `begin()` to start a SQLite write transaction.
+WRITE_OPTION = "kuril_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: URL, *, echo: bool = False) -> AsyncEngine:
+    """An engine for `url` (already translated to an async driver by `async_database_url`)."""
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, echo=echo, pool_size=5, max_overflow=10)
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=60
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand BEGIN/COMMIT control to SQLAlchemy (see the "begin" hook below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

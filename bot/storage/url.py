@@ -1,0 +1,52 @@
+"""Turn the user-facing `DATABASE_URL` into the async SQLAlchemy URL storage connects to.
+
+PRODUCT.md promises plain `sqlite:///relative.db`, `sqlite:////absolute/path.db` and
+`postgresql://user@host/db`; the engine needs the async drivers (aiosqlite, asyncpg), and a
+relative SQLite path must land in the data directory, never wherever the bot was started.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+__all__ = ["async_database_url", "sqlite_path"]
+
+_SQLITE_MEMORY = ("", ":memory:")
+
+
+def async_database_url(url: str | URL, data_dir: Path) -> URL:
+    """The async-driver URL for `url`; relative SQLite paths are resolved against `data_dir`.
+
+    Raises ValueError for a URL that is not SQLite or PostgreSQL.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database not in _SQLITE_MEMORY and not database.startswith("file:"):
+            path = Path(database).expanduser()
+            if not path.is_absolute():
+                path = Path(data_dir).expanduser().resolve() / path
+            database = str(path)
+        return parsed.set(drivername="sqlite+aiosqlite", database=database)
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise ValueError(
+        f"unsupported database {backend!r}: DATABASE_URL must be sqlite:///... or postgresql://..."
+    )
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for PostgreSQL and in-memory databases."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in _SQLITE_MEMORY or database.startswith("file:"):
+        return None
+    return Path(database)

@@ -1,0 +1,49 @@
+"""`/about`: what the bot knows, where it comes from, and how it finds answers."""
+
+from __future__ import annotations
+
+from commands.context import Services
+from commands.messages import Embed, EmbedField, Reply
+
+_KIND_LABELS = {
+    "event": "events",
+    "sanction": "sanctions and countermeasures",
+    "quote": "verbatim quotes",
+    "actor": "people, bodies and places",
+    "fact": "background facts",
+}
+
+HOW_ANSWERS_ARE_FOUND = (
+    "Every answer comes from a curated knowledge base. Each entry quotes, word for word, the "
+    "sentence of a source article it rests on, and answers show that source. Free-text "
+    "questions are matched to entries by fuzzy matching that tolerates typos and other names "
+    "for the same thing; when nothing matches well, the bot says it does not know rather than "
+    "guess. Anything a curator added that the article does not say is labelled a curator's note."
+)
+
+
+def about(services: Services) -> Reply:
+    kb = services.kb
+    counts = kb.counts()
+    known = "\n".join(
+        f"• {counts.get(kind, 0)} {label}"  # type: ignore[call-overload]
+        for kind, label in _KIND_LABELS.items()
+    )
+    sources = "\n".join(
+        f"• **{seed.title}** ({len(seed.sentences)} sentences). {seed.provenance}"
+        for seed in kb.seeds.values()
+    )
+    embed = Embed(
+        title="About Kuril Brief",
+        description=(
+            "Briefings on the Russia–Japan dispute over the Kuril Islands, "
+            "from a curated, sourced knowledge base."
+        ),
+        fields=(
+            EmbedField(name=f"What I know ({len(kb.entries)} entries)", value=known),
+            EmbedField(name="Sources", value=sources[:1024]),
+            EmbedField(name="How answers are found", value=HOW_ANSWERS_ARE_FOUND),
+        ),
+        footer=f"Knowledge base version {kb.version}",
+    )
+    return Reply(embeds=(embed,))

@@ -1,0 +1,67 @@
+"""What a handler is given: long-lived services and the plain facts of one invocation.
+
+Handlers never see Discord objects; the bot layer and the console both build these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from knowledge.base import KnowledgeBase
+
+
+class Rotation(Protocol):
+    """Hands out positions in a cycle per key, so repeated calls show different items."""
+
+    def advance(self, key: str, size: int) -> int:
+        """Return the next position in `range(size)` for `key` and remember it."""
+        ...
+
+
+class MemoryRotation:
+    """An in-process rotation: enough for `/quote` and `/brief`, reset on restart.
+
+    Scheduled briefings keep their cursor in the database instead (see `bot.storage`).
+    """
+
+    def __init__(self) -> None:
+        self._positions: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def advance(self, key: str, size: int) -> int:
+        if size < 1:
+            raise ValueError("cannot rotate through nothing")
+        with self._lock:
+            position = self._positions.get(key, -1) + 1
+            self._positions[key] = position
+        return position % size
+
+
+@dataclass(frozen=True)
+class Services:
+    """Built once at start-up and shared by every handler call."""
+
+    kb: KnowledgeBase
+    rotation: Rotation = field(default_factory=MemoryRotation)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who asked, where and when. `now` is timezone-aware UTC."""
+
+    user_id: int
+    now: dt.datetime
+    channel_id: int | None = None
+    guild_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError("Invocation.now must be timezone-aware")
+
+    @property
+    def place_key(self) -> str:
+        """A key for per-place state such as rotations: the channel, else the user (DMs)."""
+        return f"channel:{self.channel_id}" if self.channel_id else f"user:{self.user_id}"

@@ -1,0 +1,60 @@
+"""`kb check`: everything the loader verifies, plus coverage of every seed sentence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.base import KnowledgeBase
+from knowledge.loader import DATA_DIR, read_knowledge_base
+from knowledge.problems import Problem
+
+
+@dataclass(frozen=True)
+class SeedCoverage:
+    seed_id: str
+    sentences: int
+    uncovered: tuple[str, ...]
+
+    @property
+    def covered(self) -> int:
+        return self.sentences - len(self.uncovered)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    problems: tuple[Problem, ...]
+    coverage: tuple[SeedCoverage, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+    version: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_knowledge_base(seeds_dir: Path, data_dir: Path = DATA_DIR) -> CheckReport:
+    kb, problems = read_knowledge_base(seeds_dir, data_dir)
+    if kb is None:
+        return CheckReport(tuple(problems))
+    coverage = sentence_coverage(kb)
+    gaps = [
+        Problem(f"{report.seed_id}.txt", None, f"sentence not covered by any entry: {sentence!r}")
+        for report in coverage
+        for sentence in report.uncovered
+    ]
+    return CheckReport(tuple(gaps), coverage, dict(kb.counts()), kb.version)
+
+
+def sentence_coverage(kb: KnowledgeBase) -> tuple[SeedCoverage, ...]:
+    """A sentence is covered when some entry's source quote lies within it or spans it."""
+    reports = []
+    for seed in kb.seeds.values():
+        quotes = [entry.source.quote for entry in kb.entries if entry.source.seed == seed.id]
+        uncovered = tuple(
+            sentence
+            for sentence in seed.sentences
+            if not any(quote in sentence or sentence in quote for quote in quotes)
+        )
+        reports.append(SeedCoverage(seed.id, len(seed.sentences), uncovered))
+    return tuple(reports)

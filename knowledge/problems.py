@@ -1,0 +1,38 @@
+"""A knowledge-base problem, said so that a curator can find and fix it: file, entry, what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.entry_id}" if self.entry_id else self.file
+        return f"{where}: {self.message}"
+
+    @classmethod
+    def from_validation(
+        cls, file: str, entry_id: str | None, error: ValidationError
+    ) -> list[Problem]:
+        """One problem per pydantic error, with the field path spelled out."""
+        problems = []
+        for detail in error.errors(include_url=False):
+            field = ".".join(str(part) for part in detail["loc"]) or "entry"
+            problems.append(cls(file, entry_id, f"{field}: {detail['msg']}"))
+        return problems
+
+
+class KnowledgeBaseError(Exception):
+    """Raised when the knowledge base cannot be loaded; carries every problem found, not just one."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"the knowledge base has {len(problems)} problem(s):\n{lines}")
