@@ -1,0 +1,50 @@
+"""Subscription storage: one async interface over SQLite (default) or PostgreSQL.
+
+    storage = await Storage.from_settings(settings).open()
+    ...
+    await storage.close()
+
+Modules, one job each: `models` (records and validation), `url` (DATABASE_URL to an async
+URL), `engine` (engine and SQLite pragmas), `schema` (current tables), `migrations`
+(ordered schema steps), `store` (the `Storage` class).
+"""
+
+from bot.storage.migrations import CURRENT_VERSION, SchemaTooNewError
+from bot.storage.models import (
+    FINAL_OUTCOMES,
+    OUTCOMES,
+    ChannelState,
+    Delivery,
+    InvalidRecordError,
+    Outcome,
+    Status,
+    Subscription,
+    normalise_days,
+    validate_snowflake,
+    validate_time,
+    validate_timezone,
+    weekdays_of,
+)
+from bot.storage.store import Storage, StorageClosedError
+from bot.storage.url import async_database_url
+
+__all__ = [
+    "CURRENT_VERSION",
+    "FINAL_OUTCOMES",
+    "OUTCOMES",
+    "ChannelState",
+    "Delivery",
+    "InvalidRecordError",
+    "Outcome",
+    "SchemaTooNewError",
+    "Status",
+    "Storage",
+    "StorageClosedError",
+    "Subscription",
+    "async_database_url",
+    "normalise_days",
+    "validate_snowflake",
+    "validate_time",
+    "validate_timezone",
+    "weekdays_of",
+]

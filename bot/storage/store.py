@@ -1,0 +1,541 @@
+"""`Storage`: the one async interface to subscriptions, the delivery log and bot state.
+
+Why it is shaped this way:
+- One class over SQLAlchemy Core for both SQLite (default) and PostgreSQL, so the scheduler
+  and commands never see a dialect.
+- On SQLite every write runs under one asyncio lock and BEGIN IMMEDIATE: thousands of
+  concurrent deliveries queue in-process instead of failing with "database is locked".
+  PostgreSQL needs no lock; its row locks and unique constraints do the work.
+- At-most-once delivery rests on the unique (channel_id, slot) constraint: `claim_slot`
+  inserts the row or fails to, atomically, on both backends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Collection, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import Row, Table, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.storage.engine import WRITE_OPTION, make_engine
+from bot.storage.migrations import migrate, schema_version
+from bot.storage.models import (
+    FINAL_OUTCOMES,
+    MAX_NOTE,
+    MAX_PAUSE_REASON,
+    OUTCOMES,
+    ChannelState,
+    Delivery,
+    InvalidRecordError,
+    Outcome,
+    Subscription,
+    normalise_days,
+    utc,
+    validate_snowflake,
+    validate_time,
+    validate_timezone,
+)
+from bot.storage.schema import CHANNEL_STATE, DELIVERY_LOG, KV, SUBSCRIPTIONS
+from bot.storage.url import async_database_url, sqlite_path
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+__all__ = ["Storage", "StorageClosedError"]
+
+_SUB = SUBSCRIPTIONS.c
+_LOG = DELIVERY_LOG.c
+_STATE = CHANNEL_STATE.c
+
+
+class StorageClosedError(RuntimeError):
+    """Storage was used before `open()` or after `close()`."""
+
+
+def _now(now: datetime | None) -> datetime:
+    return datetime.now(UTC) if now is None else utc(now, "now")
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    """Reasons and notes come from exception text: shorten rather than refuse to record."""
+    if text is None:
+        return None
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _subscription(row: Row[Any]) -> Subscription:
+    return Subscription(
+        guild_id=row.guild_id,
+        channel_id=row.channel_id,
+        time=row.local_time,
+        timezone=row.timezone,
+        days=row.days,
+        role_id=row.role_id,
+        status=row.status,
+        pause_reason=row.pause_reason,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _delivery(row: Row[Any]) -> Delivery:
+    return Delivery(
+        channel_id=row.channel_id,
+        slot=row.slot,
+        outcome=row.outcome,
+        message_id=row.message_id,
+        attempts=row.attempts,
+        note=row.note,
+        recorded_at=row.recorded_at,
+    )
+
+
+def _channel_state(row: Row[Any]) -> ChannelState:
+    return ChannelState(
+        channel_id=row.channel_id,
+        kb_version=row.kb_version,
+        cursor=row.rotation_cursor,
+        seen_entry_ids=frozenset(json.loads(row.seen_entry_ids)),
+        last_briefed_at=row.last_briefed_at,
+        updated_at=row.updated_at,
+    )
+
+
+class Storage:
+    """Async storage over SQLite (aiosqlite) or PostgreSQL (asyncpg).
+
+    Use `Storage.from_settings(settings)`, then `await storage.open()` (or `async with`),
+    and `await storage.close()` at shutdown. `open()` creates the SQLite file's directory
+    and runs pending migrations.
+    """
+
+    def __init__(self, url: str, *, data_dir: Path, echo: bool = False) -> None:
+        self._url = async_database_url(url, data_dir)
+        self._echo = echo
+        self._engine: AsyncEngine | None = None
+        self._sqlite = self._url.get_backend_name() == "sqlite"
+        self._write_lock = asyncio.Lock() if self._sqlite else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Storage:
+        return cls(settings.resolved_database_url, data_dir=settings.kuril_data_dir)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self._url.get_backend_name()
+
+    @property
+    def url(self) -> str:
+        """The async URL in use, password hidden: safe to log."""
+        return self._url.render_as_string(hide_password=True)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when on SQLite, else None."""
+        return sqlite_path(self._url)
+
+    async def open(self) -> Self:
+        """Connect and migrate; calling it again is a no-op."""
+        if self._engine is not None:
+            return self
+        path = self.sqlite_path
+        if path is not None:
+            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        engine = make_engine(self._url, echo=self._echo)
+        try:
+            await migrate(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        self._engine = engine
+        return self
+
+    async def close(self) -> None:
+        """Dispose the engine (closes pooled connections); safe to call twice."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        return await schema_version(self._require_engine())
+
+    def _require_engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise StorageClosedError("storage is not open; call `await storage.open()` first")
+        return self._engine
+
+    @contextlib.asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        async with self._require_engine().connect() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction; serialised in-process on SQLite."""
+        engine = self._require_engine()
+        async with self._write_lock or contextlib.nullcontext(), engine.connect() as conn:
+            if self._sqlite:
+                await conn.execution_options(**{WRITE_OPTION: True})
+            async with conn.begin():
+                yield conn
+
+    def _insert(self, table: Table) -> Any:
+        """A dialect insert, for ON CONFLICT (both backends spell it the same)."""
+        return sqlite.insert(table) if self._sqlite else postgresql.insert(table)
+
+    # -- subscriptions ---------------------------------------------------------------------
+
+    async def upsert_subscription(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        time: str,
+        timezone: str,
+        days: str = "daily",
+        role_id: int | None = None,
+        created_by: int,
+        now: datetime | None = None,
+    ) -> Subscription:
+        """Subscribe a channel, or update its schedule if it has one.
+
+        Re-subscribing resumes a paused subscription (clears the pause reason) and keeps
+        `created_at`/`created_by`. `days` is normalised (see `normalise_days`). Raises
+        InvalidRecordError, changing nothing, if any field is invalid.
+        """
+        values = {
+            "guild_id": validate_snowflake(guild_id, "guild_id"),
+            "channel_id": validate_snowflake(channel_id, "channel_id"),
+            "local_time": validate_time(time),
+            "timezone": validate_timezone(timezone),
+            "days": normalise_days(days),
+            "role_id": None if role_id is None else validate_snowflake(role_id, "role_id"),
+            "created_by": validate_snowflake(created_by, "created_by"),
+        }
+        stamp = _now(now)
+        insert = self._insert(SUBSCRIPTIONS).values(
+            **values, status="active", pause_reason=None, created_at=stamp, updated_at=stamp
+        )
+        insert = insert.on_conflict_do_update(
+            index_elements=[_SUB.channel_id],
+            set_={
+                "guild_id": insert.excluded.guild_id,
+                "local_time": insert.excluded.local_time,
+                "timezone": insert.excluded.timezone,
+                "days": insert.excluded.days,
+                "role_id": insert.excluded.role_id,
+                "status": "active",
+                "pause_reason": None,
+                "updated_at": insert.excluded.updated_at,
+            },
+        )
+        async with self._write() as conn:
+            await conn.execute(insert)
+            row = (
+                await conn.execute(select(SUBSCRIPTIONS).where(_SUB.channel_id == channel_id))
+            ).one()
+        return _subscription(row)
+
+    async def get_subscription(self, channel_id: int) -> Subscription | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(SUBSCRIPTIONS).where(_SUB.channel_id == channel_id))
+            ).one_or_none()
+        return None if row is None else _subscription(row)
+
+    async def list_subscriptions(self, guild_id: int) -> list[Subscription]:
+        """A guild's subscriptions, active and paused, ordered by channel id."""
+        query = select(SUBSCRIPTIONS).where(_SUB.guild_id == guild_id).order_by(_SUB.channel_id)
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_subscription(row) for row in rows]
+
+    async def list_active_subscriptions(self) -> list[Subscription]:
+        """Every active subscription in every guild: what the scheduler runs."""
+        query = select(SUBSCRIPTIONS).where(_SUB.status == "active").order_by(_SUB.channel_id)
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_subscription(row) for row in rows]
+
+    async def remove_subscription(self, channel_id: int) -> bool:
+        """Unsubscribe; returns whether there was a subscription. Its channel state goes too;
+        its delivery log stays (so a quick re-subscribe cannot re-send a slot)."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                delete(SUBSCRIPTIONS)
+                .where(_SUB.channel_id == channel_id)
+                .returning(_SUB.channel_id)
+            )
+            return result.first() is not None
+
+    async def pause_subscription(
+        self, channel_id: int, reason: str, *, now: datetime | None = None
+    ) -> bool:
+        """Pause (e.g. the channel is gone or forbids the bot), keeping the reason for
+        `/briefings list`; returns whether the subscription exists. Long reasons are cut."""
+        return await self._set_status(channel_id, "paused", _clip(reason, MAX_PAUSE_REASON), now)
+
+    async def resume_subscription(self, channel_id: int, *, now: datetime | None = None) -> bool:
+        """Make a paused subscription active again; returns whether it exists."""
+        return await self._set_status(channel_id, "active", None, now)
+
+    async def _set_status(
+        self, channel_id: int, status: str, reason: str | None, now: datetime | None
+    ) -> bool:
+        stamp = _now(now)
+        async with self._write() as conn:
+            result = await conn.execute(
+                update(SUBSCRIPTIONS)
+                .where(_SUB.channel_id == channel_id)
+                .values(status=status, pause_reason=reason, updated_at=stamp)
+                .returning(_SUB.channel_id)
+            )
+            return result.first() is not None
+
+    # -- delivery log ----------------------------------------------------------------------
+
+    async def claim_slot(
+        self, channel_id: int, slot: datetime, *, now: datetime | None = None
+    ) -> bool:
+        """Atomically take the right to deliver `slot` (a UTC-convertible aware datetime).
+
+        True: the caller owns this attempt (a new claim, attempts=1, or a retry of a slot
+        recorded `failed_retrying`, attempts+1); deliver, then `record_outcome`.
+        False: the slot is already claimed by someone else or settled; do nothing.
+        """
+        channel_id = validate_snowflake(channel_id, "channel_id")
+        slot = utc(slot, "slot")
+        stamp = _now(now)
+        where = and_(_LOG.channel_id == channel_id, _LOG.slot == slot)
+        async with self._write() as conn:
+            inserted = await conn.execute(
+                self._insert(DELIVERY_LOG)
+                .values(
+                    channel_id=channel_id,
+                    slot=slot,
+                    outcome="claimed",
+                    attempts=1,
+                    recorded_at=stamp,
+                )
+                .on_conflict_do_nothing(index_elements=[_LOG.channel_id, _LOG.slot])
+                .returning(_LOG.id)
+            )
+            if inserted.first() is not None:
+                return True
+            retried = await conn.execute(
+                update(DELIVERY_LOG)
+                .where(where, _LOG.outcome == "failed_retrying")
+                .values(outcome="claimed", attempts=_LOG.attempts + 1, recorded_at=stamp)
+                .returning(_LOG.id)
+            )
+            return retried.first() is not None
+
+    async def record_outcome(
+        self,
+        channel_id: int,
+        slot: datetime,
+        outcome: Outcome,
+        *,
+        message_id: int | None = None,
+        note: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Record what happened to a slot; creates the row if the slot was never claimed
+        (e.g. `skipped_missed`). Returns False, changing nothing, if the slot is already
+        settled (sent, sent_late, skipped_missed, paused): settled slots never change."""
+        if outcome not in OUTCOMES or outcome == "claimed":
+            raise InvalidRecordError(f"unknown outcome {outcome!r}; claims go via claim_slot")
+        channel_id = validate_snowflake(channel_id, "channel_id")
+        if message_id is not None:
+            message_id = validate_snowflake(message_id, "message_id")
+        slot = utc(slot, "slot")
+        stamp = _now(now)
+        values = {
+            "outcome": outcome,
+            "message_id": message_id,
+            "note": _clip(note, MAX_NOTE),
+            "recorded_at": stamp,
+        }
+        async with self._write() as conn:
+            inserted = await conn.execute(
+                self._insert(DELIVERY_LOG)
+                .values(channel_id=channel_id, slot=slot, attempts=0, **values)
+                .on_conflict_do_nothing(index_elements=[_LOG.channel_id, _LOG.slot])
+                .returning(_LOG.id)
+            )
+            if inserted.first() is not None:
+                return True
+            updated = await conn.execute(
+                update(DELIVERY_LOG)
+                .where(
+                    _LOG.channel_id == channel_id,
+                    _LOG.slot == slot,
+                    _LOG.outcome.not_in(sorted(FINAL_OUTCOMES)),
+                )
+                .values(**values)
+                .returning(_LOG.id)
+            )
+            return updated.first() is not None
+
+    async def get_delivery(self, channel_id: int, slot: datetime) -> Delivery | None:
+        query = select(DELIVERY_LOG).where(
+            _LOG.channel_id == channel_id, _LOG.slot == utc(slot, "slot")
+        )
+        async with self._read() as conn:
+            row = (await conn.execute(query)).one_or_none()
+        return None if row is None else _delivery(row)
+
+    async def has_delivery(self, channel_id: int, slot: datetime) -> bool:
+        """Whether the slot has any log row (claimed, retrying or settled)."""
+        return await self.get_delivery(channel_id, slot) is not None
+
+    async def last_delivery(
+        self, channel_id: int, *, outcomes: Collection[Outcome] | None = None
+    ) -> Delivery | None:
+        """The channel's latest slot in the log, optionally only with one of `outcomes`
+        (e.g. `("sent", "sent_late")` for the last briefing that actually went out)."""
+        query = select(DELIVERY_LOG).where(_LOG.channel_id == channel_id)
+        if outcomes is not None:
+            query = query.where(_LOG.outcome.in_(list(outcomes)))
+        query = query.order_by(_LOG.slot.desc()).limit(1)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).one_or_none()
+        return None if row is None else _delivery(row)
+
+    async def pending_retries(
+        self, *, stale_claims_before: datetime | None = None, limit: int | None = None
+    ) -> list[Delivery]:
+        """Slots claimed but not delivered, oldest slot first, for the sweep to retry.
+
+        Always the `failed_retrying` ones. With `stale_claims_before`, also `claimed` rows
+        last touched before then: a claim whose process died mid-delivery. Whether the
+        message went out is unknown for those, so retrying them trades at-most-once for
+        at-least-once; to retry one, `record_outcome(..., "failed_retrying")` then claim it.
+        """
+        condition = _LOG.outcome == "failed_retrying"
+        if stale_claims_before is not None:
+            stale = and_(
+                _LOG.outcome == "claimed",
+                _LOG.recorded_at < utc(stale_claims_before, "stale_claims_before"),
+            )
+            condition = or_(condition, stale)
+        query = select(DELIVERY_LOG).where(condition).order_by(_LOG.slot, _LOG.channel_id)
+        if limit is not None:
+            query = query.limit(limit)
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_delivery(row) for row in rows]
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        """Delete settled log rows for slots before `before`; returns how many. Keeps the
+        log small; unsettled rows stay so nothing pending is forgotten."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                delete(DELIVERY_LOG)
+                .where(
+                    _LOG.slot < utc(before, "before"),
+                    _LOG.outcome.in_(sorted(FINAL_OUTCOMES)),
+                )
+                .returning(_LOG.id)
+            )
+            return len(result.all())
+
+    # -- per-channel briefing state --------------------------------------------------------
+
+    async def get_channel_state(self, channel_id: int) -> ChannelState | None:
+        query = select(CHANNEL_STATE).where(_STATE.channel_id == channel_id)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).one_or_none()
+        return None if row is None else _channel_state(row)
+
+    async def save_channel_state(self, state: ChannelState, *, now: datetime | None = None) -> bool:
+        """Store a channel's rotation and "what's new" state (replacing what was there).
+
+        Returns False, storing nothing, when the channel has no subscription: the state
+        belongs to the subscription and is deleted with it.
+        """
+        channel_id = validate_snowflake(state.channel_id, "channel_id")
+        if not isinstance(state.kb_version, str) or not 0 < len(state.kb_version) <= 64:
+            raise InvalidRecordError(f"kb_version must be 1-64 chars, got {state.kb_version!r}")
+        if isinstance(state.cursor, bool) or not isinstance(state.cursor, int) or state.cursor < 0:
+            raise InvalidRecordError(f"cursor must be a non-negative int, got {state.cursor!r}")
+        seen = _entry_ids(state.seen_entry_ids)
+        values = {
+            "kb_version": state.kb_version,
+            "rotation_cursor": state.cursor,
+            "seen_entry_ids": json.dumps(seen),
+            "last_briefed_at": (
+                None
+                if state.last_briefed_at is None
+                else utc(state.last_briefed_at, "last_briefed_at")
+            ),
+            "updated_at": _now(now),
+        }
+        insert = self._insert(CHANNEL_STATE).values(channel_id=channel_id, **values)
+        insert = insert.on_conflict_do_update(index_elements=[_STATE.channel_id], set_=values)
+        async with self._write() as conn:
+            exists = select(_SUB.channel_id).where(_SUB.channel_id == channel_id)
+            if not self._sqlite:  # hold off a concurrent unsubscribe until we commit
+                exists = exists.with_for_update(key_share=True)
+            if (await conn.execute(exists)).first() is None:
+                return False
+            await conn.execute(insert)
+            return True
+
+    # -- bot key/value state ---------------------------------------------------------------
+
+    async def get_value(self, key: str) -> str | None:
+        """A bot-wide value, e.g. the hash of the last synced command set."""
+        async with self._read() as conn:
+            return (await conn.execute(select(KV.c.value).where(KV.c.key == key))).scalar()
+
+    async def set_value(self, key: str, value: str, *, now: datetime | None = None) -> None:
+        if not isinstance(key, str) or not 0 < len(key) <= 200:
+            raise InvalidRecordError(f"key must be 1-200 chars, got {key!r}")
+        if not isinstance(value, str):
+            raise InvalidRecordError(f"value must be a string, got {type(value).__name__}")
+        insert = self._insert(KV).values(key=key, value=value, updated_at=_now(now))
+        insert = insert.on_conflict_do_update(
+            index_elements=[KV.c.key],
+            set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at},
+        )
+        async with self._write() as conn:
+            await conn.execute(insert)
+
+    async def delete_value(self, key: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(KV).where(KV.c.key == key).returning(KV.c.key))
+            return result.first() is not None
+
+    async def count_subscriptions(self) -> int:
+        """How many subscriptions exist (active and paused), e.g. for `/about` or logs."""
+        async with self._read() as conn:
+            return int(
+                (await conn.execute(select(func.count()).select_from(SUBSCRIPTIONS))).scalar_one()
+            )
+
+
+def _entry_ids(ids: Iterable[str]) -> list[str]:
+    if isinstance(ids, str):
+        raise InvalidRecordError("seen_entry_ids must be a collection of ids, not one string")
+    unique = set(ids)
+    if not all(isinstance(entry_id, str) and entry_id for entry_id in unique):
+        raise InvalidRecordError("seen_entry_ids must be non-empty strings")
+    return sorted(unique)
