@@ -1,6 +1,7 @@
 """The bot's one settings object, read from the environment or a `.env` file.
 
-Built once at start-up (see `bot.cli`) and passed down; nothing reads the environment at import time.
+Built once at start-up (see `bot.cli`) and passed down; nothing reads the environment at
+import time, and the `.env` file is looked up beside the project, not in the working directory.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """PRODUCT.md's settings table, plus a few knobs with safe defaults."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
 
     discord_token: SecretStr | None = Field(default=None, description="The bot token.")
     discord_api_base: str = Field(

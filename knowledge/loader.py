@@ -12,26 +12,25 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from knowledge.base import KnowledgeBase
-from knowledge.models import Entry, Quote, Sanction, Seed, Theme
+from knowledge.models import Actor, Entry, EntryBase, Event, Fact, Quote, Sanction, Seed, Theme
 from knowledge.problems import KnowledgeBaseError, Problem
 from knowledge.seeds import load_seeds
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-# data file -> the TOML array-of-tables key that holds its entries
-ENTRY_FILES: dict[str, str] = {
-    "events.toml": "event",
-    "sanctions.toml": "sanction",
-    "quotes.toml": "quote",
-    "actors.toml": "actor",
-    "facts.toml": "fact",
+# data file -> the TOML array-of-tables key that holds its entries, and their model
+ENTRY_FILES: dict[str, tuple[str, type[EntryBase]]] = {
+    "events.toml": ("event", Event),
+    "sanctions.toml": ("sanction", Sanction),
+    "quotes.toml": ("quote", Quote),
+    "actors.toml": ("actor", Actor),
+    "facts.toml": ("fact", Fact),
 }
 THEMES_FILE = "themes.toml"
 
-_ENTRY = TypeAdapter(Entry)
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
 
@@ -49,13 +48,12 @@ def read_knowledge_base(
     """Like `load_knowledge_base`, but return the problems instead of raising (for `kb check`)."""
     seeds, problems = load_seeds(seeds_dir)
     located: list[tuple[str, Entry]] = []
-    for file_name, key in ENTRY_FILES.items():
+    for file_name, (key, model) in ENTRY_FILES.items():
         rows, file_problems = _read_rows(data_dir / file_name, key)
         problems += file_problems
         for row in rows:
-            row = {"kind": key, **row}
             try:
-                located.append((file_name, _ENTRY.validate_python(row)))
+                located.append((file_name, model.model_validate(row)))  # type: ignore[arg-type]
             except ValidationError as exc:
                 problems += Problem.from_validation(file_name, _row_id(row), exc)
     theme_rows, theme_problems = _read_rows(data_dir / THEMES_FILE, "theme")

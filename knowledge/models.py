@@ -1,4 +1,4 @@
-"""The knowledge base's shapes: what users ask about, each entry tied to the seed sentence it rests on.
+"""The knowledge base's shapes: what users ask about, each tied to the seed sentence it rests on.
 
 Models are frozen so a loaded knowledge base can be shared freely between handlers, the
 scheduler and the console without copies or locks.

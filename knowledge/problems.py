@@ -30,7 +30,7 @@ class Problem:
 
 
 class KnowledgeBaseError(Exception):
-    """Raised when the knowledge base cannot be loaded; carries every problem found, not just one."""
+    """The knowledge base cannot be loaded; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
