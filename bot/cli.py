@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
 from rich.console import Console
 
 from bot.console import ConsoleSession, input_lines
@@ -51,7 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            name = ".".join(str(part) for part in error["loc"]).upper()
+            print(f"Invalid setting {name}: {error['msg']}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

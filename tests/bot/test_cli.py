@@ -1,0 +1,80 @@
+"""`kuril-brief` from the outside: kb check/export, run without a token, argument errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.settings import Settings
+from tests.conftest import SEEDS_DIR
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No developer token or .env leaks into these tests; data goes to a temporary dir."""
+    for name in ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_API_BASE", "KURIL_SEEDS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KURIL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+
+
+def test_kb_check_passes_on_the_real_data(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "russia-suspends-kuril-talks: 17/17 sentences covered" in out
+    assert "OK" in out
+
+
+def test_kb_check_fails_on_a_broken_seed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    article = seeds / "russia-suspends-kuril-talks.txt"
+    article.write_text(article.read_text(encoding="utf-8").replace("seven banks", "six banks"))
+    monkeypatch.setenv("KURIL_SEEDS_DIR", str(seeds))
+    assert main(["kb", "check"]) == 1
+    err = capsys.readouterr().err
+    assert "japan-sanctions-banks" in err
+    assert "not verbatim" in err
+
+
+def test_kb_export_json_has_the_product_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "export", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    entries = document["entries"]
+    assert len(entries) == len({entry["id"] for entry in entries}) > 0
+    for entry in entries:
+        assert {"id", "kind", "text", "source"} <= set(entry)
+        assert set(entry["source"]) == {"seed", "quote"}
+    kinds = {entry["kind"] for entry in entries}
+    assert kinds == {"event", "sanction", "quote", "actor", "fact"}
+
+
+def test_run_without_token_says_so_and_points_to_console(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "DISCORD_TOKEN" in err
+    assert "kuril-brief console" in err
+
+
+def test_broken_knowledge_base_stops_start_up_with_a_pointer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KURIL_SEEDS_DIR", str(tmp_path / "missing"))
+    assert main(["console"]) == 1
+    assert "kuril-brief kb check" in capsys.readouterr().err
+
+
+def test_bad_log_level_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    assert main(["kb", "check"]) == 2
+    assert "LOG_LEVEL" in capsys.readouterr().err
