@@ -1,0 +1,72 @@
+"""Fixtures for end-to-end tests against the loopback Discord stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import discord
+import pytest
+
+from tests.standin.server import DiscordStandin
+
+ClientT = discord.Client
+RunClient = Callable[..., Awaitable[discord.Client]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "standin_allow_violations: the test sends schema/limit-breaking bodies on purpose",
+    )
+    config.addinivalue_line(
+        "markers",
+        "standin_options(**kwargs): keyword arguments for DiscordStandin in this test",
+    )
+
+
+@pytest.fixture
+async def standin(request: pytest.FixtureRequest) -> AsyncIterator[DiscordStandin]:
+    """A running stand-in with discord.py pointed at it; fails the test on any violation.
+
+    Options come from ``@pytest.mark.standin_options(...)``; the heartbeat is short by default.
+    """
+    marker = request.node.get_closest_marker("standin_options")
+    options = {"heartbeat_interval_ms": 1000, **(marker.kwargs if marker else {})}
+    server = DiscordStandin(**options)
+    await server.start()
+    try:
+        with server.patch_discord():
+            yield server
+    finally:
+        await server.stop()
+    allowed = request.node.get_closest_marker("standin_allow_violations")
+    if server.violations and not allowed:
+        lines = "\n".join(f"  - {v}" for v in server.violations)
+        pytest.fail(f"the bot sent bodies Discord would reject:\n{lines}", pytrace=False)
+
+
+@pytest.fixture
+async def run_client(standin: DiscordStandin) -> AsyncIterator[RunClient]:
+    """``await run_client(client)`` starts a discord.py client on the stand-in, waits for
+    ``on_ready`` and closes it at teardown. Build clients with ``guild_ready_timeout=0.05``."""
+    running: list[tuple[discord.Client, asyncio.Task[None]]] = []
+
+    async def run(client: discord.Client, *, timeout: float = 5.0) -> discord.Client:  # noqa: ASYNC109
+        task = asyncio.create_task(client.start(standin.token), name="standin-client")
+        running.append((client, task))
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait({ready, task}, timeout=timeout, return_when="FIRST_COMPLETED")
+        if ready not in done:
+            ready.cancel()
+            if task in done:
+                task.result()  # re-raise the login/connect error
+            raise AssertionError(f"client not ready after {timeout}s")
+        return client
+
+    yield run
+    for client, task in running:
+        await client.close()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(task, 5.0)
