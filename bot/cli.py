@@ -143,8 +143,20 @@ def _console(services: Services) -> int:
 
 
 def _discord(command: str, settings: Settings, services: Services) -> int:
-    print("The Discord runtime is not built yet; use `kuril-brief console`.", file=sys.stderr)
-    return 2
+    from bot.runner import serve, sync
+
+    try:
+        asyncio.run(sync(settings, services) if command == "sync" else serve(settings, services))
+    except discord_login_failure() as exc:
+        print(f"Discord refused the login: {exc}. Check DISCORD_TOKEN.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def discord_login_failure() -> type[Exception]:
+    import discord
+
+    return discord.LoginFailure
 
 
 if __name__ == "__main__":

@@ -116,3 +116,14 @@ async def run_component(custom_id: str, services: Services, invocation: Invocati
     if handler is None:
         return Reply.notice(UNKNOWN_BUTTON)
     return handler(services, invocation, custom_id)
+
+
+def component_owner(custom_id: str) -> int | None:
+    """Who may press a button: ids of the form "<prefix>:<user id>:<state>" belong to that user.
+
+    Buttons without an owner field (or with a malformed one) return None: anyone may press.
+    """
+    parts = custom_id.split(":", 2)
+    if len(parts) >= 2 and parts[1].isdigit():
+        return int(parts[1])
+    return None

@@ -1,0 +1,127 @@
+"""The Discord client: an auto-sharded bot with minimal intents and no pings by default.
+
+It owns the long-lived pieces (settings, services, storage) and loads one cog per command
+family in `setup_hook`; cogs translate interactions into handler inputs and nothing more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.components import RoutedButton
+from bot.interactions import invocation_of
+from bot.render import update_with_reply
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.tree import BriefTree, send_private_note
+from commands.context import Services
+from commands.registry import component_owner, run_component
+
+log = logging.getLogger(__name__)
+
+NOT_YOUR_BUTTON = (
+    "These buttons belong to whoever ran the command. Run it yourself to page through."
+)
+
+
+def minimal_intents() -> discord.Intents:
+    """Guilds, guild messages and DMs; no privileged intents (mentions and DMs carry content)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+class KurilBriefBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        *,
+        sync_on_start: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=minimal_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=BriefTree,
+            **options,
+        )
+        self.settings = settings
+        self.services = services
+        self.sync_on_start = sync_on_start
+        self.storage = Storage.from_settings(settings)
+
+    async def login(self, token: str) -> None:
+        # A rate-limit proxy or test stand-in replaces Discord's REST base; the gateway URL
+        # then comes from that server's GET /gateway/bot.
+        discord.http.Route.BASE = self.settings.discord_api_base
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        from bot.cogs.ask import AskCog
+        from bot.cogs.reference import ReferenceCog
+
+        await self.storage.open()
+        self.add_dynamic_items(RoutedButton)
+        await self.add_cog(ReferenceCog(self))
+        await self.add_cog(AskCog(self))
+        if self.sync_on_start:
+            await self.sync_commands(force=False)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: messages are handled by the ask cog's listener only."""
+
+    async def sync_commands(self, *, force: bool) -> bool:
+        """Register the slash commands; unless forced, only when the set changed since last time.
+
+        Discord rate-limits command registration, so the payload's hash is remembered per
+        target (global or the development guild).
+        """
+        guild = (
+            discord.Object(self.settings.discord_dev_guild_id)
+            if self.settings.discord_dev_guild_id
+            else None
+        )
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"commands-hash:{self.application_id}:{guild.id if guild else 'global'}"
+        if not force and await self.storage.get_value(key) == digest:
+            log.info("slash commands unchanged since the last sync; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.storage.set_value(key, digest)
+        log.info(
+            "synced %d slash commands to %s", len(synced), guild.id if guild else "all servers"
+        )
+        return True
+
+    async def handle_button(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        """A button press: only its owner may use it; the registry decides what it does."""
+        owner = component_owner(custom_id)
+        if owner is not None and owner != interaction.user.id:
+            await send_private_note(interaction, NOT_YOUR_BUTTON)
+            return
+        try:
+            reply = await run_component(custom_id, self.services, invocation_of(interaction))
+            await update_with_reply(interaction, reply)
+        except Exception:
+            log.exception("button %r failed", custom_id)
+            await send_private_note(
+                interaction, "Sorry, that button failed. Please run the command again."
+            )
+
+    async def close(self) -> None:
+        await super().close()
+        await self.storage.close()

@@ -1,0 +1,67 @@
+"""The one error path for app commands: expected errors become friendly private replies.
+
+Modelled on Red-DiscordBot's `core/tree.py`: everything an app command or its checks raise
+ends here; users get a short ephemeral note, and unexpected errors are logged with the
+command and its options (never the token, never a traceback in Discord).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from commands.messages import Reply
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+
+
+def friendly_message(error: app_commands.AppCommandError) -> str | None:
+    """The user-facing text for an expected error; None for an unexpected one."""
+    if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
+        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        who = "I need" if isinstance(error, app_commands.BotMissingPermissions) else "You need"
+        return f"{who} the {missing} permission to do that."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server, not in direct messages."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} seconds."
+    if isinstance(error, app_commands.TransformerError):
+        return f"I could not understand `{error.value}` there. Please pick one of the suggestions."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+class BriefTree(app_commands.CommandTree[Any]):
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        message = friendly_message(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            options = interaction.namespace.__dict__ if interaction.namespace else {}
+            log.error(
+                "app command /%s failed with options %r",
+                command,
+                options,
+                exc_info=error.original
+                if isinstance(error, app_commands.CommandInvokeError)
+                else error,
+            )
+            message = SORRY
+        await send_private_note(interaction, message)
+
+
+async def send_private_note(interaction: discord.Interaction[Any], text: str) -> None:
+    """An ephemeral notice that works whether or not the interaction was answered already."""
+    from bot.render import send_reply
+
+    try:
+        await send_reply(interaction, Reply.notice(text))
+    except discord.HTTPException:
+        log.warning("could not deliver an error note for interaction %s", interaction.id)
