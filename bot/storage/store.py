@@ -123,6 +123,7 @@ class Storage:
         self._engine: AsyncEngine | None = None
         self._sqlite = self._url.get_backend_name() == "sqlite"
         self._write_lock = asyncio.Lock() if self._sqlite else None
+        self._open_lock = asyncio.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
@@ -146,20 +147,21 @@ class Storage:
         return sqlite_path(self._url)
 
     async def open(self) -> Self:
-        """Connect and migrate; calling it again is a no-op."""
-        if self._engine is not None:
+        """Connect and migrate; calling it again (even concurrently) is a no-op."""
+        async with self._open_lock:
+            if self._engine is not None:
+                return self
+            path = self.sqlite_path
+            if path is not None:
+                await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            engine = make_engine(self._url, echo=self._echo)
+            try:
+                await migrate(engine)
+            except BaseException:
+                await engine.dispose()
+                raise
+            self._engine = engine
             return self
-        path = self.sqlite_path
-        if path is not None:
-            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        engine = make_engine(self._url, echo=self._echo)
-        try:
-            await migrate(engine)
-        except BaseException:
-            await engine.dispose()
-            raise
-        self._engine = engine
-        return self
 
     async def close(self) -> None:
         """Dispose the engine (closes pooled connections); safe to call twice."""

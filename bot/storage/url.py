@@ -36,7 +36,11 @@ def async_database_url(url: str | URL, data_dir: Path) -> URL:
             database = str(path)
         return parsed.set(drivername="sqlite+aiosqlite", database=database)
     if backend in ("postgresql", "postgres"):
-        return parsed.set(drivername="postgresql+asyncpg")
+        query = dict(parsed.query)
+        if "sslmode" in query and "ssl" not in query:
+            # libpq spelling (common in hosted URLs); asyncpg takes the same modes as `ssl`.
+            query["ssl"] = query.pop("sslmode")
+        return parsed.set(drivername="postgresql+asyncpg", query=query)
     raise ValueError(
         f"unsupported database {backend!r}: DATABASE_URL must be sqlite:///... or postgresql://..."
     )

@@ -324,7 +324,7 @@ async def test_two_storage_objects_on_one_database_share_the_claim(
     assert results.count(True) == len(slots)  # exactly one winner per slot
 
 
-async def test_thousand_concurrent_deliveries_record_without_locking_errors(
+async def test_500_concurrent_deliveries_record_without_locking_errors(
     storage: Storage,
 ) -> None:
     """The sweep claims and records for many channels at once."""
@@ -673,6 +673,7 @@ async def test_a_database_from_a_newer_release_is_refused(
         ("postgresql://user@host/db", "postgresql+asyncpg://user@host/db"),
         ("postgres://user:pw@host:6543/db", "postgresql+asyncpg://user:pw@host:6543/db"),
         ("postgresql+psycopg2://user@host/db", "postgresql+asyncpg://user@host/db"),
+        ("postgresql://u@h/db?sslmode=require", "postgresql+asyncpg://u@h/db?ssl=require"),
     ],
 )
 def test_database_urls_are_translated_to_async_drivers(
