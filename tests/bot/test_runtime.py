@@ -1,0 +1,200 @@
+"""The real bot, end to end, against the loopback Discord stand-in.
+
+Login, sync, the commands that exist so far, free text by mention and DM, unknown buttons,
+errors, rate limits and a gateway drop. Every body the bot sends is checked against Discord's
+schema by the `standin` fixture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.client import KurilBriefBot
+from bot.render import message_kwargs
+from bot.settings import Settings
+from commands.context import Services
+from commands.messages import Button, Reply
+from commands.registry import COMMANDS
+from knowledge.base import KnowledgeBase
+from tests.standin.server import FLAG_EPHEMERAL, DiscordStandin
+
+StartBot = Callable[..., Awaitable[KurilBriefBot]]
+
+
+def bot_settings(standin: DiscordStandin, data_dir: Path, **overrides: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=standin.token,
+        discord_api_base=standin.api_base,
+        kuril_data_dir=data_dir,
+        **overrides,
+    )
+
+
+@pytest.fixture
+async def start_bot(
+    standin: DiscordStandin, run_client: Any, kb: KnowledgeBase, tmp_path: Path
+) -> AsyncIterator[StartBot]:
+    """`await start_bot()` runs a KurilBriefBot on the stand-in until it is ready."""
+
+    async def start(**overrides: Any) -> KurilBriefBot:
+        settings = bot_settings(standin, tmp_path / "data", **overrides)
+        bot = KurilBriefBot(settings, Services(kb=kb), guild_ready_timeout=0.05)
+        await run_client(bot)
+        return bot
+
+    yield start
+
+
+def embed_text(message: dict[str, Any]) -> str:
+    """Everything a user reads in a message: content, titles, descriptions, fields, footers."""
+    parts = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{field['name']}\n{field['value']}" for field in embed.get("fields") or []]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+    return "\n".join(parts)
+
+
+async def test_login_syncs_commands_once(start_bot: StartBot, standin: DiscordStandin) -> None:
+    bot = await start_bot()
+    names = {command["name"] for command in standin.global_commands}
+    assert {"about", "help", "ask"} <= names
+    assert all(command["description"] for command in standin.global_commands)
+    assert bot.intents.message_content is False
+    assert bot.shard_count == 1
+    syncs = standin.requests_matching("PUT", "/applications/{app}/commands")
+    assert len(syncs) == 1
+    await bot.close()
+
+    await start_bot()  # same data dir: the command set is unchanged, so no second sync
+    assert len(standin.requests_matching("PUT", "/applications/{app}/commands")) == 1
+
+
+async def test_dev_guild_sync_goes_to_that_guild(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    await start_bot(discord_dev_guild_id=standin.guild_id)
+    assert {c["name"] for c in standin.guild_commands[standin.guild_id]} >= {"about", "ask"}
+    assert standin.requests_matching("PUT", "/applications/{app}/commands") == []
+
+
+async def test_about_answers_publicly_with_the_version(
+    start_bot: StartBot, standin: DiscordStandin, kb: KnowledgeBase
+) -> None:
+    await start_bot()
+    sent = await standin.dispatch_slash("about")
+    reply = await standin.wait_for_reply(sent)
+    assert f"Knowledge base version {kb.version}" in embed_text(reply)
+    assert not reply["flags"] & FLAG_EPHEMERAL
+    callback = sent.response
+    assert callback is not None
+    assert callback["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_help_is_ephemeral(start_bot: StartBot, standin: DiscordStandin) -> None:
+    await start_bot()
+    reply = await standin.wait_for_reply(await standin.dispatch_slash("help"))
+    assert reply["flags"] & FLAG_EPHEMERAL
+    assert "/about" in embed_text(reply)
+
+
+async def test_ask_accepts_hostile_input_without_pinging(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    await start_bot()
+    for question in ("@everyone " + "x" * 3000, "🙂🙂🙂", "Z̷̢a̴l̶g̸o̵ t̷e̸x̴t", "```py\nprint(1)\n```"):
+        sent = await standin.dispatch_slash("ask", {"question": question})
+        reply = await standin.wait_for_reply(sent)
+        assert embed_text(reply).strip()
+        assert sent.response is not None
+        assert sent.response["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_mention_and_dm_get_replies_and_bots_are_ignored(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    await start_bot()
+    asked = await standin.dispatch_message("why were the talks suspended?", mention_bot=True)
+    reply = await standin.wait_for_message(standin.channel_id)
+    assert reply["message_reference"]["message_id"] == asked["id"]
+    assert embed_text(reply).strip()
+
+    await standin.dispatch_message("hello there", dm=True)
+    dm_reply = await standin.wait_for_message()
+    assert int(dm_reply["channel_id"]) == standin.dm_channel(standin.user("alice")).id
+
+    await standin.dispatch_message("ping", author=standin.user("helper-bot"), mention_bot=True)
+    await standin.dispatch_message("not for the bot")
+    await asyncio.sleep(0.2)
+    with pytest.raises(AssertionError):
+        await standin.wait_for_message(timeout=0.2)
+
+
+async def test_stale_button_gets_a_polite_private_note(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    """A button from an older version of the bot, whose id nothing handles any more."""
+    bot = await start_bot()
+    stale = Reply(content="An old message", buttons=((Button(label="Old", custom_id="gone:button"),),))
+    channel = bot.get_channel(standin.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send(**message_kwargs(stale))
+    message = await standin.wait_for_message(standin.channel_id)
+    press = await standin.dispatch_component(message, "gone:button")
+    callback = await standin.wait_for_interaction_response(press)
+    assert callback["type"] == 4  # a new message, not an edit of the one pressed
+    assert callback["data"]["flags"] & FLAG_EPHEMERAL
+    assert "no longer available" in embed_text(callback["data"])
+
+
+async def test_unexpected_error_is_logged_and_answered_with_an_apology(
+    start_bot: StartBot,
+    standin: DiscordStandin,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await start_bot()
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(COMMANDS, "about", dataclasses.replace(COMMANDS["about"], run=broken))
+    with caplog.at_level(logging.ERROR, logger="bot.tree"):
+        reply = await standin.wait_for_reply(await standin.dispatch_slash("about"))
+    assert reply["flags"] & FLAG_EPHEMERAL
+    assert "Sorry, something went wrong" in embed_text(reply)
+    assert "boom" not in embed_text(reply)
+    assert any("/about" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("status", [429, 502])
+async def test_recovers_from_a_rate_limit_or_bad_gateway(
+    start_bot: StartBot, standin: DiscordStandin, status: int
+) -> None:
+    await start_bot()
+    route = "/interactions/{interaction_id}/{token}/callback"
+    standin.fail_next("POST", route, status=status, retry_after=0.05)
+    sent = await standin.dispatch_slash("about")
+    reply = await standin.wait_for_reply(sent, timeout=10)
+    assert "About Kuril Brief" in embed_text(reply)
+    statuses = [r.status for r in standin.requests_matching("POST", route)]
+    assert statuses[:2] == [status, 200]
+
+
+async def test_reconnects_after_a_gateway_drop(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    await start_bot()
+    await standin.disconnect_gateway()
+    await standin.wait_for_connections(2, timeout=10)
+    reply = await standin.wait_for_reply(await standin.dispatch_slash("about"))
+    assert "About Kuril Brief" in embed_text(reply)
