@@ -18,3 +18,6 @@ SHARED_DIR = REPO_ROOT.parent / "shared"
 def kb() -> KnowledgeBase:
     """The real, curated knowledge base, loaded once per test run."""
     return load_knowledge_base(SEEDS_DIR, DATA_DIR)
+
+
+pytest_plugins = ["tests.bot.running_bot"]

@@ -10,58 +10,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 
-from bot.client import KurilBriefBot
 from bot.render import message_kwargs
-from bot.settings import Settings
-from commands.context import Services
 from commands.messages import Button, Reply
 from commands.registry import COMMANDS
 from knowledge.base import KnowledgeBase
+from tests.bot.running_bot import StartBot, embed_text
 from tests.standin.server import FLAG_EPHEMERAL, DiscordStandin
-
-StartBot = Callable[..., Awaitable[KurilBriefBot]]
-
-
-def bot_settings(standin: DiscordStandin, data_dir: Path, **overrides: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        discord_token=standin.token,
-        discord_api_base=standin.api_base,
-        kuril_data_dir=data_dir,
-        **overrides,
-    )
-
-
-@pytest.fixture
-async def start_bot(
-    standin: DiscordStandin, run_client: Any, kb: KnowledgeBase, tmp_path: Path
-) -> AsyncIterator[StartBot]:
-    """`await start_bot()` runs a KurilBriefBot on the stand-in until it is ready."""
-
-    async def start(**overrides: Any) -> KurilBriefBot:
-        settings = bot_settings(standin, tmp_path / "data", **overrides)
-        bot = KurilBriefBot(settings, Services(kb=kb), guild_ready_timeout=0.05)
-        await run_client(bot)
-        return bot
-
-    yield start
-
-
-def embed_text(message: dict[str, Any]) -> str:
-    """Everything a user reads in a message: content, titles, descriptions, fields, footers."""
-    parts = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [f"{field['name']}\n{field['value']}" for field in embed.get("fields") or []]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
 
 
 async def test_login_syncs_commands_once(start_bot: StartBot, standin: DiscordStandin) -> None:
@@ -144,7 +103,9 @@ async def test_stale_button_gets_a_polite_private_note(
 ) -> None:
     """A button from an older version of the bot, whose id nothing handles any more."""
     bot = await start_bot()
-    stale = Reply(content="An old message", buttons=((Button(label="Old", custom_id="gone:button"),),))
+    stale = Reply(
+        content="An old message", buttons=((Button(label="Old", custom_id="gone:button"),),)
+    )
     channel = bot.get_channel(standin.channel_id)
     assert isinstance(channel, discord.TextChannel)
     await channel.send(**message_kwargs(stale))
