@@ -11,7 +11,6 @@ import pytest
 
 from tests.standin.server import DiscordStandin
 
-ClientT = discord.Client
 RunClient = Callable[..., Awaitable[discord.Client]]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import time
 
 import discord
@@ -305,3 +307,41 @@ async def test_direct_check_records_violation(standin: DiscordStandin) -> None:
     problems = standin.check("POST", "/webhooks/1/tok", {"content": "x" * 2500})
     assert problems and standin.violations
     standin.take_violations()
+
+
+async def test_global_rate_limit_throttles_but_everything_arrives(
+    standin: DiscordStandin, bot: ProbeBot
+) -> None:
+    standin.set_global_rate_limit(20)
+    channel = bot.get_channel(standin.channel_id)
+    sent = await asyncio.gather(*(channel.send(f"burst {i}") for i in range(30)))
+    assert len({m.id for m in sent}) == 30
+    statuses = [r.status for r in standin.requests_matching("POST", "/channels/{id}/messages")]
+    assert statuses.count(200) == 30 and 429 in statuses
+
+
+async def test_file_upload_is_recorded_and_validated(
+    standin: DiscordStandin, bot: ProbeBot
+) -> None:
+    channel = bot.get_channel(standin.channel_id)
+    await channel.send("see attached", file=discord.File(io.BytesIO(b"x" * 10), "brief.txt"))
+    (upload,) = standin.requests_matching("POST", "/channels/{id}/messages")
+    assert upload.json["content"] == "see attached"
+    assert upload.files[0]["filename"] == "brief.txt" and upload.files[0]["size"] == 10
+    (attachment,) = standin.bot_messages[-1]["attachments"]
+    assert attachment["filename"] == "brief.txt" and attachment["size"] == 10
+
+
+async def test_modal_submit(standin: DiscordStandin, bot: ProbeBot) -> None:
+    answered: list[str] = []
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.modal_submit:
+            value = interaction.data["components"][0]["components"][0]["value"]
+            answered.append(value)
+            await interaction.response.send_message(f"noted: {value}", ephemeral=True)
+
+    bot.add_listener(on_interaction)
+    sent = await standin.dispatch_modal_submit("feedback", {"text": "great"})
+    reply = await standin.wait_for_reply(sent)
+    assert reply["content"] == "noted: great" and reply["flags"] & 64

@@ -86,12 +86,13 @@ PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESS
 # Channel / message / interaction type numbers used here.
 GUILD_TEXT, DM = 0, 1
 MSG_DEFAULT, MSG_REPLY, MSG_CHAT_INPUT = 0, 19, 20
-PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 1, 2, 3, 4
+PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
 FLAG_EPHEMERAL, FLAG_LOADING = 64, 128
 OPTION_TYPES = {bool: 5, int: 4, float: 10, str: 3}
 USER_OPTION, CHANNEL_OPTION, ROLE_OPTION = 6, 7, 8
 
 NONCE_WINDOW_S = 120.0
+FILES_KEY: web.RequestKey[list[dict[str, Any]]] = web.RequestKey("standin_files", list)
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 
@@ -1083,6 +1084,26 @@ class DiscordStandin:
             MESSAGE_COMPONENT, data, user, channel, permissions, locale, message=public
         )
 
+    async def dispatch_modal_submit(
+        self,
+        custom_id: str,
+        values: dict[str, str],
+        *,
+        user: User | None = None,
+        channel: Channel | None = None,
+        dm: bool = False,
+        locale: str = "en-US",
+    ) -> SentInteraction:
+        """``user`` submitted the modal ``custom_id`` with text inputs ``{custom_id: value}``."""
+        user = user or self.users["alice"]
+        channel = channel or (self.dm_channel(user) if dm else self.default_channel)
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": cid, "value": value}]}
+            for cid, value in values.items()
+        ]
+        data = {"custom_id": custom_id, "components": rows}
+        return await self._dispatch_interaction(MODAL_SUBMIT, data, user, channel, None, locale)
+
     async def _dispatch_interaction(
         self,
         itype: int,
@@ -1201,6 +1222,7 @@ class DiscordStandin:
         *,
         source: str,
         interaction: SentInteraction | None = None,
+        files: list[dict[str, Any]] = (),  # type: ignore[assignment]
     ) -> dict[str, Any]:
         mid = self._snowflake()
         content = body.get("content") or ""
@@ -1217,7 +1239,7 @@ class DiscordStandin:
             "mention_everyone": False,
             "mentions": mentions,
             "mention_roles": [],
-            "attachments": body.get("attachments") or [],
+            "attachments": self._attachments(body.get("attachments"), files),
             "embeds": [{"type": "rich", **e} for e in body.get("embeds") or []],
             "components": body.get("components") or [],
             "pinned": False,
@@ -1263,8 +1285,37 @@ class DiscordStandin:
             self.bot_messages.append(msg)
         return msg
 
-    def _edit_message(self, msg: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-        for key in ("content", "components", "attachments", "poll"):
+    def _attachments(
+        self, requested: list[dict[str, Any]] | None, files: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Attachment objects as Discord returns them, from the body's references to the
+        uploaded ``files[n]`` parts (entries that already have a size are kept as they are)."""
+        uploads = {f["field"]: f for f in files}
+        out = []
+        for i, ref in enumerate(requested or []):
+            upload = uploads.get(f"files[{ref.get('id', i)}]")
+            if upload is None and "size" in ref:
+                out.append(ref)
+                continue
+            aid = self._snowflake()
+            name = ref.get("filename") or (upload or {}).get("filename") or "file"
+            url = f"{self.base_url}/attachments/{aid}/{name}"
+            out.append({
+                "id": str(aid), "filename": name, "size": (upload or {}).get("size", 0),
+                "url": url, "proxy_url": url, "content_type": (upload or {}).get("content_type"),
+                "description": ref.get("description"),
+            })  # fmt: skip
+        return out
+
+    def _edit_message(
+        self,
+        msg: dict[str, Any],
+        body: dict[str, Any],
+        files: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    ) -> dict[str, Any]:
+        if "attachments" in body:
+            msg["attachments"] = self._attachments(body["attachments"], files)
+        for key in ("content", "components", "poll"):
             if key in body:
                 msg[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
         if "embeds" in body:
@@ -1367,8 +1418,13 @@ class DiscordStandin:
                     body = json.loads(content)
                 else:
                     files.append(
-                        {"field": part.name, "filename": part.filename, "size": len(content)}
-                    )  # type: ignore[union-attr]
+                        {
+                            "field": part.name,  # type: ignore[union-attr]
+                            "filename": part.filename,  # type: ignore[union-attr]
+                            "size": len(content),
+                            "content_type": part.headers.get("Content-Type"),  # type: ignore[union-attr]
+                        }
+                    )
             return body, files
         raw = await request.read()
         return (raw.decode(errors="replace") if raw else None), []
@@ -1381,6 +1437,7 @@ class DiscordStandin:
             headers=dict(request.headers), json=body, at=time.monotonic(), files=files,
         )  # fmt: skip
         self.requests.append(rec)
+        request[FILES_KEY] = files
         try:
             response = await self._handle(request, rec)
         except Exception as exc:  # a stand-in bug must surface in the test, not hang it
@@ -1531,6 +1588,7 @@ class DiscordStandin:
             APPLICATION_COMMAND: {4, 5, 9},
             MESSAGE_COMPONENT: {4, 5, 6, 7, 9},
             AUTOCOMPLETE: {8},
+            MODAL_SUBMIT: {4, 5, 6, 7},
         }.get(sent.type, {1})
         if ctype not in allowed:
             problem = f"callback type {ctype} is not valid for interaction type {sent.type}"
@@ -1546,12 +1604,13 @@ class DiscordStandin:
             if ctype == 5:
                 msg_body = {"content": "", "flags": int(data.get("flags") or 0) | FLAG_LOADING}
             msg = self._create_message(
-                channel, self.bot_user, msg_body, source="interaction", interaction=sent
-            )
+                channel, self.bot_user, msg_body, source="interaction", interaction=sent,
+                files=request[FILES_KEY],
+            )  # fmt: skip
             sent.original = msg
             resource = {"type": ctype, "message": self.public(msg)}
         elif ctype == 7 and sent.original is not None:
-            self._edit_message(sent.original, data)
+            self._edit_message(sent.original, data, request[FILES_KEY])
             sent.original_edits += 1
             resource = {"type": ctype, "message": self.public(sent.original)}
         await self._changed()
@@ -1580,8 +1639,9 @@ class DiscordStandin:
         channel = self._find_channel(sent.channel_id)
         assert channel is not None
         msg = self._create_message(
-            channel, self.bot_user, body or {}, source="webhook", interaction=sent
-        )
+            channel, self.bot_user, body or {}, source="webhook", interaction=sent,
+            files=request[FILES_KEY],
+        )  # fmt: skip
         sent.followups.append(msg)
         await self._changed()
         if request.query.get("wait") in ("1", "true", "True"):
@@ -1604,7 +1664,7 @@ class DiscordStandin:
             self.messages.pop(int(msg["id"]), None)
             return web.Response(status=204)
         if request.method == "PATCH":
-            self._edit_message(msg, body or {})
+            self._edit_message(msg, body or {}, request[FILES_KEY])
             if msg is sent.original:
                 sent.original_edits += 1
             await self._changed()
@@ -1656,7 +1716,9 @@ class DiscordStandin:
             seen = self._nonces.get(key)
             if seen and now - seen[0] < NONCE_WINDOW_S and seen[1] in self.messages:
                 return self._json(self.public(self.messages[seen[1]]))
-        msg = self._create_message(channel, self.bot_user, body, source="channel")
+        msg = self._create_message(
+            channel, self.bot_user, body, source="channel", files=request[FILES_KEY]
+        )
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(channel.id, self.bot_user.id, str(nonce))] = (
                 time.monotonic(),
@@ -1683,7 +1745,7 @@ class DiscordStandin:
         if request.method == "DELETE":
             self.messages.pop(int(msg["id"]))
             return web.Response(status=204)
-        self._edit_message(msg, body or {})
+        self._edit_message(msg, body or {}, request[FILES_KEY])
         await self._changed()
         return self._json(self.public(msg))
 
