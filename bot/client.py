@@ -48,6 +48,9 @@ class KurilBriefBot(commands.AutoShardedBot):
         sync_on_start: bool = True,
         **options: Any,
     ) -> None:
+        # A text-only bot: don't warn at every start that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -77,6 +80,9 @@ class KurilBriefBot(commands.AutoShardedBot):
         await self.add_cog(AskCog(self))
         if self.sync_on_start:
             await self.sync_commands(force=False)
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: messages are handled by the ask cog's listener only."""

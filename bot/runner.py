@@ -24,24 +24,30 @@ def _token(settings: Settings) -> str:
 
 
 async def serve(settings: Settings, services: Services) -> None:
+    """Run until the gateway closes for good or a signal asks us to stop."""
     bot = KurilBriefBot(settings, services)
     loop = asyncio.get_running_loop()
-    closing: set[asyncio.Task[None]] = set()
+    stop = asyncio.Event()
 
     def shut_down(name: str) -> None:
         log.info("%s received: shutting down", name)
-        task = loop.create_task(bot.close())
-        closing.add(task)
-        task.add_done_callback(closing.discard)
+        stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, shut_down, sig.name)
     try:
         async with bot:
-            await bot.start(_token(settings))
+            running = asyncio.create_task(bot.start(_token(settings)), name="discord-client")
+            stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+            done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if running not in done:
+                await bot.close()
+            await running
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+    log.info("stopped")
 
 
 async def sync(settings: Settings, services: Services) -> None:
