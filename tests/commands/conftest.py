@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+from commands.context import Services
+from knowledge.base import KnowledgeBase
+from tests.commands.helpers import grown_kb, real_kb
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return real_kb()
+
+
+@pytest.fixture(scope="session")
+def big_kb(kb: KnowledgeBase) -> KnowledgeBase:
+    return grown_kb(kb)
+
+
+@pytest.fixture
+def services(kb: KnowledgeBase) -> Services:
+    return Services(kb)
+
+
+@pytest.fixture
+def big_services(big_kb: KnowledgeBase) -> Services:
+    return Services(big_kb)
