@@ -112,10 +112,9 @@ class ConsoleSession:
         return ask_reply(self.services, self.invocation(), line)
 
     async def _press(self, number: int) -> Reply:
-        buttons = (
-            [b for b in flat_buttons(self.last_reply) if not b.disabled] if self.last_reply else []
-        )
-        if not 1 <= number <= len(buttons):
+        # Numbered as `render` shows them: over all buttons, disabled ones just not offered.
+        buttons = flat_buttons(self.last_reply) if self.last_reply else []
+        if not 1 <= number <= len(buttons) or buttons[number - 1].disabled:
             return Reply.notice("There is no button with that number on the last reply.")
         return await run_component(buttons[number - 1].custom_id, self.services, self.invocation())
 

@@ -1,10 +1,23 @@
-"""How every handler shows where a fact comes from, so sources look the same everywhere."""
+"""How every handler shows where a fact comes from, and how long material pages.
+
+Sources look the same everywhere; paged replies (the timeline, sanctions) share one packing
+rule and one custom-id scheme for their Previous/Next buttons.
+"""
 
 from __future__ import annotations
 
-from commands.messages import FIELD_VALUE_LIMIT, truncate
+import re
+from collections.abc import Iterable, Sequence
+
+from commands.messages import (
+    CUSTOM_ID_LIMIT,
+    FIELD_VALUE_LIMIT,
+    Button,
+    paginate,
+    truncate,
+)
 from knowledge.base import KnowledgeBase
-from knowledge.models import EntryBase
+from knowledge.models import Actor, Entry, EntryBase, Event, Fact, Quote, Sanction
 
 
 def source_quote(entry: EntryBase, limit: int = FIELD_VALUE_LIMIT) -> str:
@@ -21,6 +34,132 @@ def source_line(kb: KnowledgeBase, entry: EntryBase) -> str:
     return f"Source: {kb.seed_title(entry.source.seed)}"
 
 
+def cited(kb: KnowledgeBase, entry: EntryBase, limit: int = FIELD_VALUE_LIMIT) -> str:
+    """The source sentence as a block quote followed by the article it is from.
+
+    The article's title is kept whole; the quote gives way (at a word, with an ellipsis)
+    only when `limit` leaves no room for all of it.
+    """
+    title = f"— *{kb.seed_title(entry.source.seed)}*"
+    room = max(limit - len(title) - 1, 8)
+    return truncate(f"{source_quote(entry, room)}\n{title}", limit)
+
+
 def curator_note(entry: EntryBase) -> str | None:
     """Curator additions are labelled as such, never shown as the article's words."""
     return f"Curator's note: {entry.curator_note}" if entry.curator_note else None
+
+
+def entry_label(kb: KnowledgeBase, entry: Entry) -> str:
+    """A short heading for any entry: an event's or fact's title, a measure, a speaker."""
+    if isinstance(entry, Event | Fact):
+        return entry.title
+    if isinstance(entry, Sanction):
+        by = kb.get(entry.by)
+        return f"{by.name if isinstance(by, Actor) else entry.by}: {entry.measure}"
+    if isinstance(entry, Quote):
+        speaker = kb.get(entry.speaker)
+        return f"{speaker.name if isinstance(speaker, Actor) else entry.speaker}, quoted"
+    return entry.name
+
+
+def quoted(text: str) -> str:
+    """Text as a Discord block quote, every line marked."""
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
+
+
+def sources_list(kb: KnowledgeBase, entries: Iterable[EntryBase], limit: int) -> str:
+    """The distinct articles behind `entries`, one bullet each, counting any that do not fit."""
+    titles = list(dict.fromkeys(kb.seed_title(entry.source.seed) for entry in entries))
+    lines: list[str] = []
+    for index, title in enumerate(titles):
+        line = f"• {truncate(title, 200)}"
+        rest = len(titles) - index - 1
+        more = f"\n…and {rest} more" if rest else ""
+        if len("\n".join([*lines, line])) + len(more) > limit:
+            lines.append(f"…and {len(titles) - index} more")
+            break
+        lines.append(line)
+    return "\n".join(lines) or "—"
+
+
+# --- Paging ------------------------------------------------------------------------------
+
+BLOCK_SEPARATOR = "\n\n"
+
+
+def pack_blocks(
+    blocks: Sequence[str], budget: int, per_page: int, separator: str = BLOCK_SEPARATOR
+) -> list[list[str]]:
+    """Group blocks into pages of at most `per_page` blocks and `budget` characters joined.
+
+    Blocks are never reordered or dropped. A block longer than a page is split with
+    `paginate` (at lines, then sentences, then words) and each part takes a page of its own.
+    """
+    pages: list[list[str]] = []
+    current: list[str] = []
+    for block in blocks:
+        if len(block) > budget:
+            if current:
+                pages.append(current)
+                current = []
+            pages += [[part] for part in paginate(block.split("\n"), budget)]
+            continue
+        joined = separator.join([*current, block])
+        if current and (len(current) >= per_page or len(joined) > budget):
+            pages.append(current)
+            current = []
+        current.append(block)
+    if current:
+        pages.append(current)
+    return pages
+
+
+_PAGE_ID = re.compile(r"^([a-z]+):(\d{1,20}):(\d{1,6}):([a-z0-9-]{1,60})$")
+NO_STATE = "-"
+
+
+def page_id(prefix: str, user_id: int, page: int, state: str | None) -> str:
+    """A paging button's custom id: `<prefix>:<user id>:<page>:<state or ->`.
+
+    Everything needed to re-render travels in the id, so buttons keep working after a restart.
+    """
+    custom_id = f"{prefix}:{user_id}:{page}:{state or NO_STATE}"
+    if len(custom_id) > CUSTOM_ID_LIMIT or not _PAGE_ID.match(custom_id):
+        raise ValueError(f"cannot encode a page id from {custom_id!r}")
+    return custom_id
+
+
+def parse_page_id(custom_id: str, prefix: str) -> tuple[int, int, str | None] | None:
+    """`(user id, page, state or None)` from a well-formed id with `prefix`, else `None`."""
+    match = _PAGE_ID.match(custom_id)
+    if match is None or match.group(1) != prefix:
+        return None
+    state = match.group(4)
+    return int(match.group(2)), int(match.group(3)), None if state == NO_STATE else state
+
+
+def owner_of(custom_id: str) -> int | None:
+    """The user a paging button belongs to, or `None` for ids that carry no owner."""
+    match = _PAGE_ID.match(custom_id)
+    return int(match.group(2)) if match else None
+
+
+def page_buttons(
+    prefix: str, user_id: int, page: int, pages: int, state: str | None
+) -> tuple[tuple[Button, ...], ...]:
+    """Previous/Next for page `page` of `pages` (no buttons when everything fits one page)."""
+    if pages <= 1:
+        return ()
+    previous = Button(
+        label="◀ Previous",
+        custom_id=page_id(prefix, user_id, max(page - 1, 0), state),
+        disabled=page == 0,
+    )
+    following = Button(
+        label="Next ▶",
+        custom_id=page_id(prefix, user_id, min(page + 1, pages - 1), state),
+        disabled=page >= pages - 1,
+        style="primary",
+    )
+    return ((previous, following),)

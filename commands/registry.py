@@ -9,25 +9,64 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
+from commands import formatting
 from commands.about import about
+from commands.brief import brief
 from commands.context import Invocation, Services
-from commands.messages import Embed, EmbedField, Reply
+from commands.messages import Embed, EmbedField, Reply, truncate
+from commands.quote import quote
+from commands.sanctions import SIDES, sanctions, sanctions_button
+from commands.timeline import events_for, timeline, timeline_button
+from knowledge import names
 
 Options = Mapping[str, str]
 Runner = Callable[[Services, Invocation, Options], Reply | Awaitable[Reply]]
 ComponentRunner = Callable[[Services, Invocation, str], Reply]
 
 
+class Choice(NamedTuple):
+    """One autocomplete suggestion: `name` is shown (<= 100 chars), `value` is sent back."""
+
+    name: str
+    value: str
+
+
+Completer = Callable[[Services, str], list[Choice]]
+"""`(services, what the user has typed so far) -> up to 25 choices, best first`."""
+
+AUTOCOMPLETE_LIMIT = 25
+CHOICE_LIMIT = 100
+
+
 @dataclass(frozen=True)
 class OptionSpec:
+    """One option. `autocomplete` is the completer the Discord layer calls while users type
+    (mutually exclusive with `choices`); `OptionSpec.complete` wraps it with Discord's limits."""
+
     name: str
     description: str
     required: bool = False
     kind: Literal["string", "channel", "role"] = "string"
     choices: tuple[str, ...] = ()
-    autocomplete: bool = False
+    autocomplete: Completer | None = None
+
+    def __post_init__(self) -> None:
+        if self.autocomplete is not None and not callable(self.autocomplete):
+            raise TypeError(f"option {self.name!r}: autocomplete must be a completer")
+        if self.autocomplete is not None and self.choices:
+            raise ValueError(f"option {self.name!r}: autocomplete and choices exclude each other")
+
+    def complete(self, services: Services, typed: str) -> list[Choice]:
+        """Suggestions for `typed`, capped at 25 with names and values within 100 chars."""
+        if self.autocomplete is None:
+            return []
+        return [
+            Choice(choice.name[:CHOICE_LIMIT], choice.value[:CHOICE_LIMIT])
+            for choice in self.autocomplete(services, typed)[:AUTOCOMPLETE_LIMIT]
+            if choice.name and choice.value
+        ]
 
 
 @dataclass(frozen=True)
@@ -70,9 +109,94 @@ def _about(services: Services, invocation: Invocation, options: Options) -> Repl
     return about(services)
 
 
+def _timeline(services: Services, invocation: Invocation, options: Options) -> Reply:
+    return timeline(services, invocation, options.get("topic"))
+
+
+def _sanctions(services: Services, invocation: Invocation, options: Options) -> Reply:
+    return sanctions(services, invocation, options.get("side"))
+
+
+def _quote(services: Services, invocation: Invocation, options: Options) -> Reply:
+    return quote(services, invocation, options.get("speaker"))
+
+
+def _brief(services: Services, invocation: Invocation, options: Options) -> Reply:
+    return brief(services, invocation)
+
+
+def complete_topic(services: Services, typed: str) -> list[Choice]:
+    """Topics that have events, best match first, labelled with how many events they have."""
+    kb = services.kb
+    index = names.topics(kb)
+    choices = []
+    for topic_id, name in index.suggest(typed, limit=AUTOCOMPLETE_LIMIT):
+        count = len(events_for(kb, topic_id))
+        if count:
+            choices.append(Choice(_labelled(name, count, "event"), topic_id))
+    return choices
+
+
+def complete_speaker(services: Services, typed: str) -> list[Choice]:
+    """Speakers with quotes, best match first, labelled with how many quotes they have."""
+    kb = services.kb
+    return [
+        Choice(
+            _labelled(name, sum(q.speaker == speaker_id for q in kb.quotes), "quote"), speaker_id
+        )
+        for speaker_id, name in names.speakers(kb).suggest(typed, limit=AUTOCOMPLETE_LIMIT)
+    ]
+
+
+def _labelled(name: str, count: int, noun: str) -> str:
+    suffix = f" ({count} {noun}{'s' if count != 1 else ''})"
+    return truncate(name, CHOICE_LIMIT - len(suffix)) + suffix
+
+
 COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
     for spec in (
+        CommandSpec(
+            "timeline",
+            "The dispute's events in order, each with its source.",
+            _timeline,
+            options=(
+                OptionSpec(
+                    "topic",
+                    "Only events about this person, place or theme (e.g. Kishida, sanctions).",
+                    autocomplete=complete_topic,
+                ),
+            ),
+        ),
+        CommandSpec(
+            "sanctions",
+            "Japan's sanctions on Russia and Russia's countermeasures, with figures and sources.",
+            _sanctions,
+            options=(
+                OptionSpec(
+                    "side",
+                    "Only one side's measures: japan or russia (both when left empty).",
+                    choices=SIDES,
+                ),
+            ),
+        ),
+        CommandSpec(
+            "quote",
+            "A verbatim quote with its speaker, role, context and source.",
+            _quote,
+            options=(
+                OptionSpec(
+                    "speaker",
+                    "Who to quote (a name, title or typo will do); empty for the next quote.",
+                    autocomplete=complete_speaker,
+                ),
+            ),
+        ),
+        CommandSpec(
+            "brief",
+            "The briefing a subscribed channel would get now.",
+            _brief,
+        ),
         CommandSpec(
             "about",
             "What Kuril Brief knows, its sources, and how it finds answers.",
@@ -103,8 +227,35 @@ async def run_command(
     return await result if inspect.isawaitable(result) else result
 
 
+def complete(command: str, option: str, services: Services, typed: str) -> list[Choice]:
+    """Autocomplete for `/command option:`; no suggestions for unknown or plain options."""
+    spec = COMMANDS.get(command)
+    for candidate in spec.options if spec else ():
+        if candidate.name == option:
+            return candidate.complete(services, typed)
+    return []
+
+
 # Button custom ids are "<prefix>:<state>"; the prefix names the handler that owns the button.
-COMPONENTS: dict[str, ComponentRunner] = {}
+# Paging buttons use "<prefix>:<user id>:<page>:<state or ->" (see `commands.formatting`).
+COMPONENTS: dict[str, ComponentRunner] = {
+    "tl": timeline_button,
+    "sx": sanctions_button,
+}
+
+
+def owner_of(custom_id: str) -> int | None:
+    """The user a button belongs to (only they may press it), or `None` if it has no owner.
+
+    Pure and cheap: the Discord layer calls it before running anything, and refuses presses
+    by anyone else with an ephemeral `NOT_YOUR_BUTTON`.
+    """
+    return formatting.owner_of(custom_id)
+
+
+NOT_YOUR_BUTTON = (
+    "Those buttons belong to whoever ran the command. Run it yourself to get your own."
+)
 
 UNKNOWN_BUTTON = "That button is no longer available. Run the command again for a fresh one."
 
