@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from commands import formatting
 from commands.about import about
 from commands.brief import brief
 from commands.context import Invocation, Services
@@ -237,25 +236,13 @@ def complete(command: str, option: str, services: Services, typed: str) -> list[
 
 
 # Button custom ids are "<prefix>:<state>"; the prefix names the handler that owns the button.
-# Paging buttons use "<prefix>:<user id>:<page>:<state or ->" (see `commands.formatting`).
+# Paging buttons use "<prefix>:<user id>:<page>:<state or ->" (see `commands.formatting`), so
+# `component_owner` below names their owner.
 COMPONENTS: dict[str, ComponentRunner] = {
     "tl": timeline_button,
     "sx": sanctions_button,
 }
 
-
-def owner_of(custom_id: str) -> int | None:
-    """The user a button belongs to (only they may press it), or `None` if it has no owner.
-
-    Pure and cheap: the Discord layer calls it before running anything, and refuses presses
-    by anyone else with an ephemeral `NOT_YOUR_BUTTON`.
-    """
-    return formatting.owner_of(custom_id)
-
-
-NOT_YOUR_BUTTON = (
-    "Those buttons belong to whoever ran the command. Run it yourself to get your own."
-)
 
 UNKNOWN_BUTTON = "That button is no longer available. Run the command again for a fresh one."
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from commands import timeline as tl
 from commands.context import Services
 from commands.formatting import page_id
-from commands.registry import COMPONENTS, owner_of, run_component
+from commands.registry import COMPONENTS, component_owner, run_component
 from tests.commands.helpers import check_limits, invocation, real_kb, text_of
 
 KB = real_kb()
@@ -64,7 +64,7 @@ def test_buttons_carry_user_page_and_topic_and_disable_at_the_ends(services) -> 
     ((previous, following),) = first.buttons
     assert previous.disabled and not following.disabled
     assert following.custom_id == f"tl:{USER}:1:kuril-islands"
-    assert owner_of(following.custom_id) == USER == tl.owner_of(following.custom_id)
+    assert component_owner(following.custom_id) == USER == tl.owner_of(following.custom_id)
     last = all_pages(services, "Kurils")[-1]
     assert last.buttons[0][-1].disabled and not last.buttons[0][0].disabled
 
@@ -134,8 +134,8 @@ def test_only_the_invoker_can_turn_pages(services) -> None:
 def test_owner_of_is_none_for_ids_without_an_owner() -> None:
     assert tl.owner_of("tl:garbage") is None
     assert tl.owner_of("sx:5:0:-") is None  # not a timeline button
-    assert owner_of("sx:5:0:-") == 5
-    assert owner_of("about") is None
+    assert component_owner("sx:5:0:-") == 5
+    assert component_owner("about") is None
 
 
 def test_custom_ids_stay_within_100_characters_for_the_longest_ids() -> None:
