@@ -1,32 +1,168 @@
 """Free-text questions: `/ask`, mentions, DMs, the console and `kuril-brief ask`.
 
-Until the fuzzy answerer lands this declines every question politely and points to the
-commands that do work, so every interface already has its final shape.
+`knowledge.answerer` finds the entry (or declines); this module words the result, once as a
+Discord reply and once as the plain text and JSON of `kuril-brief ask --json`. Both show the
+same answer and the same source. The question is never echoed back, and everything shown is
+stripped of working mentions, so nothing here can ping anyone.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from commands.context import Invocation, Services
-from commands.messages import Reply
-
-NOT_YET = (
-    "I can't answer free-text questions yet. Try `/timeline`, `/sanctions`, `/quote` or `/about`."
+from commands.formatting import source_quote
+from commands.messages import (
+    COLOUR_INFO,
+    COLOUR_JAPAN,
+    COLOUR_NOTICE,
+    COLOUR_RUSSIA,
+    EMBED_TITLE_LIMIT,
+    FIELD_VALUE_LIMIT,
+    Embed,
+    EmbedField,
+    Reply,
+    truncate,
 )
+from knowledge.answerer import MAX_QUESTION_CHARS, Answer
+from knowledge.base import KnowledgeBase
+from knowledge.models import Actor, Entry, Event, Fact, Quote, Sanction
+
+EXAMPLES = "“Why were the talks suspended?” or “What sanctions has Japan imposed?”"
+GUIDANCE = {
+    "empty": (
+        "Ask me anything about the Russia–Japan dispute over the Kuril Islands, "
+        f"for example {EXAMPLES}"
+    ),
+    "vague": (
+        "Could you be a little more specific? Ask about the Kuril Islands dispute, "
+        f"for example {EXAMPLES}"
+    ),
+    "too_long": (
+        f"That question is too long for me. Please ask in under {MAX_QUESTION_CHARS} "
+        f"characters, for example {EXAMPLES}"
+    ),
+    "not_english": (
+        f"Sorry, I can only read questions in English for now. Try, for example, {EXAMPLES}"
+    ),
+}
+DONT_KNOW = (
+    "I don't know that: nothing in my sources answers it, and I would rather say so than guess."
+)
+MORE = "You can also browse with /timeline, /sanctions and /quote."
+
+_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)", re.IGNORECASE)
+
+
+def no_pings(text: str) -> str:
+    """`text` with every mention made inert (a zero-width space after the `@` or `<`)."""
+    return _MENTION.sub(
+        lambda m: f"@\u200b{m.group(1)}" if m.group(1) else f"<\u200b{m.group(2)}", text
+    )
+
+
+def answer_question(services: Services, question: str) -> Answer:
+    return services.free_text().answer(question)
+
+
+def plain_text(kb: KnowledgeBase, answer: Answer) -> str:
+    """The whole answer as plain text, exactly what a user reads (source included)."""
+    if answer.answered:
+        entry = kb.get(answer.entry_ids[0])
+        title = kb.seed_title(entry.source.seed) if entry else ""
+        sources = "\n".join(f"Source ({title}): {quote}" for quote in answer.sources)
+        return no_pings(f"{answer.text}\n\n{sources}")
+    if answer.reason in GUIDANCE:
+        return GUIDANCE[answer.reason]
+    return no_pings(f"{DONT_KNOW} {_suggestion_sentence(answer, markdown=False)} {MORE}")
 
 
 def ask_payload(services: Services, question: str) -> dict[str, Any]:
     """The `kuril-brief ask --json` object of PRODUCT.md."""
+    answer = answer_question(services, question)
     return {
         "question": question,
-        "answered": False,
-        "answer": NOT_YET,
-        "sources": [],
-        "suggestions": [],
-        "score": 0.0,
+        "answered": answer.answered,
+        "answer": plain_text(services.kb, answer),
+        "sources": [no_pings(quote) for quote in answer.sources],
+        "suggestions": [no_pings(name) for name in answer.suggestions],
+        "score": float(answer.score),
     }
 
 
 def ask_reply(services: Services, invocation: Invocation, question: str) -> Reply:
-    return Reply.notice(NOT_YET)
+    """A public answer with its source, a public "I don't know" with suggestions, or guidance."""
+    answer = answer_question(services, question)
+    if answer.answered:
+        entry = services.kb.get(answer.entry_ids[0])
+        if entry is not None:
+            return _answer_reply(services.kb, entry, answer)
+    if answer.reason in GUIDANCE:
+        return Reply.notice(GUIDANCE[answer.reason], title="Ask about the Kuril Islands dispute")
+    description = f"{DONT_KNOW}\n\n{_suggestion_sentence(answer, markdown=True)}\n{MORE}"
+    return Reply(
+        embeds=(
+            Embed(
+                title="I don't know that one",
+                description=no_pings(description),
+                colour=COLOUR_NOTICE,
+            ),
+        )
+    )
+
+
+def _answer_reply(kb: KnowledgeBase, entry: Entry, answer: Answer) -> Reply:
+    fields = []
+    if isinstance(entry, Quote):
+        description = f"“{entry.text}”\n\n*Context:* {entry.context}"
+    else:
+        description = entry.text
+    if isinstance(entry, Event):
+        fields.append(EmbedField(name="When", value=truncate(entry.when, FIELD_VALUE_LIMIT)))
+    if entry.curator_note:
+        fields.append(
+            EmbedField(name="Curator's note", value=truncate(entry.curator_note, FIELD_VALUE_LIMIT))
+        )
+    title = kb.seed_title(entry.source.seed)
+    citation = f"\n— *{truncate(title, 200)}*"
+    fields.append(
+        EmbedField(
+            name="Source",
+            value=source_quote(entry, FIELD_VALUE_LIMIT - len(citation)) + citation,
+        )
+    )
+    embed = Embed(
+        title=truncate(_heading(kb, entry), EMBED_TITLE_LIMIT),
+        description=truncate(no_pings(description), 4000),
+        fields=tuple(EmbedField(name=field.name, value=no_pings(field.value)) for field in fields),
+        footer=f"Match confidence {answer.score:.0%} · knowledge base {kb.version}",
+        colour=_colour(entry),
+    )
+    return Reply(embeds=(embed,))
+
+
+def _heading(kb: KnowledgeBase, entry: Entry) -> str:
+    if isinstance(entry, Event | Fact):
+        return no_pings(entry.title)
+    if isinstance(entry, Sanction):
+        return no_pings(entry.measure)
+    if isinstance(entry, Quote):
+        speaker = kb.get(entry.speaker)
+        name = speaker.name if isinstance(speaker, Actor) else entry.speaker
+        return no_pings(f"{name}, {entry.role}")
+    return no_pings(entry.name)
+
+
+def _colour(entry: Entry) -> int:
+    if isinstance(entry, Sanction):
+        return COLOUR_JAPAN if entry.side == "japan" else COLOUR_RUSSIA
+    return COLOUR_INFO
+
+
+def _suggestion_sentence(answer: Answer, *, markdown: bool) -> str:
+    if not answer.suggestions:
+        return ""
+    names = [f"**{name}**" if markdown else name for name in answer.suggestions]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"Did you mean {listed}? Ask me about one of them."

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from knowledge.answerer import Answerer, answerer_for
 from knowledge.base import KnowledgeBase
 
 
@@ -46,6 +47,11 @@ class Services:
 
     kb: KnowledgeBase
     rotation: Rotation = field(default_factory=MemoryRotation)
+    answerer: Answerer | None = field(default=None, repr=False)
+
+    def free_text(self) -> Answerer:
+        """The free-text answerer: the one given, else the knowledge base's shared one."""
+        return self.answerer or answerer_for(self.kb)
 
 
 @dataclass(frozen=True)

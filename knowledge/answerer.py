@@ -1,0 +1,495 @@
+"""The free-text answerer: match a question to one knowledge-base entry, or decline.
+
+Built once per `KnowledgeBase` (everything is normalised and indexed at construction), then
+`Answerer.answer(question)` is a pure, thread-safe lookup that takes well under a millisecond.
+
+How a question is matched:
+
+1. Clean and normalise it (Discord mentions and markup dropped, case, accents, punctuation,
+   possessives), expand chat shorthand (`pm`, `abt`), and correct typos word by word against the
+   knowledge base's own vocabulary with rapidfuzz.
+2. Read its cue ("when", "how many", "who", "what did X say", "why", "where").
+3. Turn words into terms (light stems folded into synonym families, `knowledge.matching`) and
+   find the knowledge base's aliases in it (USSR, the Kremlin, Tokyo, the Kurils, Japan's PM), so
+   each word also carries the topic it names.
+4. Score entries by *coverage*: the share of the question's content (weighted by how rare each
+   term is, unknown words weighing most) that the entry explains, through its text, title,
+   source sentence, curated `match_phrases` and topics. Then, among the best few, add how much
+   of one of the entry's phrases the question covers, and a bonus when the entry is the kind
+   the cue asks for.
+5. Answer only when coverage is high: a question that shares one name with the knowledge base
+   but asks about something it does not state (Hokkaido's population) leaves most of its
+   content unexplained and is declined, with up to three related topics as suggestions.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from knowledge.base import KnowledgeBase
+from knowledge.matching import (
+    CUE_WORDS,
+    STOPWORDS,
+    SYNONYM_FAMILIES,
+    Cue,
+    is_content,
+    read_cues,
+    term,
+    words,
+)
+from knowledge.models import Actor, Entry, Event, Fact, Quote, Sanction
+
+MAX_QUESTION_CHARS = 500
+MAX_WORDS = 60
+
+# Field weights: how strongly a word in a field ties the entry to a question.
+W_CORE = 1.0
+W_PHRASE = 1.0
+W_SOURCE = 0.6
+W_TOPIC = 0.5
+ALIAS_MATCH = 0.85  # a word matched only through the topic it names (Moscow -> Russia)
+
+COVERAGE_MIN = 0.6
+SCORE_MIN = 0.55
+CANDIDATES = 12
+CUE_BONUS = 0.12
+# An actor's entry is a summary: a detailed question (three or more content words) that is
+# not a "who" question is better answered by a specific entry when one fits as well.
+ACTOR_DETAIL_PENALTY = 0.06
+
+DeclineReason = Literal["unknown", "empty", "vague", "too_long", "not_english"]
+
+_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_ASCII_ALNUM = re.compile(r"[a-z0-9]")
+_NUMBER_WORDS = frozenset(
+    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"]
+)
+_REASON_TERMS = frozenset({"why", "reason", "because", "response", "reward", "cite"})
+_LOCATION_TERMS = frozenset({"lie", "north"})
+QUESTION_WORDS = ("what", "when", "where", "which", "who", "whose", "why", "how", "say", "said")
+DEFAULT_SUGGESTION_IDS = ("peace-talks", "sanctions", "kuril-islands")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the answerer found: an entry to show, or a decline with suggested topics.
+
+    `text` is the plain answer body (for a decline, empty: the caller words the decline);
+    `entry_ids` name the entries it rests on, `score` is the match confidence in [0, 1].
+    """
+
+    answered: bool
+    entry_ids: tuple[str, ...] = ()
+    text: str = ""
+    sources: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    score: float = 0.0
+    reason: DeclineReason | None = None
+    cues: frozenset[Cue] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class _Token:
+    word: str
+    term: str
+    concepts: frozenset[str]
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    tokens: tuple[tuple[str, frozenset[str]], ...]
+    terms: frozenset[str]
+    concepts: frozenset[str]
+
+    @classmethod
+    def of(cls, tokens: tuple[tuple[str, frozenset[str]], ...]) -> _Phrase:
+        return cls(
+            tokens,
+            frozenset(t for t, _ in tokens),
+            frozenset(concept for _, concepts in tokens for concept in concepts),
+        )
+
+
+@dataclass(frozen=True)
+class _Doc:
+    entry: Entry
+    phrases: tuple[_Phrase, ...]
+    has_number: bool
+    has_year: bool
+    reason: bool
+    location: bool
+
+
+class Answerer:
+    """Answers free-text questions from one knowledge base; build once, call many times."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._aliases = _alias_spans(kb)
+        self._topic_names = {topic_id: topic.name for topic_id, topic in kb.topics.items()}
+        self._docs: list[_Doc] = []
+        weights: list[dict[str, float]] = []
+        vocabulary: set[str] = set(STOPWORDS) | set(CUE_WORDS)
+        vocabulary |= {word for family in SYNONYM_FAMILIES for word in family}
+        for entry in kb.entries:
+            entry_weights: dict[str, float] = {}
+            phrases = []
+            for text, weight, is_phrase, concept_only in _fields(kb, entry):
+                entry_words = words(text)
+                vocabulary.update(entry_words)
+                tokens = self._terms(entry_words)
+                for word, token_term, concepts in tokens:
+                    if is_content(word) and not concept_only:
+                        _raise(entry_weights, token_term, weight)
+                    for concept in concepts:
+                        _raise(entry_weights, concept, weight)
+                if is_phrase:
+                    phrase = tuple((t, c) for w, t, c in tokens if is_content(w))
+                    if phrase:
+                        phrases.append(_Phrase.of(phrase))
+            for topic in entry.topics:
+                _raise(entry_weights, f"@{topic}", W_TOPIC)
+            weights.append(entry_weights)
+            self._docs.append(_doc(entry, tuple(phrases), entry_weights))
+        for spans in self._aliases.values():
+            for span, _ in spans:
+                vocabulary.update(span)
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, entry_weights in enumerate(weights):
+            for token_term, weight in entry_weights.items():
+                self._postings[token_term].append((index, weight))
+        n = len(self._docs)
+        self._idf = {
+            t: math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+            for t, posting in self._postings.items()
+        }
+        self._unknown_weight = math.log(1 + (n + 0.5) / 0.5)
+        self._vocabulary = frozenset(vocabulary)
+        self._content_choices = sorted(word for word in vocabulary if is_content(word))
+        self._corrections: dict[str, str] = {}
+
+    # -- public ---------------------------------------------------------------------------
+
+    def answer(self, question: str) -> Answer:
+        """Match `question` to one entry, or decline. Never raises on any string."""
+        if len(question) > MAX_QUESTION_CHARS:
+            return Answer(False, reason="too_long", suggestions=self._defaults())
+        cleaned = _URL.sub(" ", _MENTION.sub(" ", question))
+        raw = words(cleaned)[:MAX_WORDS]
+        if not raw:
+            return Answer(False, reason="empty", suggestions=self._defaults())
+        if not any(_ASCII_ALNUM.search(word) for word in raw):
+            return Answer(False, reason="not_english", suggestions=self._defaults())
+        corrected = [self._correct(word) for word in raw]
+        cues = read_cues(corrected)
+        tokens = self._question_tokens(corrected)
+        if not tokens:
+            return Answer(False, reason="vague", suggestions=self._defaults(), cues=cues)
+        ranked = self._rank(tokens, cues)
+        if ranked:
+            best_score, coverage, doc = ranked[0]
+            if coverage >= COVERAGE_MIN and best_score >= SCORE_MIN:
+                return Answer(
+                    True,
+                    entry_ids=(doc.entry.id,),
+                    text=answer_text(doc.entry, self.kb),
+                    sources=(doc.entry.source.quote,),
+                    score=round(min(best_score, 1.0), 3),
+                    cues=cues,
+                )
+        return Answer(
+            False,
+            reason="unknown",
+            suggestions=self._suggest(tokens, ranked),
+            score=round(min(ranked[0][0], 1.0), 3) if ranked else 0.0,
+            cues=cues,
+        )
+
+    # -- question analysis ----------------------------------------------------------------
+
+    def _correct(self, word: str) -> str:
+        """The word a misspelt `word` most likely means, else `word` itself.
+
+        Short words are only corrected to question words ("waht", "sey"): a short unknown word
+        is as likely a real word the knowledge base lacks ("musk", "york") as a typo. Longer
+        words are corrected to the knowledge base's own content words, keeping the first letter.
+        """
+        if word in self._vocabulary or not word.isalpha():
+            return word
+        cached = self._corrections.get(word)
+        if cached is not None:
+            return cached
+        corrected = word
+        if len(word) <= 4:
+            for candidate in QUESTION_WORDS:
+                if abs(len(candidate) - len(word)) <= 1 and _one_typo(word, candidate):
+                    corrected = candidate
+                    break
+        else:
+            match = process.extractOne(
+                word, self._content_choices, scorer=fuzz.ratio, processor=None, score_cutoff=80.0
+            )
+            if match is not None and (match[0][0] == word[0] or match[0][:2] == word[1::-1]):
+                corrected = match[0]
+        if len(self._corrections) > 4096:
+            self._corrections.clear()
+        self._corrections[word] = corrected
+        return corrected
+
+    def _terms(self, sequence: list[str]) -> list[tuple[str, str, frozenset[str]]]:
+        """Each word with its term and the topics that alias spans over it name."""
+        terms = [term(word) for word in sequence]
+        concepts: list[set[str]] = [set() for _ in sequence]
+        position = 0
+        while position < len(terms):
+            step = 1
+            for span, concept in self._aliases.get(terms[position], ()):
+                end = position + len(span)
+                if tuple(terms[position:end]) == span:
+                    for covered in range(position, end):
+                        concepts[covered].add(concept)
+                    step = len(span)
+                    break
+            position += step
+        return [
+            (word, t, frozenset(c)) for word, t, c in zip(sequence, terms, concepts, strict=True)
+        ]
+
+    def _question_tokens(self, corrected: list[str]) -> list[_Token]:
+        tokens: dict[str, _Token] = {}
+        for word, token_term, concepts in self._terms(corrected):
+            if not is_content(word) or token_term in tokens:
+                continue
+            if concepts:  # an alias weighs what the topic it names weighs (Moscow = Russia)
+                weight = min(self._idf.get(c, self._unknown_weight) for c in concepts)
+                weight = min(weight, self._idf.get(token_term, weight))
+            elif token_term in self._idf:
+                weight = self._idf[token_term]
+            else:
+                weight = self._unknown_weight * (0.5 if len(word) <= 3 else 1.0)
+            tokens[token_term] = _Token(word, token_term, concepts, weight)
+        return list(tokens.values())
+
+    # -- scoring --------------------------------------------------------------------------
+
+    def _rank(self, tokens: list[_Token], cues: frozenset[Cue]) -> list[tuple[float, float, _Doc]]:
+        total = sum(token.weight for token in tokens)
+        covered: dict[int, float] = defaultdict(float)
+        for token in tokens:
+            best: dict[int, float] = {}
+            for concept in token.concepts:
+                for index, weight in self._postings.get(concept, ()):
+                    value = weight * ALIAS_MATCH
+                    if value > best.get(index, 0.0):
+                        best[index] = value
+            for index, weight in self._postings.get(token.term, ()):
+                if weight > best.get(index, 0.0):
+                    best[index] = weight
+            for index, value in best.items():
+                covered[index] += value * token.weight
+        if not covered:
+            return []
+        top = heapq.nlargest(CANDIDATES, covered.items(), key=lambda item: item[1])
+        ranked = []
+        for index, value in top:
+            doc = self._docs[index]
+            coverage = value / total
+            precision = _precision(doc, tokens, total)
+            score = 0.7 * coverage + 0.3 * precision + _cue_bonus(doc, cues)
+            if Cue.COUNT in cues and not doc.has_number:
+                score -= 0.5
+            if isinstance(doc.entry, Actor) and Cue.WHO not in cues and len(tokens) >= 3:
+                score -= ACTOR_DETAIL_PENALTY
+            ranked.append((score, coverage, doc))
+        ranked.sort(key=lambda item: (-item[0], -item[1]))
+        return ranked
+
+    # -- suggestions ----------------------------------------------------------------------
+
+    def _suggest(
+        self, tokens: list[_Token], ranked: list[tuple[float, float, _Doc]]
+    ) -> tuple[str, ...]:
+        chosen: list[str] = []
+        for token in tokens:
+            chosen += sorted(concept[1:] for concept in token.concepts)
+        for _, coverage, doc in ranked:
+            if coverage >= 0.25:
+                chosen += doc.entry.topics
+        names = [
+            self._topic_names[topic]
+            for topic in dict.fromkeys(chosen)
+            if topic in self._topic_names
+        ]
+        return tuple(names[:3]) or self._defaults()
+
+    def _defaults(self) -> tuple[str, ...]:
+        return tuple(
+            self._topic_names[topic]
+            for topic in DEFAULT_SUGGESTION_IDS
+            if topic in self._topic_names
+        )
+
+
+@lru_cache(maxsize=8)
+def answerer_for(kb: KnowledgeBase) -> Answerer:
+    """The shared answerer of a knowledge base, built on first use."""
+    return Answerer(kb)
+
+
+def answer_text(entry: Entry, kb: KnowledgeBase) -> str:
+    """The plain body of an answer from one entry, as a user reads it (source added by callers)."""
+    lines: list[str]
+    if isinstance(entry, Quote):
+        speaker = kb.get(entry.speaker)
+        name = speaker.name if isinstance(speaker, Actor) else entry.speaker
+        lines = [f"{name} ({entry.role}) said: “{entry.text}”", f"Context: {entry.context}"]
+    elif isinstance(entry, Event):
+        lines = [entry.text, f"When: {entry.when}"]
+    else:
+        lines = [entry.text]
+    if entry.curator_note:
+        lines.append(f"Curator's note: {entry.curator_note}")
+    return "\n".join(lines)
+
+
+def _fields(kb: KnowledgeBase, entry: Entry) -> Iterable[tuple[str, float, bool, bool]]:
+    """(text, weight, is a phrase for precision, names only its topic) per matchable field.
+
+    An actor's aliases count only as naming the actor's topic: "Moscow" in a question then
+    matches every entry about Russia equally, not the Russia entry alone.
+    """
+    yield entry.text, W_CORE, True, False
+    yield entry.source.quote, W_SOURCE, False, False
+    for phrase in entry.match_phrases:
+        yield phrase, W_PHRASE, True, False
+    if isinstance(entry, Event | Fact):
+        yield entry.title, W_CORE, True, False
+    if isinstance(entry, Event):
+        yield entry.when, W_CORE, False, False
+    if isinstance(entry, Sanction):
+        yield entry.measure, W_CORE, True, False
+        if entry.unit:
+            yield entry.unit, W_CORE, False, False
+    if isinstance(entry, Quote):
+        speaker = kb.get(entry.speaker)
+        if isinstance(speaker, Actor):
+            yield speaker.name, W_CORE, True, False
+        yield entry.role, W_CORE, False, False
+        yield entry.context, W_CORE, False, False
+    if isinstance(entry, Actor):
+        yield entry.name, W_CORE, True, False
+        for alias in entry.aliases:
+            yield alias, W_CORE, True, True
+
+
+def _alias_spans(kb: KnowledgeBase) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """Every topic name and alias as a term sequence, indexed by its first term, longest first."""
+    spans: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+    for topic in kb.topics.values():
+        for name in (topic.name, *topic.aliases):
+            sequence = words(name)
+            while sequence and sequence[0] == "the":
+                sequence = sequence[1:]
+            if not sequence:
+                continue
+            span = tuple(term(word) for word in sequence)
+            if (span, f"@{topic.id}") not in spans[span[0]]:
+                spans[span[0]].append((span, f"@{topic.id}"))
+    for candidates in spans.values():
+        candidates.sort(key=lambda item: -len(item[0]))
+    return dict(spans)
+
+
+def _doc(entry: Entry, phrases: tuple, weights: dict[str, float]) -> _Doc:
+    body = [entry.text]
+    if isinstance(entry, Event):
+        body.append(entry.when)
+    body_words = set(words(" ".join(body)))
+    has_year = any(word.isdigit() and len(word) == 4 for word in body_words)
+    has_number = (
+        (isinstance(entry, Sanction) and entry.amount is not None)
+        or any(word.isdigit() for word in body_words)
+        or bool(body_words & _NUMBER_WORDS - {"two"})
+    )
+    core_terms = {term(word) for word in words(" ".join([entry.text, *entry.match_phrases]))}
+    if isinstance(entry, Event | Fact):
+        core_terms |= {term(word) for word in words(entry.title)}
+    return _Doc(
+        entry=entry,
+        phrases=phrases,
+        has_number=has_number,
+        has_year=has_year,
+        reason=bool(core_terms & _REASON_TERMS),
+        location=bool(core_terms & _LOCATION_TERMS),
+    )
+
+
+def _one_typo(word: str, candidate: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours, never of the first letter."""
+    if word[0] != candidate[0]:
+        return False
+    if Levenshtein.distance(word, candidate, score_cutoff=1) <= 1:
+        return True
+    return len(word) == len(candidate) and any(
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :] == candidate for i in range(len(word) - 1)
+    )
+
+
+def _raise(weights: dict[str, float], key: str, weight: float) -> None:
+    if weight > weights.get(key, 0.0):
+        weights[key] = weight
+
+
+def _precision(doc: _Doc, tokens: list[_Token], total: float) -> float:
+    """How well one of the entry's phrases and the question fit each other, both ways.
+
+    The share of the phrase the question covers times the (weighted) share of the question
+    the phrase covers: a name alone fits a bare name well and a long question poorly.
+    """
+    terms = {token.term for token in tokens}
+    concepts = {concept for token in tokens for concept in token.concepts}
+    best = 0.0
+    for phrase in doc.phrases:
+        hit = sum(1 for t, c in phrase.tokens if t in terms or not c.isdisjoint(concepts))
+        if not hit:
+            continue
+        explained = sum(
+            token.weight
+            for token in tokens
+            if token.term in phrase.terms or not token.concepts.isdisjoint(phrase.concepts)
+        )
+        fit = hit / len(phrase.tokens) * explained / total
+        if fit > best:
+            best = fit
+    return best
+
+
+def _cue_bonus(doc: _Doc, cues: frozenset[Cue]) -> float:
+    entry = doc.entry
+    bonus = 0.0
+    if Cue.SAID in cues and isinstance(entry, Quote):
+        bonus += CUE_BONUS
+    if Cue.WHEN in cues:
+        bonus += CUE_BONUS if isinstance(entry, Event) else 0.0
+        bonus += CUE_BONUS / 2 if doc.has_year else 0.0
+    if Cue.COUNT in cues and doc.has_number:
+        bonus += CUE_BONUS
+    if Cue.WHO in cues and isinstance(entry, Actor):
+        bonus += CUE_BONUS
+    if Cue.WHY in cues and doc.reason:
+        bonus += CUE_BONUS
+    if Cue.WHERE in cues and doc.location:
+        bonus += CUE_BONUS
+    return bonus

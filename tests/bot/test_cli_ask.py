@@ -1,0 +1,60 @@
+"""`kuril-brief ask`: plain, `--json` and `--jsonl` output in PRODUCT.md's shape."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.settings import Settings
+
+KEYS = {"question": str, "answered": bool, "answer": str, "sources": list, "suggestions": list}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_API_BASE", "KURIL_SEEDS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KURIL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+
+
+def check_shape(payload: dict) -> None:
+    assert set(payload) == {*KEYS, "score"}
+    for key, kind in KEYS.items():
+        assert isinstance(payload[key], kind), key
+    assert isinstance(payload["score"], int | float)
+    assert all(isinstance(item, str) for item in payload["sources"] + payload["suggestions"])
+
+
+def test_ask_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--json", "Why", "were", "the", "Kuril", "talks", "suspended?"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    check_shape(payload)
+    assert payload["question"] == "Why were the Kuril talks suspended?"
+    assert payload["answered"] is True
+    assert "sanction" in payload["answer"]
+
+
+def test_ask_plain_prints_the_answer_with_its_source(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "how many banks did Japan sanction"]) == 0
+    out = capsys.readouterr().out
+    assert "seven banks" in out
+    assert "Source (Russia suspends talks with Japan over the Kuril Islands)" in out
+
+
+def test_ask_jsonl(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = "What did Kishida say?\n\nWhat's the best pizza topping?\n@everyone 🙂\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    assert main(["ask", "--jsonl"]) == 0
+    payloads = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(payloads) == 3
+    for payload in payloads:
+        check_shape(payload)
+    assert [p["answered"] for p in payloads] == [True, False, False]
+    assert "unacceptable" in payloads[0]["answer"]
+    assert 1 <= len(payloads[1]["suggestions"]) <= 3
+    assert "@everyone" not in payloads[2]["answer"]
