@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from commands.registry import COMMANDS
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from commands.registry import COMMANDS, complete
 
 
 def described(command: str) -> dict[str, str]:
@@ -12,3 +17,23 @@ def described(command: str) -> dict[str, str]:
 
 def description(command: str) -> str:
     return COMMANDS[command].description
+
+
+def fixed_choices(command: str, option: str) -> list[app_commands.Choice[str]]:
+    """An option's fixed choices from the command table, for `app_commands.choices`."""
+    spec = next(o for o in COMMANDS[command].options if o.name == option)
+    return [app_commands.Choice(name=choice, value=choice) for choice in spec.choices]
+
+
+def autocompleter(command: str, option: str) -> Any:
+    """An autocomplete callback that asks the command table's completer for suggestions."""
+
+    async def suggest(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=choice.name, value=choice.value)
+            for choice in complete(command, option, interaction.client.services, current)
+        ]
+
+    return suggest

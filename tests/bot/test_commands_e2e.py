@@ -1,0 +1,128 @@
+"""Every slash command, with and without options, and every autocomplete, through the stand-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from knowledge.base import KnowledgeBase
+from tests.bot.running_bot import StartBot, embed_text
+from tests.standin.server import FLAG_EPHEMERAL, DiscordStandin
+
+AUTOCOMPLETE_RESULT = 8
+HOSTILE = ["x" * 3000, "🙂🏝️🗾", "K̷̢u̴r̶i̸l̵ ̷i̸s̴l̶a̷n̸d̷s̴", "@everyone <@&1> @here", "```\ncode\n```"]
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for row in message.get("components") or [] for c in row["components"]]
+
+
+@pytest.fixture
+async def bot_ready(start_bot: StartBot) -> None:
+    await start_bot()
+
+
+@pytest.mark.usefixtures("bot_ready")
+@pytest.mark.parametrize(
+    ("command", "options", "expected"),
+    [
+        ("timeline", {}, "dying days of World War Two"),
+        ("timeline", {"topic": "sanctions"}, "76 individuals"),
+        ("timeline", {"topic": "kishda"}, "Kishida"),
+        ("sanctions", {}, "seven banks"),
+        ("sanctions", {"side": "japan"}, "76 individuals"),
+        ("sanctions", {"side": "russia"}, "visa-free travel"),
+        ("quote", {}, "“"),
+        ("quote", {"speaker": "fumio-kishida"}, "completely unacceptable"),
+        ("quote", {"speaker": "Russian foreign ministry"}, "Foreign Ministry"),
+        ("brief", {}, "Kuril"),
+        ("about", {}, "Knowledge base version"),
+        ("ask", {"question": "How many banks did Japan sanction?"}, "seven banks"),
+    ],
+)
+async def test_command_answers_publicly_with_its_facts(
+    standin: DiscordStandin, command: str, options: dict[str, str], expected: str
+) -> None:
+    sent = await standin.dispatch_slash(command, options)
+    reply = await standin.wait_for_reply(sent)
+    assert expected in embed_text(reply)
+    assert not reply["flags"] & FLAG_EPHEMERAL
+    assert sent.response is not None and sent.response["data"]["allowed_mentions"] == {"parse": []}
+
+
+@pytest.mark.usefixtures("bot_ready")
+@pytest.mark.parametrize(("command", "option"), [("timeline", "topic"), ("quote", "speaker")])
+@pytest.mark.parametrize("typed", ["", "kish", "sanctoins", "zzzz", "x" * 300])
+async def test_autocomplete_answers_with_at_most_25_choices(
+    standin: DiscordStandin, command: str, option: str, typed: str
+) -> None:
+    sent = await standin.dispatch_autocomplete(command, option, typed)
+    callback = await standin.wait_for_interaction_response(sent)
+    assert callback["type"] == AUTOCOMPLETE_RESULT
+    choices = callback["data"]["choices"]
+    assert len(choices) <= 25
+    if typed == "kish":
+        assert choices[0]["value"] == "fumio-kishida"
+    if typed == "":
+        assert choices, "an empty field lists what can be picked"
+
+
+@pytest.mark.usefixtures("bot_ready")
+async def test_timeline_pages_for_the_invoker_only(
+    standin: DiscordStandin, kb: KnowledgeBase
+) -> None:
+    first = await standin.wait_for_reply(await standin.dispatch_slash("timeline"))
+    seen_text = [embed_text(first)]
+    page = first
+    for _ in range(len(kb.events)):
+        following = next((b for b in buttons(page) if "Next" in b["label"]), None)
+        if following is None or following.get("disabled"):
+            break
+        stranger = await standin.dispatch_component(
+            page, following["custom_id"], user=standin.user("mod")
+        )
+        refusal = await standin.wait_for_interaction_response(stranger)
+        assert refusal["data"]["flags"] & FLAG_EPHEMERAL
+        assert "belong to whoever ran the command" in embed_text(refusal["data"])
+
+        press = await standin.dispatch_component(page, following["custom_id"])
+        update = await standin.wait_for_interaction_response(press)
+        assert update["type"] == 7  # the message is edited in place
+        page = {**page, **update["data"]}
+        seen_text.append(embed_text(update["data"]))
+    assert len(seen_text) > 1, "today's timeline spans more than one page"
+    everything = "\n".join(seen_text)
+    for event in kb.events:
+        assert everything.count(event.title) == 1, event.title
+
+
+@pytest.mark.usefixtures("bot_ready")
+@pytest.mark.parametrize("text", HOSTILE)
+@pytest.mark.parametrize(
+    ("command", "option"), [("timeline", "topic"), ("quote", "speaker"), ("ask", "question")]
+)
+async def test_hostile_option_values_get_polite_replies(
+    standin: DiscordStandin, command: str, option: str, text: str
+) -> None:
+    sent = await standin.dispatch_slash(command, {option: text})
+    reply = await standin.wait_for_reply(sent)
+    shown = embed_text(reply)
+    assert shown.strip()
+    assert "Traceback" not in shown
+    assert sent.response is not None and sent.response["data"]["allowed_mentions"] == {"parse": []}
+
+
+@pytest.mark.usefixtures("bot_ready")
+async def test_every_registered_command_was_synced_with_descriptions(
+    standin: DiscordStandin,
+) -> None:
+    synced = {c["name"]: c for c in standin.global_commands}
+    assert {"timeline", "sanctions", "quote", "brief", "about", "help", "ask"} <= set(synced)
+    for command in synced.values():
+        assert 1 <= len(command["description"]) <= 100
+        for option in command.get("options", []):
+            assert 1 <= len(option["description"]) <= 100
+    side = synced["sanctions"]["options"][0]
+    assert [c["value"] for c in side["choices"]] == ["japan", "russia"]
+    assert synced["timeline"]["options"][0]["autocomplete"] is True
