@@ -62,6 +62,7 @@ ALIAS_MATCH = 0.85  # a word matched only through the topic it names (Moscow -> 
 COVERAGE_MIN = 0.6
 SCORE_MIN = 0.55
 CANDIDATES = 12
+RARE_POSTINGS = 64  # a term in more entries than this (and 1/16 of all) is looked up, not walked
 CUE_BONUS = 0.12
 # An actor's entry is a summary: a detailed question (three or more content words) that is
 # not a "who" question is better answered by a specific entry when one fits as well.
@@ -166,6 +167,7 @@ class Answerer:
         for spans in self._aliases.values():
             for span, _ in spans:
                 vocabulary.update(span)
+        self._weights = weights
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, entry_weights in enumerate(weights):
             for token_term, weight in entry_weights.items():
@@ -177,7 +179,10 @@ class Answerer:
         }
         self._unknown_weight = math.log(1 + (n + 0.5) / 0.5)
         self._vocabulary = frozenset(vocabulary)
-        self._content_choices = sorted(word for word in vocabulary if is_content(word))
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(vocabulary):
+            if is_content(word) and len(word) >= 4:
+                self._by_initial[word[0]].append(word)
         self._corrections: dict[str, str] = {}
 
     # -- public ---------------------------------------------------------------------------
@@ -238,11 +243,19 @@ class Answerer:
                     corrected = candidate
                     break
         else:
-            match = process.extractOne(
-                word, self._content_choices, scorer=fuzz.ratio, processor=None, score_cutoff=80.0
-            )
-            if match is not None and (match[0][0] == word[0] or match[0][:2] == word[1::-1]):
-                corrected = match[0]
+            best = 0.0
+            for initial in dict.fromkeys(word[:2]):  # same first letter, or first two swapped
+                match = process.extractOne(
+                    word,
+                    self._by_initial.get(initial, ()),
+                    scorer=fuzz.ratio,
+                    processor=None,
+                    score_cutoff=80.0,
+                )
+                if match is None or match[1] <= best:
+                    continue
+                if match[0][0] == word[0] or match[0][:2] == word[1::-1]:
+                    corrected, best = match[0], match[1]
         if len(self._corrections) > 4096:
             self._corrections.clear()
         self._corrections[word] = corrected
@@ -286,19 +299,7 @@ class Answerer:
 
     def _rank(self, tokens: list[_Token], cues: frozenset[Cue]) -> list[tuple[float, float, _Doc]]:
         total = sum(token.weight for token in tokens)
-        covered: dict[int, float] = defaultdict(float)
-        for token in tokens:
-            best: dict[int, float] = {}
-            for concept in token.concepts:
-                for index, weight in self._postings.get(concept, ()):
-                    value = weight * ALIAS_MATCH
-                    if value > best.get(index, 0.0):
-                        best[index] = value
-            for index, weight in self._postings.get(token.term, ()):
-                if weight > best.get(index, 0.0):
-                    best[index] = weight
-            for index, value in best.items():
-                covered[index] += value * token.weight
+        covered = self._coverage(tokens)
         if not covered:
             return []
         top = heapq.nlargest(CANDIDATES, covered.items(), key=lambda item: item[1])
@@ -315,6 +316,47 @@ class Answerer:
             ranked.append((score, coverage, doc))
         ranked.sort(key=lambda item: (-item[0], -item[1]))
         return ranked
+
+    def _coverage(self, tokens: list[_Token]) -> dict[int, float]:
+        """The question weight each entry explains, by entry index.
+
+        Tokens go rarest first. A token found in few entries walks its postings; a common one
+        (Russia, Japan) is only looked up in the entries rarer tokens already found, which
+        keeps a large knowledge base fast. On today's knowledge base every token is rare
+        enough to walk, so the result is exact.
+        """
+        limit = max(RARE_POSTINGS, len(self._docs) // 16)
+        sized = sorted(
+            ((self._postings_size(token), token) for token in tokens), key=lambda x: x[0]
+        )
+        covered: dict[int, float] = defaultdict(float)
+        for size, token in sized:
+            if size == 0:
+                continue
+            if covered and size > limit:
+                for index in covered:
+                    weights = self._weights[index]
+                    value = weights.get(token.term, 0.0)
+                    for concept in token.concepts:
+                        value = max(value, weights.get(concept, 0.0) * ALIAS_MATCH)
+                    covered[index] += value * token.weight
+                continue
+            best: dict[int, float] = {}
+            for concept in token.concepts:
+                for index, weight in self._postings.get(concept, ()):
+                    value = weight * ALIAS_MATCH
+                    if value > best.get(index, 0.0):
+                        best[index] = value
+            for index, weight in self._postings.get(token.term, ()):
+                if weight > best.get(index, 0.0):
+                    best[index] = weight
+            for index, value in best.items():
+                covered[index] += value * token.weight
+        return covered
+
+    def _postings_size(self, token: _Token) -> int:
+        size = len(self._postings.get(token.term, ()))
+        return size + sum(len(self._postings.get(concept, ())) for concept in token.concepts)
 
     # -- suggestions ----------------------------------------------------------------------
 
