@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from commands.about import about
+from commands.ask import ask_reply
 from commands.brief import brief
 from commands.context import Invocation, Services
 from commands.messages import Embed, EmbedField, Reply, truncate
@@ -124,6 +125,10 @@ def _brief(services: Services, invocation: Invocation, options: Options) -> Repl
     return brief(services, invocation)
 
 
+def _ask(services: Services, invocation: Invocation, options: Options) -> Reply:
+    return ask_reply(services, invocation, options["question"])
+
+
 def complete_topic(services: Services, typed: str) -> list[Choice]:
     """Topics that have events, best match first, labelled with how many events they have."""
     kb = services.kb
@@ -188,6 +193,16 @@ COMMANDS: dict[str, CommandSpec] = {
                     "speaker",
                     "Who to quote (a name, title or typo will do); empty for the next quote.",
                     autocomplete=complete_speaker,
+                ),
+            ),
+        ),
+        CommandSpec(
+            "ask",
+            "Ask a question about the Kuril Islands dispute, in your own words.",
+            _ask,
+            options=(
+                OptionSpec(
+                    "question", "Your question, e.g. why were the talks suspended?", required=True
                 ),
             ),
         ),

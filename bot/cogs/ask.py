@@ -10,8 +10,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interactions import invocation_of
-from bot.render import message_kwargs, send_reply
+from bot.cogs import described, description
+from bot.interactions import run_and_reply
+from bot.render import message_kwargs
 from commands.ask import ask_reply
 from commands.context import Invocation
 
@@ -25,11 +26,10 @@ class AskCog(commands.Cog):
     def __init__(self, bot: KurilBriefBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="ask", description="Ask a question about the Kuril Islands dispute.")
-    @app_commands.describe(question="Your question, in your own words.")
+    @app_commands.command(name="ask", description=description("ask"))
+    @app_commands.describe(**described("ask"))
     async def ask(self, interaction: discord.Interaction[KurilBriefBot], question: str) -> None:
-        reply = ask_reply(self.bot.services, invocation_of(interaction), question)
-        await send_reply(interaction, reply)
+        await run_and_reply(interaction, "ask", {"question": question})
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
