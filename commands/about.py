@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from commands.context import Services
-from commands.messages import Embed, EmbedField, Reply
+from commands.messages import FIELD_VALUE_LIMIT, Embed, EmbedField, Reply, truncate
 
 _KIND_LABELS = {
     "event": "events",
@@ -29,9 +29,12 @@ def about(services: Services) -> Reply:
         f"• {counts.get(kind, 0)} {label}"  # type: ignore[call-overload]
         for kind, label in _KIND_LABELS.items()
     )
-    sources = "\n".join(
-        f"• **{seed.title}** ({len(seed.sentences)} sentences). {seed.provenance}"
-        for seed in kb.seeds.values()
+    sources = fit_lines(
+        [
+            f"• **{seed.title}** ({len(seed.sentences)} sentences). {seed.provenance}"
+            for seed in kb.seeds.values()
+        ],
+        FIELD_VALUE_LIMIT,
     )
     embed = Embed(
         title="About Kuril Brief",
@@ -41,9 +44,22 @@ def about(services: Services) -> Reply:
         ),
         fields=(
             EmbedField(name=f"What I know ({len(kb.entries)} entries)", value=known),
-            EmbedField(name="Sources", value=sources[:1024]),
+            EmbedField(name="Sources", value=sources),
             EmbedField(name="How answers are found", value=HOW_ANSWERS_ARE_FOUND),
         ),
         footer=f"Knowledge base version {kb.version}",
     )
     return Reply(embeds=(embed,))
+
+
+def fit_lines(lines: list[str], limit: int) -> str:
+    """As many whole lines as fit, then "…and N more", so a long list never cuts a line."""
+    shown: list[str] = []
+    for number, line in enumerate(lines):
+        rest = len(lines) - number - 1
+        more = f"\n…and {rest} more" if rest else ""
+        candidate = "\n".join([*shown, truncate(line, limit)])
+        if len(candidate) + len(more) > limit:
+            return "\n".join([*shown, f"…and {len(lines) - number} more"])
+        shown.append(truncate(line, limit))
+    return "\n".join(shown)

@@ -36,3 +36,16 @@ def test_the_version_changes_when_the_data_changes(tmp_path) -> None:
     changed = load_knowledge_base(REPO / "seeds", data)
     assert changed.version != KB.version
     assert changed.version in text_of(about(Services(changed)))
+
+
+def test_many_sources_are_listed_by_whole_lines_with_a_count_of_the_rest() -> None:
+    from commands.about import fit_lines
+
+    lines = [f"• Source number {n} " + "word " * 30 for n in range(40)]
+    text = fit_lines(lines, 1024)
+    assert len(text) <= 1024
+    shown = text.splitlines()
+    assert shown[-1].startswith("…and ")
+    hidden = int(shown[-1].split()[1])
+    assert shown[:-1] == lines[: len(shown) - 1]
+    assert len(shown) - 1 + hidden == len(lines)
