@@ -165,4 +165,5 @@ def _suggestion_sentence(answer: Answer, *, markdown: bool) -> str:
         return ""
     names = [f"**{name}**" if markdown else name for name in answer.suggestions]
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-    return f"Did you mean {listed}? Ask me about one of them."
+    them = "it" if len(names) == 1 else "one of them"
+    return f"Did you mean {listed}? Ask me about {them}."
