@@ -6,17 +6,21 @@ family in `setup_hook`; cogs translate interactions into handler inputs and noth
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot.components import RoutedButton
+from bot.delivery import DiscordSender
 from bot.interactions import invocation_of
 from bot.render import update_with_reply
+from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.tree import BriefTree, send_private_note
@@ -46,6 +50,7 @@ class KurilBriefBot(commands.AutoShardedBot):
         services: Services,
         *,
         sync_on_start: bool = True,
+        clock: Callable[[], dt.datetime] | None = None,
         **options: Any,
     ) -> None:
         # A text-only bot: don't warn at every start that voice libraries are missing.
@@ -63,6 +68,15 @@ class KurilBriefBot(commands.AutoShardedBot):
         self.services = services
         self.sync_on_start = sync_on_start
         self.storage = Storage.from_settings(settings)
+        # Cron jobs per subscription; deliveries wait until the bot is ready to send.
+        self.briefings = BriefingScheduler(
+            self.storage,
+            services.kb,
+            DiscordSender(self),
+            grace=dt.timedelta(minutes=settings.briefing_grace_minutes),
+            clock=clock,
+            ready=self.wait_until_ready,
+        )
 
     async def login(self, token: str) -> None:
         # A rate-limit proxy or test stand-in replaces Discord's REST base; the gateway URL
@@ -72,12 +86,15 @@ class KurilBriefBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         from bot.cogs.ask import AskCog
+        from bot.cogs.briefings import BriefingsCog
         from bot.cogs.reference import ReferenceCog
 
         await self.storage.open()
         self.add_dynamic_items(RoutedButton)
         await self.add_cog(ReferenceCog(self))
         await self.add_cog(AskCog(self))
+        await self.add_cog(BriefingsCog(self))
+        await self.briefings.start()
         if self.sync_on_start:
             await self.sync_commands(force=False)
 
@@ -129,5 +146,6 @@ class KurilBriefBot(commands.AutoShardedBot):
             )
 
     async def close(self) -> None:
+        await self.briefings.stop()  # in-flight deliveries finish while HTTP is still open
         await super().close()
         await self.storage.close()

@@ -5,6 +5,8 @@ Loaded for every test through `pytest_plugins` in `tests/conftest.py`.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,29 @@ from knowledge.base import KnowledgeBase
 from tests.standin.server import DiscordStandin
 
 StartBot = Callable[..., Awaitable[KurilBriefBot]]
+
+
+class Clock:
+    """A clock that runs at real speed from a chosen instant and can be moved.
+
+    `Clock(start)()` is `start` plus the real time elapsed since; `jump(delta)` moves it
+    (e.g. over a slot while the bot is down). Pass it to `start_bot(clock=...)`.
+    """
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self._start = start
+        self._began = time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._began)
+
+    def jump(self, delta: dt.timedelta) -> None:
+        self._start += delta
+
+    def set(self, when: dt.datetime) -> None:
+        self._start, self._began = when, time.monotonic()
 
 
 def bot_settings(standin: DiscordStandin, data_dir: Path, **overrides: Any) -> Settings:
@@ -34,11 +59,17 @@ def bot_settings(standin: DiscordStandin, data_dir: Path, **overrides: Any) -> S
 async def start_bot(
     standin: DiscordStandin, run_client: Any, kb: KnowledgeBase, tmp_path: Path
 ) -> AsyncIterator[StartBot]:
-    """`await start_bot()` runs a KurilBriefBot on the stand-in until it is ready."""
+    """`await start_bot()` runs a KurilBriefBot on the stand-in until it is ready.
 
-    async def start(**overrides: Any) -> KurilBriefBot:
+    Every bot started in one test shares one data directory (so a second `start_bot()` is a
+    restart); `clock=` gives the bot's scheduler a clock (see `tests.bot.running_bot.Clock`).
+    """
+
+    async def start(
+        *, clock: Callable[[], dt.datetime] | None = None, **overrides: Any
+    ) -> KurilBriefBot:
         settings = bot_settings(standin, tmp_path / "data", **overrides)
-        bot = KurilBriefBot(settings, Services(kb=kb), guild_ready_timeout=0.05)
+        bot = KurilBriefBot(settings, Services(kb=kb), clock=clock, guild_ready_timeout=0.05)
         await run_client(bot)
         return bot
 

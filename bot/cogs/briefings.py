@@ -1,0 +1,190 @@
+"""`/briefings subscribe|unsubscribe|list`: scheduled briefings for a channel.
+
+Guild-only, shown to members with Manage Channels (`default_member_permissions`) and checked
+again when run (a refusal goes through the tree's one error path). Every subcommand touches
+the database, so it defers (privately) first. Wording and validation live in
+`commands.briefings`; this cog only gathers plain inputs and calls storage and the scheduler.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.render import send_reply
+from commands.briefings import (
+    SubscribeRequest,
+    SubscriptionRow,
+    complete_days,
+    complete_timezone,
+    list_reply,
+    subscribe_request,
+    subscribed_reply,
+    unsubscribed_reply,
+)
+from commands.messages import Reply
+
+if TYPE_CHECKING:
+    from bot.client import KurilBriefBot
+
+Interaction = discord.Interaction["KurilBriefBot"]
+
+
+def missing_permissions(permissions: discord.Permissions) -> list[str]:
+    """What the bot lacks, of what posting a briefing needs, as Discord names it."""
+    needed = (
+        ("View Channel", permissions.view_channel),
+        ("Send Messages", permissions.send_messages),
+        ("Embed Links", permissions.embed_links),
+    )
+    return [name for name, granted in needed if not granted]
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_channels=True)
+class BriefingsCog(
+    commands.GroupCog,
+    group_name="briefings",
+    group_description="Scheduled briefings for a channel (needs Manage Channels).",
+):
+    def __init__(self, bot: KurilBriefBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(
+        name="subscribe", description="Post a briefing in a channel at a set local time."
+    )
+    @app_commands.describe(
+        channel="The channel that gets the briefings.",
+        time="Local time of day, 24-hour HH:MM (e.g. 09:00).",
+        timezone="Your time zone's IANA name, e.g. Asia/Tokyo (start typing to search).",
+        days="daily (default), weekdays, or days such as mon,wed,fri.",
+        role="A role to ping with each briefing (optional; nobody is pinged otherwise).",
+    )
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def subscribe(
+        self,
+        interaction: Interaction,
+        channel: discord.TextChannel,
+        time: str,
+        timezone: str,
+        days: str | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if role is not None and role.is_default():
+            await send_reply(
+                interaction,
+                Reply.notice(
+                    "I never ping @everyone. Pick a role made for briefings, or leave `role` "
+                    "empty.",
+                    title="Briefings not scheduled",
+                ),
+            )
+            return
+        permissions = channel.permissions_for(channel.guild.me)
+        checked = subscribe_request(
+            channel_id=channel.id,
+            channel_name=channel.name,
+            time=time,
+            timezone=timezone,
+            days=days,
+            role_id=role.id if role else None,
+            role_name=role.name if role else None,
+            bot_missing=missing_permissions(permissions),
+        )
+        if isinstance(checked, Reply):
+            await send_reply(interaction, checked)
+            return
+        await send_reply(interaction, await self._subscribe(interaction, checked, role))
+
+    async def _subscribe(
+        self, interaction: Interaction, request: SubscribeRequest, role: discord.Role | None
+    ) -> Reply:
+        bot = self.bot
+        assert interaction.guild_id is not None
+        before = await bot.storage.get_subscription(request.channel_id)
+        subscription = await bot.storage.upsert_subscription(
+            guild_id=interaction.guild_id,
+            channel_id=request.channel_id,
+            time=request.time,
+            timezone=request.timezone,
+            days=request.days,
+            role_id=request.role_id,
+            created_by=interaction.user.id,
+            now=bot.briefings.clock(),
+        )
+        bot.briefings.subscription_changed(subscription)
+        warning = None
+        if role is not None and not role.mentionable:
+            me = interaction.guild.me if interaction.guild else None
+            if me is None or not me.guild_permissions.mention_everyone:
+                warning = (
+                    f"Note: <@&{role.id}> is not mentionable and I lack Mention @everyone, "
+                    "@here and All Roles, so the ping will not notify anyone. Make the role "
+                    "mentionable to fix that."
+                )
+        return subscribed_reply(
+            request,
+            next_run=bot.briefings.next_run(subscription),
+            resumed=before is not None and not before.active,
+            updated=before is not None and before.active,
+            role_warning=warning,
+        )
+
+    @subscribe.autocomplete("timezone")
+    async def _timezone_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=choice.name, value=choice.value)
+            for choice in complete_timezone(current, interaction.created_at)
+        ]
+
+    @subscribe.autocomplete("days")
+    async def _days_choices(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=choice.name, value=choice.value)
+            for choice in complete_days(current)
+        ]
+
+    @app_commands.command(name="unsubscribe", description="Stop a channel's briefings.")
+    @app_commands.describe(channel="The channel that should get no more briefings.")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def unsubscribe(self, interaction: Interaction, channel: discord.TextChannel) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        storage = self.bot.storage
+        existing = await storage.get_subscription(channel.id)
+        existed = existing is not None and existing.guild_id == interaction.guild_id
+        if existed:
+            await storage.remove_subscription(channel.id)
+            self.bot.briefings.subscription_removed(channel.id)
+        await send_reply(interaction, unsubscribed_reply(channel.id, existed=existed))
+
+    @app_commands.command(
+        name="list", description="This server's briefings: schedule, next run and status."
+    )
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def list_briefings(self, interaction: Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        scheduler = self.bot.briefings
+        rows = [
+            SubscriptionRow(
+                channel_id=sub.channel_id,
+                time=sub.time,
+                timezone=sub.timezone,
+                days=sub.days,
+                role_id=sub.role_id,
+                active=sub.active,
+                pause_reason=sub.pause_reason,
+                next_run=scheduler.next_run(sub) if sub.active else None,
+            )
+            for sub in await self.bot.storage.list_subscriptions(interaction.guild_id)
+        ]
+        await send_reply(interaction, list_reply(rows))

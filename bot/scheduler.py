@@ -1,0 +1,395 @@
+"""Scheduled briefings: one APScheduler cron job per subscription, rebuilt from the database.
+
+The database is the source of truth. At start the scheduler loads every active
+subscription, gives each an APScheduler 3.x `CronTrigger` in the subscription's own zone
+(explicit job id `briefing:<channel id>`, `replace_existing=True`), and, once the bot is
+ready to send, catches up from the delivery log (not from APScheduler's memory): a slot
+missed while the bot was down goes out once, late, if still within the grace period, and
+is recorded as skipped otherwise. A sweep job retries deliveries that failed and claims
+left behind by a process that died mid-delivery.
+
+Cron jobs only enqueue; a fixed pool of workers delivers (`bot.delivery.Deliverer`), paced
+under Discord's global rate limit by one shared `Pacer`, so ten thousand slots due in the
+same minute cost ten thousand small queue items and a constant number of tasks.
+
+`clock` is injectable: tests run the bot on a clock that is ahead of (or behind) the real
+one, advancing in real time; triggers are shifted by the difference, so a job fires when
+`clock()` reaches its slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.delivery import Deliverer, Sender
+from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer
+from bot.slots import Schedule, next_slot, plan_catch_up, previous_slot
+from bot.storage import Storage, Subscription
+from knowledge.base import KnowledgeBase
+
+__all__ = ["BriefingScheduler", "Clock", "job_id", "trigger_for"]
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+UTC = dt.UTC
+SWEEP_JOB_ID = "briefings:sweep"
+#: A slot sent within this long of its time is on time (no "sent late" note).
+ON_TIME = dt.timedelta(minutes=1)
+#: Discord deduplicates a nonce with `enforce_nonce` for "a few minutes". A claim left by a
+#: dead process is re-sent (same nonce) only while that certainly holds; after that it is
+#: recorded as skipped, because the message may have gone out and at-most-once wins.
+NONCE_WINDOW = dt.timedelta(minutes=2)
+#: Cron firings map to the slot at or before `clock() + FIRE_TOLERANCE` (timer jitter).
+FIRE_TOLERANCE = dt.timedelta(seconds=2)
+#: Why a briefing goes out late, for its note.
+OFFLINE = "I was offline"
+RETRIED = "Discord could not take it at the time"
+DELAYED = "I was busy"
+#: Settled delivery-log rows older than this are pruned, once a day.
+KEEP_LOG = dt.timedelta(days=35)
+
+
+def _real_now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def job_id(channel_id: int) -> str:
+    return f"briefing:{channel_id}"
+
+
+class _Shifted(BaseTrigger):
+    """Fires when an injected clock reaches `inner`'s times. `offset()` is how far that clock
+    runs ahead of the real one, read whenever a fire time is computed, so a test clock that
+    is moved between runs takes effect for every fire time computed after the move."""
+
+    def __init__(self, inner: BaseTrigger, offset: Callable[[], dt.timedelta]) -> None:
+        self.inner = inner
+        self.offset = offset
+
+    def get_next_fire_time(
+        self, previous_fire_time: dt.datetime | None, now: dt.datetime
+    ) -> dt.datetime | None:
+        offset = self.offset()
+        previous = None if previous_fire_time is None else previous_fire_time + offset
+        fire = self.inner.get_next_fire_time(previous, now + offset)
+        return None if fire is None else fire - offset
+
+    def __str__(self) -> str:
+        return f"{self.inner} on the injected clock"
+
+
+def trigger_for(
+    schedule: Schedule, offset: Callable[[], dt.timedelta] | None = None
+) -> BaseTrigger:
+    """A cron trigger at local `HH:MM` on the schedule's weekdays in its own time zone;
+    with `offset`, on a clock that runs that far ahead of the real one."""
+    cron = CronTrigger(
+        day_of_week=schedule.cron_day_of_week,
+        hour=schedule.hour,
+        minute=schedule.minute,
+        second=0,
+        timezone=schedule.zone,
+    )
+    return cron if offset is None else _Shifted(cron, offset)
+
+
+@dataclass
+class _Stats:
+    enqueued: int = 0
+    results: dict[str, int] = field(default_factory=dict)
+
+
+class BriefingScheduler:
+    """Owns the APScheduler instance (its job store is never shared) and the delivery workers.
+
+    Call `start()` once storage is open, `stop()` at shutdown. Commands call
+    `subscription_changed` / `subscription_removed` after writing to storage.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        kb: KnowledgeBase,
+        sender: Sender,
+        *,
+        grace: dt.timedelta,
+        clock: Clock | None = None,
+        ready: Callable[[], Awaitable[object]] | None = None,
+        rate: float = DISCORD_GLOBAL_LIMIT * 0.95,
+        workers: int = 32,
+        sweep_interval: float = 60.0,
+        stop_timeout: float = 5.0,
+    ) -> None:
+        self.storage = storage
+        self.kb = kb
+        self.grace = grace
+        self._clock_given = clock is not None
+        self.clock: Clock = clock or _real_now
+        self._ready = ready
+        self._workers_count = workers
+        self._sweep_interval = sweep_interval
+        self._stop_timeout = stop_timeout
+        self.pacer = Pacer(rate)
+        self.deliverer = Deliverer(
+            storage=storage,
+            kb=kb,
+            sender=sender,
+            pacer=self.pacer,
+            clock=self.clock,
+            grace=grace,
+            on_paused=self._paused,
+        )
+        self._subs: dict[int, Subscription] = {}
+        self._queue: asyncio.Queue[tuple[Subscription, dt.datetime, str | None]] = asyncio.Queue()
+        self._pending: set[tuple[int, dt.datetime]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._scheduler: AsyncIOScheduler | None = None
+        self._stopping = False
+        self._last_prune: dt.datetime | None = None
+        self.stats = _Stats()
+        self.started = asyncio.Event()  # set once the start-up catch-up has run
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Build the jobs from the database and start; deliveries wait for `ready`."""
+        if self._scheduler is not None:
+            return
+        # Late firings are handled deliberately (catch-up, grace period), so APScheduler must
+        # not drop them after its default one second; several missed firings make one run.
+        grace_s = max(1, int(self.grace.total_seconds()))
+        scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": grace_s, "max_instances": 1},
+        )
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line per run
+        self._scheduler = scheduler
+        for subscription in await self.storage.list_active_subscriptions():
+            self._subs[subscription.channel_id] = subscription
+            self._add_job(subscription)
+        scheduler.add_job(
+            self._sweep_job,
+            IntervalTrigger(seconds=self._sweep_interval, timezone=UTC),
+            id=SWEEP_JOB_ID,
+            name="retry failed and interrupted briefings",
+            replace_existing=True,
+        )
+        scheduler.start()
+        log.info("briefing scheduler started with %d active subscriptions", len(self._subs))
+        self._tasks = [
+            asyncio.create_task(self._work(), name=f"briefing-worker-{n}")
+            for n in range(self._workers_count)
+        ]
+        self._tasks.append(asyncio.create_task(self._start_up(), name="briefing-catch-up"))
+
+    async def stop(self) -> None:
+        """Stop firing, let in-flight deliveries finish (up to `stop_timeout`), then cancel."""
+        if self._scheduler is None or self._stopping:
+            return
+        self._stopping = True
+        with contextlib.suppress(Exception):
+            self._scheduler.shutdown(wait=False)
+        # Nothing new starts once stopping; queued items stay unclaimed, so the next start
+        # delivers them (late) or records them as skipped.
+        while not self._queue.empty():
+            subscription, slot, _ = self._queue.get_nowait()
+            self._pending.discard((subscription.channel_id, slot))
+            self._queue.task_done()
+        try:
+            await asyncio.wait_for(self._queue.join(), self._stop_timeout)
+        except TimeoutError:
+            log.warning("stopping with %d briefing(s) mid-delivery", len(self._pending))
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        log.info("briefing scheduler stopped")
+
+    async def _start_up(self) -> None:
+        if self._ready is not None:
+            await self._ready()
+        try:
+            await self.catch_up()
+            await self.sweep()
+        finally:
+            self.started.set()
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    def subscription_changed(self, subscription: Subscription) -> None:
+        """Storage now holds `subscription`: (re)schedule it, or unschedule it if paused."""
+        if not subscription.active:
+            self.subscription_removed(subscription.channel_id)
+            return
+        self._subs[subscription.channel_id] = subscription
+        if self._scheduler is not None and not self._stopping:
+            self._add_job(subscription)
+
+    def subscription_removed(self, channel_id: int) -> None:
+        self._subs.pop(channel_id, None)
+        if self._scheduler is not None and not self._stopping:
+            with contextlib.suppress(Exception):
+                self._scheduler.remove_job(job_id(channel_id))
+
+    def next_run(self, subscription: Subscription) -> dt.datetime:
+        """The next slot after now on this scheduler's clock."""
+        return next_slot(Schedule.of_subscription(subscription), self.clock())
+
+    @property
+    def scheduled_channels(self) -> frozenset[int]:
+        return frozenset(self._subs)
+
+    def _add_job(self, subscription: Subscription) -> None:
+        assert self._scheduler is not None
+        schedule = Schedule.of_subscription(subscription)
+        self._scheduler.add_job(
+            self._on_slot,
+            trigger_for(schedule, self._clock_offset if self._clock_given else None),
+            args=[subscription.channel_id],
+            id=job_id(subscription.channel_id),
+            name=f"briefing for channel {subscription.channel_id}",
+            replace_existing=True,
+        )
+
+    def _clock_offset(self) -> dt.timedelta:
+        return self.clock() - _real_now()
+
+    def _paused(self, channel_id: int, reason: str) -> None:
+        self.subscription_removed(channel_id)
+
+    # -- due slots -----------------------------------------------------------------------
+
+    async def _on_slot(self, channel_id: int) -> None:
+        """A cron firing: enqueue the slot it stands for (computed, not taken on trust:
+        the second firing of a repeated fall-back time maps to the slot already done)."""
+        subscription = self._subs.get(channel_id)
+        if subscription is None:
+            return
+        now = self.clock()
+        slot = previous_slot(Schedule.of_subscription(subscription), now + FIRE_TOLERANCE)
+        self._enqueue(subscription, slot, late=DELAYED if now - slot > ON_TIME else None)
+
+    def _enqueue(self, subscription: Subscription, slot: dt.datetime, *, late: str | None) -> bool:
+        """Queue one slot; `late` says why it goes out late (None: on time)."""
+        key = (subscription.channel_id, slot)
+        if key in self._pending or self._stopping:
+            return False
+        self._pending.add(key)
+        self.stats.enqueued += 1
+        self._queue.put_nowait((subscription, slot, late))
+        return True
+
+    async def _work(self) -> None:
+        if self._ready is not None:
+            await self._ready()
+        while True:
+            subscription, slot, late = await self._queue.get()
+            try:
+                current = self._subs.get(subscription.channel_id)
+                if current is not None and not self._stopping:
+                    result = await self.deliverer.deliver(current, slot, late=late)
+                    self.stats.results[result] = self.stats.results.get(result, 0) + 1
+            except Exception:
+                log.exception("delivering to channel %s failed", subscription.channel_id)
+            finally:
+                self._pending.discard((subscription.channel_id, slot))
+                self._queue.task_done()
+
+    async def idle(self) -> None:
+        """Until every queued delivery is done (for tests and benchmarks)."""
+        await self._queue.join()
+
+    async def catch_up(self) -> int:
+        """Deliver or skip what was missed while the bot was down, from the delivery log.
+
+        For each active subscription, slots after the later of its newest logged slot and its
+        last (re)subscription are missed: the newest is sent late if within the grace period,
+        the others (and it, if too late) are recorded as skipped. Returns how many were queued.
+        """
+        queued = 0
+        for subscription in list(self._subs.values()):
+            channel_id = subscription.channel_id
+            last = await self.storage.last_delivery(channel_id)
+            since = subscription.updated_at
+            if last is not None and last.slot > since:
+                since = last.slot
+            now = self.clock()
+            plan = plan_catch_up(
+                Schedule.of_subscription(subscription), since=since, now=now, grace=self.grace
+            )
+            for slot in plan.skip:
+                note = "missed while I was offline"
+                if now - slot > self.grace:
+                    note += f", more than {int(self.grace.total_seconds() // 60)} minutes ago"
+                else:
+                    note += "; a later briefing replaced it"
+                await self.storage.record_outcome(
+                    channel_id, slot, "skipped_missed", note=note, now=now
+                )
+            if plan.skip or plan.unrecorded:
+                log.warning(
+                    "channel %s: %d missed briefing(s) skipped (%d too old to record)",
+                    channel_id,
+                    len(plan.skip) + plan.unrecorded,
+                    plan.unrecorded,
+                )
+            if plan.send is not None and self._enqueue(
+                subscription, plan.send, late=OFFLINE if now - plan.send > ON_TIME else None
+            ):
+                queued += 1
+        if queued:
+            log.info("catching up: %d missed briefing(s) will be sent late", queued)
+        return queued
+
+    async def _sweep_job(self) -> None:
+        try:
+            await self.sweep()
+        except Exception:
+            log.exception("the briefing sweep failed")
+
+    async def sweep(self) -> int:
+        """Retry failed deliveries, settle claims a dead process left; returns how many were
+        queued. Claims held by this process's workers are left alone."""
+        now = self.clock()
+        queued = 0
+        for delivery in await self.storage.pending_retries(stale_claims_before=now):
+            key = (delivery.channel_id, delivery.slot)
+            if key in self._pending:
+                continue
+            subscription = self._subs.get(delivery.channel_id)
+            if subscription is None:
+                await self.storage.record_outcome(
+                    *key, "skipped_missed", note="unsubscribed or paused before a retry", now=now
+                )
+                continue
+            if delivery.outcome == "claimed":
+                if now - delivery.recorded_at > NONCE_WINDOW:
+                    note = "interrupted mid-delivery; not re-sent in case it went out"
+                    await self.storage.record_outcome(*key, "skipped_missed", note=note, now=now)
+                    log.warning("channel %s slot %s: %s", *key, note)
+                    continue
+                # The same nonce makes Discord return the first message if it did go out.
+                await self.storage.record_outcome(
+                    *key, "failed_retrying", note="interrupted mid-delivery; retrying", now=now
+                )
+            why = OFFLINE if delivery.outcome == "claimed" else RETRIED
+            late = why if now - delivery.slot > ON_TIME else None
+            if self._enqueue(subscription, delivery.slot, late=late):
+                queued += 1
+        if self._last_prune is None or now - self._last_prune > dt.timedelta(days=1):
+            self._last_prune = now
+            pruned = await self.storage.prune_deliveries(now - KEEP_LOG)
+            if pruned:
+                log.info("pruned %d old delivery-log rows", pruned)
+        return queued

@@ -1,0 +1,451 @@
+"""`/briefings subscribe|unsubscribe|list`: option parsing, validation and the replies.
+
+Plain inputs only (ids, names, strings, datetimes): the Discord layer checks permissions,
+talks to storage and the scheduler, and hands the results here to be worded. Errors keep
+the user's other choices and repeat them, so fixing one option is a quick retry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, NamedTuple
+
+from rapidfuzz import fuzz, process
+
+from commands.messages import COLOUR_INFO, EMBED_DESCRIPTION_LIMIT, Embed, Reply, truncate
+
+__all__ = [
+    "DAYS_EXAMPLES",
+    "NEEDED_PERMISSIONS",
+    "Choice",
+    "OptionError",
+    "SubscribeRequest",
+    "SubscriptionRow",
+    "complete_days",
+    "complete_timezone",
+    "describe_days",
+    "list_reply",
+    "parse_days",
+    "parse_time",
+    "parse_timezone",
+    "subscribe_request",
+    "subscribed_reply",
+    "unsubscribed_reply",
+]
+
+#: What the bot needs in a channel to post briefings, as Discord names them.
+NEEDED_PERMISSIONS: Final = ("View Channel", "Send Messages", "Embed Links")
+DAYS_EXAMPLES: Final = ("daily", "weekdays", "mon,wed,fri", "sat,sun")
+POPULAR_ZONES: Final = (
+    "UTC",
+    "Asia/Tokyo",
+    "Europe/Moscow",
+    "Asia/Vladivostok",
+    "Asia/Sakhalin",
+    "Asia/Magadan",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "Asia/Seoul",
+    "Asia/Shanghai",
+    "Asia/Kolkata",
+)
+_NOT_ZONES = ("Factory", "localtime", "posixrules")
+_DAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_ALIASES: Final = {
+    **{day: day for day in _DAY_NAMES},
+    "monday": "mon",
+    "tues": "tue",
+    "tuesday": "tue",
+    "wednesday": "wed",
+    "thur": "thu",
+    "thurs": "thu",
+    "thursday": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
+}
+_DAY_LABELS: Final = dict(
+    zip(_DAY_NAMES, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True)
+)
+_TIME_RE: Final = re.compile(r"\s*(\d{1,2})\s*[:.hH]\s*(\d{2})\s*")
+
+
+AUTOCOMPLETE_LIMIT: Final = 25
+
+
+class Choice(NamedTuple):
+    """One autocomplete suggestion: `name` is shown, `value` is sent back (<= 100 chars)."""
+
+    name: str
+    value: str
+
+
+class OptionError(ValueError):
+    """A user-supplied option is not usable; the message says why, politely."""
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+def parse_time(text: str) -> str:
+    """`HH:MM` in 24-hour time (`9:05` is padded to `09:05`)."""
+    match = _TIME_RE.fullmatch(text or "")
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour <= 23 and minute <= 59:
+            return f"{hour:02d}:{minute:02d}"
+    raise OptionError(
+        f"`{_shown(text)}` is not a time I understand. Use 24-hour `HH:MM`, "
+        "for example `09:00` or `18:30`."
+    )
+
+
+def _zone_key(name: str) -> str:
+    return re.sub(r"[\s_]+", "_", name.strip().lower())
+
+
+def _search_key(name: str) -> str:
+    return re.sub(r"[\s_/-]+", " ", name.strip().lower())
+
+
+@functools.cache
+def _zones() -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """(normalised key -> every IANA name, suggested names, their search keys), built once.
+
+    Every name is accepted; suggestions leave out legacy aliases without a region (`ROK`,
+    `NZ`, `Japan`), which only add noise to fuzzy ranking, except UTC.
+    """
+    names = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
+    suggested = tuple(name for name in names if "/" in name or name == "UTC")
+    by_key = {_zone_key(name): name for name in names}
+    return by_key, suggested, tuple(map(_search_key, suggested))
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA zone name, matched without regard to case or `_` vs space."""
+    by_key, names, keys = _zones()
+    found = by_key.get(_zone_key(text or ""))
+    if found is not None:
+        return found
+    matches = process.extract(
+        _search_key(text or ""),
+        keys,
+        scorer=fuzz.WRatio,
+        processor=None,
+        limit=3,
+        score_cutoff=70,
+    )
+    hint = ""
+    if matches:
+        hint = " Did you mean " + " or ".join(f"`{names[index]}`" for _, _, index in matches) + "?"
+    raise OptionError(
+        f"`{_shown(text)}` is not a time zone I know. Use an IANA name such as "
+        f"`Asia/Tokyo` or `Europe/Moscow` (pick one from the suggestions).{hint}"
+    )
+
+
+def parse_days(text: str | None) -> str:
+    """`daily` (the default), `weekdays`, or days such as `mon,wed,fri` (stored that way).
+
+    Same result as storage's `normalise_days`; a test keeps the two in step.
+    """
+    value = (text or "daily").strip().lower()
+    if value in ("", "daily", "every day", "everyday", "all"):
+        return "daily"
+    if value in ("weekdays", "weekday"):
+        return "weekdays"
+    picked: set[int] = set()
+    for part in (part for part in re.split(r"[\s,]+", value) if part):
+        day = _DAY_ALIASES.get(part)
+        if day is None:
+            raise OptionError(
+                f"`{_shown(part)}` is not a day I know. Use `daily`, `weekdays`, or days "
+                "such as `mon,wed,fri`."
+            )
+        picked.add(_DAY_NAMES.index(day))
+    if not picked:
+        raise OptionError("Name at least one day, e.g. `mon,wed,fri`, or use `daily`.")
+    if picked == set(range(7)):
+        return "daily"
+    if picked == set(range(5)):
+        return "weekdays"
+    return ",".join(_DAY_NAMES[index] for index in sorted(picked))
+
+
+def describe_days(days: str) -> str:
+    if days == "daily":
+        return "every day"
+    if days == "weekdays":
+        return "weekdays (Mon–Fri)"
+    return ", ".join(_DAY_LABELS[day] for day in days.split(","))
+
+
+def _shown(text: str | None) -> str:
+    return truncate((text or "").replace("`", "ˋ").strip() or " ", 60)
+
+
+# -- autocomplete -------------------------------------------------------------------------
+
+
+def _utc_offset(name: str, now: dt.datetime) -> str:
+    offset = now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def complete_timezone(typed: str, now: dt.datetime) -> list[Choice]:
+    """Zone names ranked by fuzzy match (city, region or full name; typos allowed), each
+    labelled with its current UTC offset. Nothing typed yet: the zones most people want."""
+    _, names, keys = _zones()
+    query = _search_key(typed or "")
+    if not query:
+        picked = list(POPULAR_ZONES)
+    else:
+        ranked = process.extract(
+            query,
+            keys,
+            scorer=fuzz.WRatio,
+            processor=None,
+            limit=AUTOCOMPLETE_LIMIT,
+            score_cutoff=60,
+        )
+        # Ties (common with partial matches) go to the shorter, more canonical name.
+        ranked.sort(key=lambda match: (-match[1], "/" not in names[match[2]], len(match[0])))
+        picked = [names[index] for _, _, index in ranked]
+    return [Choice(f"{name} ({_utc_offset(name, now)})", name) for name in picked]
+
+
+def complete_days(typed: str) -> list[Choice]:
+    """The usual day sets, plus what the user typed once it parses."""
+    choices = [
+        Choice("daily: every day", "daily"),
+        Choice("weekdays: Monday to Friday", "weekdays"),
+        Choice("weekends: Saturday and Sunday", "sat,sun"),
+        Choice("Monday, Wednesday and Friday", "mon,wed,fri"),
+    ]
+    if typed and typed.strip():
+        try:
+            days = parse_days(typed)
+        except OptionError:
+            return choices
+        mine = Choice(f"{days}: {describe_days(days)}", days)
+        choices = [mine, *(choice for choice in choices if choice.value != days)]
+    return choices
+
+
+# -- subscribe ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscribeRequest:
+    """A validated `/briefings subscribe`; fields are in storage's form."""
+
+    channel_id: int
+    time: str
+    timezone: str
+    days: str
+    role_id: int | None
+
+
+def subscribe_request(
+    *,
+    channel_id: int,
+    channel_name: str,
+    time: str,
+    timezone: str,
+    days: str | None,
+    role_id: int | None = None,
+    role_name: str | None = None,
+    bot_missing: Sequence[str] = (),
+) -> SubscribeRequest | Reply:
+    """Validate every option at once; on any problem an ephemeral reply naming them all and
+    repeating the user's other choices, so they can fix one thing and run it again."""
+    problems: list[str] = []
+    bad: set[str] = set()
+    parsed: dict[str, str] = {}
+    for name, parse, raw in (
+        ("time", parse_time, time),
+        ("timezone", parse_timezone, timezone),
+        ("days", parse_days, days),
+    ):
+        try:
+            parsed[name] = parse(raw)  # type: ignore[operator]
+        except OptionError as error:
+            problems.append(f"**{name}**: {error}")
+            bad.add(name)
+    if bot_missing:
+        missing = ", ".join(bot_missing)
+        problems.append(
+            f"**channel**: I can't post briefings in <#{channel_id}>: I'm missing {missing} "
+            "there. Ask an admin to give me those permissions in that channel, or pick another."
+        )
+        bad.add("channel")
+    if problems:
+        kept = _kept_choices(
+            bad,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            time=time,
+            timezone=timezone,
+            days=days,
+            role_id=role_id,
+            role_name=role_name,
+        )
+        return Reply.notice("\n".join([*problems, "", *kept]), title="Briefings not scheduled")
+    return SubscribeRequest(
+        channel_id=channel_id,
+        time=parsed["time"],
+        timezone=parsed["timezone"],
+        days=parsed["days"],
+        role_id=role_id,
+    )
+
+
+def _kept_choices(
+    bad: set[str],
+    *,
+    channel_id: int,
+    channel_name: str,
+    time: str,
+    timezone: str,
+    days: str | None,
+    role_id: int | None,
+    role_name: str | None,
+) -> list[str]:
+    kept = []
+    if "channel" not in bad:
+        kept.append(f"channel <#{channel_id}>")
+    if "time" not in bad:
+        kept.append(f"time `{_shown(time)}`")
+    if "timezone" not in bad:
+        kept.append(f"timezone `{_shown(timezone)}`")
+    if days and "days" not in bad:
+        kept.append(f"days `{_shown(days)}`")
+    if role_id is not None:
+        kept.append(f"role <@&{role_id}>")
+    command = ["/briefings subscribe", f"channel:#{_shown(channel_name)}"]
+    command.append(f"time:{'…' if 'time' in bad else _shown(time)}")
+    command.append(f"timezone:{'…' if 'timezone' in bad else _shown(timezone)}")
+    if days:
+        command.append(f"days:{'…' if 'days' in bad else _shown(days)}")
+    if role_name:
+        command.append(f"role:@{_shown(role_name)}")
+    lines = []
+    if kept:
+        lines.append("Your other choices were kept: " + ", ".join(kept) + ".")
+    lines.append(f"Run it again with the fix: `{' '.join(command)}`")
+    return lines
+
+
+def _when(at: dt.datetime) -> str:
+    stamp = int(at.timestamp())
+    return f"<t:{stamp}:F> (<t:{stamp}:R>)"
+
+
+def subscribed_reply(
+    request: SubscribeRequest,
+    *,
+    next_run: dt.datetime,
+    resumed: bool = False,
+    updated: bool = False,
+    role_warning: str | None = None,
+) -> Reply:
+    """The confirmation after subscribing (or updating, or resuming a paused subscription)."""
+    lead = (
+        "Briefings resumed"
+        if resumed
+        else ("Briefing schedule updated" if updated else "Briefings scheduled")
+    )
+    lines = [
+        f"{lead} for <#{request.channel_id}>: {request.time} {request.timezone}, "
+        f"{describe_days(request.days)}.",
+        f"Next briefing: {_when(next_run)}.",
+    ]
+    if request.role_id is not None:
+        lines.append(f"Each briefing will ping <@&{request.role_id}>.")
+    if role_warning:
+        lines.append(role_warning)
+    lines.append("See all of this server's briefings with `/briefings list`.")
+    return Reply.notice("\n".join(lines), title="Briefings")
+
+
+def unsubscribed_reply(channel_id: int, *, existed: bool) -> Reply:
+    if existed:
+        text = f"<#{channel_id}> will get no more briefings."
+    else:
+        text = f"<#{channel_id}> had no briefings scheduled, so nothing changed."
+    return Reply.notice(text, title="Briefings")
+
+
+# -- list ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionRow:
+    """One subscription as `/briefings list` shows it."""
+
+    channel_id: int
+    time: str
+    timezone: str
+    days: str
+    role_id: int | None
+    active: bool
+    pause_reason: str | None
+    next_run: dt.datetime | None
+
+
+def list_reply(rows: Sequence[SubscriptionRow]) -> Reply:
+    """This server's subscriptions: schedule, next run as a Discord timestamp, and status."""
+    if not rows:
+        return Reply.notice(
+            "No channel in this server gets briefings yet. Start with "
+            "`/briefings subscribe channel:#… time:09:00 timezone:Asia/Tokyo`.",
+            title="Briefings",
+        )
+    blocks = [_row(row) for row in rows]
+    shown: list[str] = []
+    for index, block in enumerate(blocks):
+        rest = len(blocks) - index
+        tail = f"\n\n…and {rest - 1} more." if rest > 1 else ""
+        if len("\n\n".join([*shown, block])) + len(tail) > EMBED_DESCRIPTION_LIMIT:
+            shown.append(f"…and {rest} more.")
+            break
+        shown.append(block)
+    active = sum(row.active for row in rows)
+    paused = len(rows) - active
+    footer = f"{active} active" + (f", {paused} paused" if paused else "")
+    embed = Embed(
+        title=f"Briefings in this server ({len(rows)})",
+        description="\n\n".join(shown),
+        footer=footer + " · times are shown in your own time zone",
+        colour=COLOUR_INFO,
+    )
+    return Reply(embeds=(embed,), ephemeral=True)
+
+
+def _row(row: SubscriptionRow) -> str:
+    schedule = f"{row.time} {row.timezone}, {describe_days(row.days)}"
+    if row.role_id is not None:
+        schedule += f", pings <@&{row.role_id}>"
+    lines = [f"<#{row.channel_id}> · {schedule}"]
+    if row.active:
+        nxt = f"next {_when(row.next_run)}" if row.next_run else "next run not scheduled"
+        lines.append(f"Active · {nxt}")
+    else:
+        reason = truncate(row.pause_reason or "no reason recorded", 300)
+        lines.append(f"**Paused**: {reason} Run `/briefings subscribe` again to resume.")
+    return "\n".join(lines)

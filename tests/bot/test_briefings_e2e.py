@@ -1,0 +1,303 @@
+"""Scheduled briefings end to end: the real bot on the loopback stand-in, on a test clock.
+
+The bot runs on a `Clock` that advances in real time from a chosen instant, so a slot is a
+few real seconds away; restarting with the same data directory shows what survives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from bot.slots import nonce_for
+from bot.storage import Storage
+from tests.bot.running_bot import Clock, StartBot, embed_text
+from tests.standin.server import FLAG_EPHEMERAL, Channel, DiscordStandin
+
+UTC = dt.UTC
+# 18:00 in Tokyo on Monday 2 March 2026 is 09:00 UTC.
+SLOT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+LEAD = dt.timedelta(seconds=3)
+
+
+def briefings_channel(standin: DiscordStandin) -> Channel:
+    return standin.channel("briefings")
+
+
+async def subscribe(
+    standin: DiscordStandin,
+    channel: Channel,
+    *,
+    user: str = "mod",
+    time: str = "18:00",
+    timezone: str = "Asia/Tokyo",
+    **extra: Any,
+) -> dict[str, Any]:
+    options = {"channel": channel, "time": time, "timezone": timezone, **extra}
+    sent = await standin.dispatch_slash("briefings subscribe", options, user=standin.user(user))
+    reply = await standin.wait_for_followup(sent)
+    assert sent.response is not None and sent.response["type"] == 5  # deferred first
+    assert reply["flags"] & FLAG_EPHEMERAL
+    return reply
+
+
+async def briefings_list(standin: DiscordStandin) -> str:
+    sent = await standin.dispatch_slash("briefings list", user=standin.user("mod"))
+    return embed_text(await standin.wait_for_followup(sent))
+
+
+def posts_to(standin: DiscordStandin, channel: Channel) -> list[Any]:
+    return [
+        r
+        for r in standin.requests_matching("POST", f"/channels/{channel.id}/messages")
+        if r.status == 200
+    ]
+
+
+def messages_in(standin: DiscordStandin, channel: Channel) -> list[dict[str, Any]]:
+    return [m for m in standin.bot_messages if int(m["channel_id"]) == channel.id]
+
+
+async def test_subscribe_delivers_at_the_slot_once_across_a_restart(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    bot = await start_bot(clock=clock)
+    clock.set(SLOT - LEAD)
+    reply = await subscribe(standin, channel, days="weekdays")
+    text = embed_text(reply)
+    assert "Briefings scheduled" in text and "18:00 Asia/Tokyo" in text
+    assert f"<t:{int(SLOT.timestamp())}:F>" in text  # the next run, as a Discord timestamp
+
+    message = await standin.wait_for_message(channel.id, timeout=10)
+    assert "Kuril Brief" in embed_text(message)
+    body = posts_to(standin, channel)[0].json
+    assert body["nonce"] == nonce_for(channel.id, SLOT) and body["enforce_nonce"] is True
+    assert body["allowed_mentions"] == {"parse": []}
+    await bot.briefings.idle()
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome == "sent"
+    assert delivery.message_id == int(message["id"])
+    listed = await briefings_list(standin)
+    assert "Active" in listed
+    assert f"<t:{int((SLOT + dt.timedelta(days=1)).timestamp())}:F>" in listed
+
+    await bot.close()
+    bot = await start_bot(clock=clock)  # same database: the slot is settled
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    await bot.briefings.idle()
+    await asyncio.sleep(0.3)
+    assert len(messages_in(standin, channel)) == 1
+
+
+async def test_a_slot_missed_while_down_is_sent_once_late_within_grace(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(hours=1))
+    bot = await start_bot(clock=clock)
+    await subscribe(standin, channel)
+    await bot.close()
+
+    clock.set(SLOT + dt.timedelta(minutes=30))  # down over the slot, back within grace
+    bot = await start_bot(clock=clock)
+    message = await standin.wait_for_message(channel.id, timeout=10)
+    text = embed_text(message)
+    assert "Sent late" in text and "I was offline" in text
+    await bot.briefings.idle()
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome == "sent_late"
+    await bot.close()
+
+    bot = await start_bot(clock=clock)  # and only once
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    await bot.briefings.idle()
+    assert len(messages_in(standin, channel)) == 1
+
+
+async def test_a_slot_missed_past_grace_is_skipped_and_recorded(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(hours=1))
+    bot = await start_bot(clock=clock)
+    await subscribe(standin, channel)
+    await bot.close()
+
+    clock.set(SLOT + dt.timedelta(hours=3))
+    bot = await start_bot(clock=clock, briefing_grace_minutes=120)
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    await bot.briefings.idle()
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome == "skipped_missed"
+    assert "offline" in (delivery.note or "")
+    assert messages_in(standin, channel) == []
+
+
+async def test_a_crash_between_sending_and_recording_does_not_post_twice(
+    start_bot: StartBot, standin: DiscordStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    bot = await start_bot(clock=clock)
+    clock.set(SLOT - LEAD)
+    await subscribe(standin, channel)
+
+    real_record = Storage.record_outcome
+
+    async def crash_on_sent(self: Storage, channel_id: int, slot: Any, outcome: str, **kw: Any):
+        if outcome == "sent":
+            raise ConnectionError("the process died here")
+        return await real_record(self, channel_id, slot, outcome, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Storage, "record_outcome", crash_on_sent)
+    first = await standin.wait_for_message(channel.id, timeout=10)
+    await bot.briefings.idle()
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome == "claimed"  # sent, not recorded
+    await bot.close()
+    monkeypatch.setattr(Storage, "record_outcome", real_record)
+
+    bot = await start_bot(clock=clock)  # restart: the stale claim is retried, same nonce
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    await bot.briefings.idle()
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome in ("sent", "sent_late")
+    assert delivery.message_id == int(first["id"])  # Discord returned the first message
+    assert len(messages_in(standin, channel)) == 1
+    nonces = {r.json["nonce"] for r in posts_to(standin, channel)}
+    assert nonces == {nonce_for(channel.id, SLOT)} and len(posts_to(standin, channel)) == 2
+
+
+async def test_a_forbidden_channel_is_paused_and_resubscribing_resumes(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    bot = await start_bot(clock=clock)
+    clock.set(SLOT - LEAD)
+    await subscribe(standin, channel)
+    standin.set_channel_error(channel.id, 403)
+    await standin.wait_for_request("POST", f"/channels/{channel.id}/messages", timeout=10)
+    await bot.briefings.idle()
+
+    subscription = await bot.storage.get_subscription(channel.id)
+    assert subscription is not None and subscription.status == "paused"
+    assert "Missing Permissions" in (subscription.pause_reason or "")
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome == "paused"
+    assert channel.id not in bot.briefings.scheduled_channels
+    listed = await briefings_list(standin)
+    assert "Paused" in listed and "Missing Permissions" in listed
+
+    standin.set_channel_error(channel.id, None)
+    reply = await subscribe(standin, channel)
+    assert "Briefings resumed" in embed_text(reply)
+    assert channel.id in bot.briefings.scheduled_channels
+    assert "Active" in await briefings_list(standin)
+
+
+async def test_a_role_is_pinged_and_nobody_else(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    channel = briefings_channel(standin)
+    role = standin.guilds[standin.guild_id].roles[1200000000000000003]
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    await start_bot(clock=clock)
+    clock.set(SLOT - LEAD)
+    await subscribe(standin, channel, role=role)
+    message = await standin.wait_for_message(channel.id, timeout=10)
+    assert message["content"] == f"<@&{role.id}>"
+    body = posts_to(standin, channel)[0].json
+    assert [int(r) for r in body["allowed_mentions"]["roles"]] == [role.id]
+    assert body["allowed_mentions"]["parse"] == []
+
+
+async def test_members_without_manage_channels_are_refused(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    bot = await start_bot()
+    sent = await standin.dispatch_slash(
+        "briefings subscribe",
+        {"channel": briefings_channel(standin), "time": "09:00", "timezone": "UTC"},
+        user=standin.user("alice"),
+    )
+    reply = await standin.wait_for_reply(sent)
+    assert reply["flags"] & FLAG_EPHEMERAL
+    assert "Manage Channels" in embed_text(reply)
+    assert await bot.storage.list_subscriptions(standin.guild_id) == []
+    command = next(c for c in standin.global_commands if c["name"] == "briefings")
+    assert int(command["default_member_permissions"]) == 1 << 4  # Manage Channels
+    assert command["contexts"] == [0]  # guild only
+    assert all(option["description"] for option in command["options"])
+
+
+@pytest.mark.parametrize(
+    ("options", "complaint", "kept"),
+    [
+        ({"time": "25:00"}, "is not a time", "timezone `Asia/Tokyo`"),
+        ({"time": "9am"}, "is not a time", "days `weekdays`"),
+        ({"timezone": "Tokio"}, "Did you mean `Asia/Tokyo`", "time `18:00`"),
+        ({"timezone": "Mars/Base"}, "is not a time zone", "days `weekdays`"),
+    ],
+)
+async def test_bad_time_or_timezone_is_refused_keeping_the_other_choices(
+    start_bot: StartBot,
+    standin: DiscordStandin,
+    options: dict[str, str],
+    complaint: str,
+    kept: str,
+) -> None:
+    bot = await start_bot()
+    channel = briefings_channel(standin)
+    chosen = {"time": "18:00", "timezone": "Asia/Tokyo", "days": "weekdays", **options}
+    reply = embed_text(await subscribe(standin, channel, **chosen))
+    assert complaint in reply
+    assert "Your other choices were kept" in reply and kept in reply
+    assert f"<#{channel.id}>" in reply and "channel:#briefings" in reply
+    assert await bot.storage.get_subscription(channel.id) is None
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_refused_saying_what_is_missing(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    bot = await start_bot()
+    channel = standin.channel("announcements")  # @everyone may not send there
+    reply = embed_text(await subscribe(standin, channel))
+    assert "Send Messages" in reply and "View Channel" not in reply
+    assert await bot.storage.get_subscription(channel.id) is None
+
+
+async def test_timezone_autocomplete_ranks_fuzzy_matches(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    await start_bot()
+    sent = await standin.dispatch_autocomplete(
+        "briefings subscribe",
+        "timezone",
+        "tokio",
+        {"channel": briefings_channel(standin), "time": "09:00"},
+        user=standin.user("mod"),
+    )
+    response = await standin.wait_for_interaction_response(sent)
+    choices = response["data"]["choices"]
+    assert choices[0]["value"] == "Asia/Tokyo"
+    assert choices[0]["name"].startswith("Asia/Tokyo (UTC+09:00)")
+
+
+async def test_unsubscribe_stops_briefings(start_bot: StartBot, standin: DiscordStandin) -> None:
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    bot = await start_bot(clock=clock)
+    await subscribe(standin, channel)
+    sent = await standin.dispatch_slash(
+        "briefings unsubscribe", {"channel": channel}, user=standin.user("mod")
+    )
+    assert "no more briefings" in embed_text(await standin.wait_for_followup(sent))
+    assert channel.id not in bot.briefings.scheduled_channels
+    assert await bot.storage.get_subscription(channel.id) is None
+    assert "No channel in this server" in await briefings_list(standin)
