@@ -1,0 +1,336 @@
+"""The briefing scheduler and delivery on a real database (SQLite, and PostgreSQL when named),
+with a fake sender and a clock the test moves. The Discord side is in `test_briefings_e2e`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.delivery import ChannelUnavailable, SendFailed
+from bot.ratelimit import Pacer
+from bot.scheduler import NONCE_WINDOW, BriefingScheduler, job_id
+from bot.slots import nonce_for
+from bot.storage import Storage
+from commands.messages import Reply
+from knowledge.base import KnowledgeBase
+
+UTC = dt.UTC
+POSTGRES_ENV = "KURIL_TEST_POSTGRES_URL"
+GUILD, ADMIN = 1200000000000000001, 1100000000000000002
+SLOT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+GRACE = dt.timedelta(minutes=120)
+
+
+class FakeClock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class FakeSender:
+    """Records sends; `failures[channel]` is a list of exceptions to raise first."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str, Reply]] = []
+        self.failures: dict[int, list[Exception]] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.delay = 0.0
+
+    async def send(self, *, guild_id: int, channel_id: int, reply: Reply, nonce: str) -> int:
+        pending = self.failures.get(channel_id)
+        if pending:
+            raise pending.pop(0)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
+        self.sent.append((channel_id, nonce, reply))
+        return 1_000_000 + len(self.sent)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kuril-brief.db'}"
+    else:
+        url = os.environ.get(POSTGRES_ENV, "")
+        if not url:
+            pytest.skip(f'PostgreSQL: set {POSTGRES_ENV}, e.g. eval "$(bash .ci/postgres.sh)"')
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+        finally:
+            await conn.close()
+    store = await Storage(url, data_dir=tmp_path).open()
+    yield store
+    await store.close()
+
+
+async def subscribe(storage: Storage, channel_id: int, now: dt.datetime, **kw: object):
+    values: dict[str, object] = {"time": "09:00", "timezone": "UTC", "days": "daily"}
+    values.update(kw)
+    return await storage.upsert_subscription(
+        guild_id=GUILD, channel_id=channel_id, created_by=ADMIN, now=now, **values
+    )  # type: ignore[arg-type]
+
+
+def make(
+    storage: Storage, kb: KnowledgeBase, clock: FakeClock, sender: FakeSender, **kw: object
+) -> BriefingScheduler:
+    scheduler = BriefingScheduler(
+        storage, kb, sender, grace=GRACE, clock=clock, sweep_interval=3600, **kw
+    )  # type: ignore[arg-type]
+    scheduler.deliverer.backoff_base = 0.001
+    return scheduler
+
+
+async def run(scheduler: BriefingScheduler) -> None:
+    await scheduler.start()
+    await asyncio.wait_for(scheduler.started.wait(), 10)
+    await asyncio.wait_for(scheduler.idle(), 30)
+
+
+async def test_jobs_are_rebuilt_from_the_database_with_explicit_ids(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    await subscribe(storage, 11, clock.now, timezone="Asia/Tokyo", time="18:00", days="weekdays")
+    await subscribe(storage, 12, clock.now, timezone="America/New_York")
+    await subscribe(storage, 13, clock.now)
+    await storage.pause_subscription(13, "gone")
+    scheduler = make(storage, kb, clock, FakeSender())
+    await run(scheduler)
+    try:
+        assert scheduler.scheduled_channels == {11, 12}
+        jobs = {job.id: job for job in scheduler._scheduler.get_jobs()}  # type: ignore[union-attr]
+        assert set(jobs) == {job_id(11), job_id(12), "briefings:sweep"}
+        assert jobs[job_id(11)].misfire_grace_time == GRACE.total_seconds()
+        assert jobs[job_id(11)].coalesce is True
+        sub = await storage.get_subscription(11)
+        assert sub is not None and scheduler.next_run(sub) == SLOT
+    finally:
+        await scheduler.stop()
+
+
+async def test_rotation_advances_and_whats_new_appears_from_the_second_briefing(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(days=1, hours=1))
+    await subscribe(storage, 21, clock.now)
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        for day in range(3):
+            clock.now = SLOT + dt.timedelta(days=day - 1, seconds=1)
+            await scheduler._on_slot(21)
+            await scheduler.idle()
+    finally:
+        await scheduler.stop()
+    assert len(sender.sent) == 3
+    descriptions = [reply.embeds[0].description for _, _, reply in sender.sent]
+    assert len(set(descriptions)) == 3  # consecutive briefings differ
+    fields = [[f.name for f in reply.embeds[0].fields] for _, _, reply in sender.sent]
+    assert "What's new since the last briefing" not in fields[0]
+    assert "What's new since the last briefing" in fields[1]
+    state = await storage.get_channel_state(21)
+    assert state is not None and state.kb_version == kb.version and state.cursor > 0
+    assert state.seen_entry_ids == frozenset(kb.by_id)
+
+
+async def test_a_gone_channel_pauses_with_the_reason(storage: Storage, kb: KnowledgeBase) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    await subscribe(storage, 31, clock.now)
+    sender = FakeSender()
+    sender.failures[31] = [ChannelUnavailable("The channel no longer exists.")]
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        clock.now = SLOT
+        await scheduler._on_slot(31)
+        await scheduler.idle()
+        sub = await storage.get_subscription(31)
+        assert sub is not None and sub.status == "paused"
+        assert sub.pause_reason == "The channel no longer exists."
+        delivery = await storage.get_delivery(31, SLOT)
+        assert delivery is not None and delivery.outcome == "paused"
+        assert 31 not in scheduler.scheduled_channels
+        clock.now = SLOT + dt.timedelta(days=1)
+        await scheduler._on_slot(31)  # a stray firing does nothing
+        await scheduler.idle()
+        assert sender.sent == []
+    finally:
+        await scheduler.stop()
+
+
+async def test_failures_are_retried_with_backoff_then_by_the_sweep(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    await subscribe(storage, 41, clock.now)
+    sender = FakeSender()
+    sender.failures[41] = [SendFailed("Discord error 502")] * 4  # 3 in-run attempts, then 1
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        clock.now = SLOT
+        await scheduler._on_slot(41)
+        await scheduler.idle()
+        delivery = await storage.get_delivery(41, SLOT)
+        assert delivery is not None and delivery.outcome == "failed_retrying"
+        assert "502" in (delivery.note or "")
+        assert len(sender.failures[41]) == 1  # three attempts used in this run
+
+        clock.now = SLOT + dt.timedelta(minutes=5)
+        assert await scheduler.sweep() == 1
+        await scheduler.idle()
+        delivery = await storage.get_delivery(41, SLOT)
+        assert delivery is not None and delivery.outcome == "sent_late"
+        assert delivery.attempts == 2
+        (_, nonce, reply), *_ = sender.sent
+        assert nonce == nonce_for(41, SLOT)
+        assert "Discord could not take it" in (reply.embeds[0].description or "")
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_failed_slot_is_given_up_after_the_grace_period(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    await subscribe(storage, 51, clock.now)
+    sender = FakeSender()
+    sender.failures[51] = [SendFailed("Discord error 503")] * 3
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        clock.now = SLOT
+        await scheduler._on_slot(51)
+        await scheduler.idle()
+        clock.now = SLOT + GRACE + dt.timedelta(minutes=1)
+        await scheduler.sweep()
+        await scheduler.idle()
+        delivery = await storage.get_delivery(51, SLOT)
+        assert delivery is not None and delivery.outcome == "skipped_missed"
+        assert "past the grace period" in (delivery.note or "")
+        assert sender.sent == []
+    finally:
+        await scheduler.stop()
+
+
+async def test_an_old_interrupted_claim_is_settled_not_resent(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT)
+    await subscribe(storage, 61, SLOT - dt.timedelta(days=1))
+    assert await storage.claim_slot(61, SLOT, now=SLOT)  # then the process died
+    clock.now = SLOT + NONCE_WINDOW + dt.timedelta(seconds=30)
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    await scheduler.stop()
+    delivery = await storage.get_delivery(61, SLOT)
+    assert delivery is not None and delivery.outcome == "skipped_missed"
+    assert "interrupted" in (delivery.note or "")
+    assert sender.sent == []
+
+
+async def test_catch_up_records_each_missed_slot(storage: Storage, kb: KnowledgeBase) -> None:
+    await subscribe(storage, 71, SLOT - dt.timedelta(days=3, hours=1))
+    clock = FakeClock(SLOT + dt.timedelta(minutes=20))  # down for three days
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    await scheduler.stop()
+    outcomes = [
+        (await storage.get_delivery(71, SLOT - dt.timedelta(days=n))).outcome  # type: ignore[union-attr]
+        for n in (3, 2, 1, 0)
+    ]
+    assert outcomes == ["skipped_missed", "skipped_missed", "skipped_missed", "sent_late"]
+    assert len(sender.sent) == 1
+    assert "I was offline" in (sender.sent[0][2].embeds[0].description or "")
+
+
+async def test_many_due_at_once_are_paced_and_each_sent_once(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    count, rate = 120, 200.0
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    for channel in range(1000, 1000 + count):
+        await subscribe(storage, channel, clock.now)
+    sender = FakeSender()
+    sender.delay = 0.02
+    scheduler = make(storage, kb, clock, sender, rate=rate, workers=16)
+    await run(scheduler)
+    try:
+        clock.now = SLOT
+        began = time.monotonic()
+        for channel in range(1000, 1000 + count):
+            await scheduler._on_slot(channel)
+            await scheduler._on_slot(channel)  # a duplicate firing is ignored
+        await asyncio.wait_for(scheduler.idle(), 30)
+        elapsed = time.monotonic() - began
+    finally:
+        await scheduler.stop()
+    channels = [channel for channel, _, _ in sender.sent]
+    assert sorted(channels) == list(range(1000, 1000 + count))
+    assert sender.max_in_flight <= 16
+    assert elapsed >= (count - 1) / rate * 0.95
+
+
+async def test_stop_leaves_queued_slots_unclaimed_for_the_next_start(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    for channel in range(2000, 2010):
+        await subscribe(storage, channel, clock.now)
+    sender = FakeSender()
+    sender.delay = 0.2
+    scheduler = make(storage, kb, clock, sender, workers=1, stop_timeout=5)
+    await run(scheduler)
+    clock.now = SLOT
+    for channel in range(2000, 2010):
+        await scheduler._on_slot(channel)
+    await asyncio.sleep(0.05)
+    await scheduler.stop()
+    claimed = [await storage.get_delivery(channel, SLOT) for channel in range(2000, 2010)]
+    assert sum(d is not None for d in claimed) == len(sender.sent) == 1  # the one in flight
+
+    clock.now = SLOT + dt.timedelta(minutes=10)
+    again = make(storage, kb, clock, FakeSender())
+    await run(again)
+    await again.stop()
+    for channel in range(2001, 2010):
+        delivery = await storage.get_delivery(channel, SLOT)
+        assert delivery is not None and delivery.outcome == "sent_late"
+
+
+async def test_pacer_spaces_starts() -> None:
+    pacer = Pacer(100.0)
+    starts = []
+    for _ in range(20):
+        await pacer.acquire()
+        starts.append(time.monotonic())
+    # Each start is at least k intervals after the first (a late wake-up is not made up
+    # by bunching more than the one-token bucket allows).
+    for k, started in enumerate(starts):
+        assert started - starts[0] >= k * 0.01 - 0.002
+    with pytest.raises(ValueError):
+        Pacer(0)
