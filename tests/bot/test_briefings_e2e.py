@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.slots import nonce_for
@@ -301,3 +303,37 @@ async def test_unsubscribe_stops_briefings(start_bot: StartBot, standin: Discord
     assert channel.id not in bot.briefings.scheduled_channels
     assert await bot.storage.get_subscription(channel.id) is None
     assert "No channel in this server" in await briefings_list(standin)
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_restart_neither_loses_nor_repeats_a_slot(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    url = os.environ.get("KURIL_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip('PostgreSQL: set KURIL_TEST_POSTGRES_URL, e.g. eval "$(bash .ci/postgres.sh)"')
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+    finally:
+        await conn.close()
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    bot = await start_bot(clock=clock, database_url=url)
+    assert bot.storage.dialect == "postgresql"
+    clock.set(SLOT - LEAD)
+    await subscribe(standin, channel)
+    await standin.wait_for_message(channel.id, timeout=10)
+    await bot.briefings.idle()
+    await bot.close()
+
+    clock.jump(dt.timedelta(days=1, minutes=30))  # down over the next day's slot
+    bot = await start_bot(clock=clock, database_url=url)
+    late = await standin.wait_for_message(channel.id, timeout=10)
+    assert "Sent late" in embed_text(late)
+    await bot.briefings.idle()
+    await bot.close()
+    bot = await start_bot(clock=clock, database_url=url)
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    await bot.briefings.idle()
+    assert len(messages_in(standin, channel)) == 2
