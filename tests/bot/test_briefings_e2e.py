@@ -175,26 +175,29 @@ async def test_a_crash_between_sending_and_recording_does_not_post_twice(
     assert nonces == {nonce_for(channel.id, SLOT)} and len(posts_to(standin, channel)) == 2
 
 
-async def test_a_forbidden_channel_is_paused_and_resubscribing_resumes(
-    start_bot: StartBot, standin: DiscordStandin
+@pytest.mark.parametrize(
+    ("status", "reason"), [(403, "Missing Permissions"), (404, "no longer exists")]
+)
+async def test_a_forbidden_or_gone_channel_is_paused_and_resubscribing_resumes(
+    start_bot: StartBot, standin: DiscordStandin, status: int, reason: str
 ) -> None:
     channel = briefings_channel(standin)
     clock = Clock(SLOT - dt.timedelta(minutes=5))
     bot = await start_bot(clock=clock)
     clock.set(SLOT - LEAD)
     await subscribe(standin, channel)
-    standin.set_channel_error(channel.id, 403)
+    standin.set_channel_error(channel.id, status)
     await standin.wait_for_request("POST", f"/channels/{channel.id}/messages", timeout=10)
     await bot.briefings.idle()
 
     subscription = await bot.storage.get_subscription(channel.id)
     assert subscription is not None and subscription.status == "paused"
-    assert "Missing Permissions" in (subscription.pause_reason or "")
+    assert reason in (subscription.pause_reason or "")
     delivery = await bot.storage.get_delivery(channel.id, SLOT)
     assert delivery is not None and delivery.outcome == "paused"
     assert channel.id not in bot.briefings.scheduled_channels
     listed = await briefings_list(standin)
-    assert "Paused" in listed and "Missing Permissions" in listed
+    assert "Paused" in listed and reason in listed
 
     standin.set_channel_error(channel.id, None)
     reply = await subscribe(standin, channel)
