@@ -49,7 +49,7 @@ class KurilBriefBot(commands.AutoShardedBot):
         settings: Settings,
         services: Services,
         *,
-        sync_on_start: bool = True,
+        serve: bool = True,
         clock: Callable[[], dt.datetime] | None = None,
         **options: Any,
     ) -> None:
@@ -62,11 +62,13 @@ class KurilBriefBot(commands.AutoShardedBot):
             intents=minimal_intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BriefTree,
+            max_messages=None,  # nothing here reads discord.py's message cache
             **options,
         )
         self.settings = settings
         self.services = services
-        self.sync_on_start = sync_on_start
+        # False for one-off jobs such as `kuril-brief sync`: no scheduler, no automatic sync.
+        self.serve = serve
         self.storage = Storage.from_settings(settings)
         # Cron jobs per subscription; deliveries wait until the bot is ready to send.
         self.briefings = BriefingScheduler(
@@ -94,8 +96,8 @@ class KurilBriefBot(commands.AutoShardedBot):
         await self.add_cog(ReferenceCog(self))
         await self.add_cog(AskCog(self))
         await self.add_cog(BriefingsCog(self))
-        await self.briefings.start()
-        if self.sync_on_start:
+        if self.serve:
+            await self.briefings.start()
             await self.sync_commands(force=False)
 
     async def on_ready(self) -> None:

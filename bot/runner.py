@@ -52,7 +52,7 @@ async def serve(settings: Settings, services: Services) -> None:
 
 async def sync(settings: Settings, services: Services) -> None:
     """Log in over REST only (no gateway) and register the commands now."""
-    bot = KurilBriefBot(settings, services, sync_on_start=False)
+    bot = KurilBriefBot(settings, services, serve=False)
     async with bot:
         await bot.login(_token(settings))
         await bot.sync_commands(force=True)

@@ -13,11 +13,19 @@ import re
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Final
 
 from rapidfuzz import fuzz, process
 
-from commands.messages import COLOUR_INFO, EMBED_DESCRIPTION_LIMIT, Embed, Reply, truncate
+from commands.days import DAY_LABELS, UnknownDayError, normalise_days
+from commands.messages import (
+    COLOUR_INFO,
+    EMBED_DESCRIPTION_LIMIT,
+    Choice,
+    Embed,
+    Reply,
+    truncate,
+)
 
 __all__ = [
     "DAYS_EXAMPLES",
@@ -59,34 +67,10 @@ POPULAR_ZONES: Final = (
     "Asia/Kolkata",
 )
 _NOT_ZONES = ("Factory", "localtime", "posixrules")
-_DAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_ALIASES: Final = {
-    **{day: day for day in _DAY_NAMES},
-    "monday": "mon",
-    "tues": "tue",
-    "tuesday": "tue",
-    "wednesday": "wed",
-    "thur": "thu",
-    "thurs": "thu",
-    "thursday": "thu",
-    "friday": "fri",
-    "saturday": "sat",
-    "sunday": "sun",
-}
-_DAY_LABELS: Final = dict(
-    zip(_DAY_NAMES, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True)
-)
 _TIME_RE: Final = re.compile(r"\s*(\d{1,2})\s*[:.hH]\s*(\d{2})\s*")
 
 
 AUTOCOMPLETE_LIMIT: Final = 25
-
-
-class Choice(NamedTuple):
-    """One autocomplete suggestion: `name` is shown, `value` is sent back (<= 100 chars)."""
-
-    name: str
-    value: str
 
 
 class OptionError(ValueError):
@@ -158,31 +142,16 @@ def parse_timezone(text: str) -> str:
 
 
 def parse_days(text: str | None) -> str:
-    """`daily` (the default), `weekdays`, or days such as `mon,wed,fri` (stored that way).
-
-    Same result as storage's `normalise_days`; a test keeps the two in step.
-    """
-    value = (text or "daily").strip().lower()
-    if value in ("", "daily", "every day", "everyday", "all"):
-        return "daily"
-    if value in ("weekdays", "weekday"):
-        return "weekdays"
-    picked: set[int] = set()
-    for part in (part for part in re.split(r"[\s,]+", value) if part):
-        day = _DAY_ALIASES.get(part)
-        if day is None:
-            raise OptionError(
-                f"`{_shown(part)}` is not a day I know. Use `daily`, `weekdays`, or days "
-                "such as `mon,wed,fri`."
-            )
-        picked.add(_DAY_NAMES.index(day))
-    if not picked:
-        raise OptionError("Name at least one day, e.g. `mon,wed,fri`, or use `daily`.")
-    if picked == set(range(7)):
-        return "daily"
-    if picked == set(range(5)):
-        return "weekdays"
-    return ",".join(_DAY_NAMES[index] for index in sorted(picked))
+    """`daily` (the default), `weekdays`, or days such as `mon,wed,fri` (stored that way)."""
+    try:
+        return normalise_days((text or "").strip() or "daily")
+    except UnknownDayError as exc:
+        raise OptionError(
+            f"`{_shown(exc.word)}` is not a day I know. Use `daily`, `weekdays`, or days "
+            "such as `mon,wed,fri`."
+        ) from None
+    except ValueError:
+        raise OptionError("Name at least one day, e.g. `mon,wed,fri`, or use `daily`.") from None
 
 
 def describe_days(days: str) -> str:
@@ -190,7 +159,7 @@ def describe_days(days: str) -> str:
         return "every day"
     if days == "weekdays":
         return "weekdays (Mon–Fri)"
-    return ", ".join(_DAY_LABELS[day] for day in days.split(","))
+    return ", ".join(DAY_LABELS[day] for day in days.split(","))
 
 
 def _shown(text: str | None) -> str:

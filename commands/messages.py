@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -72,6 +72,13 @@ class Button(_Model):
     custom_id: str = Field(min_length=1, max_length=CUSTOM_ID_LIMIT)
     style: Literal["primary", "secondary", "success", "danger"] = "secondary"
     disabled: bool = False
+
+
+class Choice(NamedTuple):
+    """One autocomplete suggestion: `name` is shown (<= 100 chars), `value` is sent back."""
+
+    name: str
+    value: str
 
 
 class Reply(_Model):

@@ -9,13 +9,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from commands.about import about
 from commands.ask import ask_reply
 from commands.brief import brief
 from commands.context import Invocation, Services
-from commands.messages import Embed, EmbedField, Reply, truncate
+from commands.messages import Choice, Embed, EmbedField, Reply, truncate
 from commands.quote import quote
 from commands.sanctions import SIDES, sanctions, sanctions_button
 from commands.timeline import events_for, timeline, timeline_button
@@ -24,13 +24,6 @@ from knowledge import names
 Options = Mapping[str, str]
 Runner = Callable[[Services, Invocation, Options], Reply | Awaitable[Reply]]
 ComponentRunner = Callable[[Services, Invocation, str], Reply]
-
-
-class Choice(NamedTuple):
-    """One autocomplete suggestion: `name` is shown (<= 100 chars), `value` is sent back."""
-
-    name: str
-    value: str
 
 
 Completer = Callable[[Services, str], list[Choice]]

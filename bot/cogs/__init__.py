@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from commands.messages import Choice
 from commands.registry import COMMANDS, complete
 
 
@@ -25,15 +27,16 @@ def fixed_choices(command: str, option: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=choice, value=choice) for choice in spec.choices]
 
 
+def discord_choices(choices: Iterable[Choice]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=choice.name, value=choice.value) for choice in choices]
+
+
 def autocompleter(command: str, option: str) -> Any:
     """An autocomplete callback that asks the command table's completer for suggestions."""
 
     async def suggest(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=choice.name, value=choice.value)
-            for choice in complete(command, option, interaction.client.services, current)
-        ]
+        return discord_choices(complete(command, option, interaction.client.services, current))
 
     return suggest

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs import discord_choices
 from bot.render import send_reply
 from commands.briefings import (
     SubscribeRequest,
@@ -139,19 +140,13 @@ class BriefingsCog(
     async def _timezone_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=choice.name, value=choice.value)
-            for choice in complete_timezone(current, interaction.created_at)
-        ]
+        return discord_choices(complete_timezone(current, interaction.created_at))
 
     @subscribe.autocomplete("days")
     async def _days_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=choice.name, value=choice.value)
-            for choice in complete_days(current)
-        ]
+        return discord_choices(complete_days(current))
 
     @app_commands.command(name="unsubscribe", description="Stop a channel's briefings.")
     @app_commands.describe(channel="The channel that should get no more briefings.")

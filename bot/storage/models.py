@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from commands import days
+from commands.days import weekdays_of
+
 __all__ = [
-    "DAYS",
     "FINAL_OUTCOMES",
     "MAX_PAUSE_REASON",
     "OUTCOMES",
@@ -39,23 +41,6 @@ Outcome = Literal["claimed", "sent", "sent_late", "skipped_missed", "failed_retr
 OUTCOMES: Final = ("claimed", "sent", "sent_late", "skipped_missed", "failed_retrying", "paused")
 #: Outcomes after which a slot is settled: it is never claimed or overwritten again.
 FINAL_OUTCOMES: Final = frozenset({"sent", "sent_late", "skipped_missed", "paused"})
-
-DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_ALIASES: Final = {
-    **{day: day for day in DAYS},
-    "monday": "mon",
-    "tues": "tue",
-    "tuesday": "tue",
-    "wednesday": "wed",
-    "thur": "thu",
-    "thurs": "thu",
-    "thursday": "thu",
-    "friday": "fri",
-    "saturday": "sat",
-    "sunday": "sun",
-}
-_WEEKDAYS: Final = frozenset(range(5))
-_ALL_DAYS: Final = frozenset(range(7))
 
 MAX_SNOWFLAKE: Final = 2**63 - 1
 MAX_PAUSE_REASON: Final = 500
@@ -93,41 +78,13 @@ def validate_timezone(value: object) -> str:
 
 
 def normalise_days(value: object) -> str:
-    """The stored form of a day set: `daily`, `weekdays` or e.g. `mon,wed,fri` in week order.
-
-    Accepts day names or abbreviations separated by commas or spaces, any case; a set equal
-    to the whole week or to Monday-Friday collapses to `daily` / `weekdays`.
-    """
+    """The stored form of a day set (see `commands.days.normalise_days`), or a refusal."""
     if not isinstance(value, str):
         raise InvalidRecordError(f"days must be a string, got {value!r}")
-    text = value.strip().lower()
-    if text in ("daily", "every day", "everyday", "all"):
-        return "daily"
-    if text in ("weekdays", "weekday"):
-        return "weekdays"
-    parts = [part for part in re.split(r"[\s,]+", text) if part]
-    if not parts:
-        raise InvalidRecordError("days must name at least one day")
-    picked: set[int] = set()
-    for part in parts:
-        day = _DAY_ALIASES.get(part)
-        if day is None:
-            raise InvalidRecordError(f"unknown day {part!r} in days {value!r}")
-        picked.add(DAYS.index(day))
-    if picked == _ALL_DAYS:
-        return "daily"
-    if picked == _WEEKDAYS:
-        return "weekdays"
-    return ",".join(DAYS[index] for index in sorted(picked))
-
-
-def weekdays_of(days: str) -> frozenset[int]:
-    """Stored days as `datetime.weekday()` numbers (Monday is 0), for the scheduler."""
-    if days == "daily":
-        return _ALL_DAYS
-    if days == "weekdays":
-        return _WEEKDAYS
-    return frozenset(DAYS.index(day) for day in days.split(","))
+    try:
+        return days.normalise_days(value)
+    except ValueError as exc:
+        raise InvalidRecordError(f"days {value!r}: {exc}") from None
 
 
 def utc(value: datetime, what: str) -> datetime:
