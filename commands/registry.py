@@ -118,6 +118,13 @@ def _brief(services: Services, invocation: Invocation, options: Options) -> Repl
     return brief(services, invocation)
 
 
+def _in_a_server_only(services: Services, invocation: Invocation, options: Options) -> Reply:
+    return Reply.notice(
+        "Scheduled briefings belong to a Discord channel, so `/briefings` works only in a "
+        "server, for members with Manage Channels. Here, `/brief` shows what a briefing holds."
+    )
+
+
 def _ask(services: Services, invocation: Invocation, options: Options) -> Reply:
     return ask_reply(services, invocation, options["question"])
 
@@ -210,6 +217,47 @@ COMMANDS: dict[str, CommandSpec] = {
             _about,
         ),
         CommandSpec("help", "List Kuril Brief's commands.", _help),
+        CommandSpec(
+            "briefings subscribe",
+            "Post a briefing in a channel at a set local time.",
+            _in_a_server_only,
+            options=(
+                OptionSpec("channel", "The channel that gets the briefings.", True, "channel"),
+                OptionSpec("time", "Local time of day, 24-hour HH:MM (e.g. 09:00).", True),
+                OptionSpec(
+                    "timezone",
+                    "Your time zone's IANA name, e.g. Asia/Tokyo (start typing to search).",
+                    True,
+                ),
+                OptionSpec("days", "daily (default), weekdays, or days such as mon,wed,fri."),
+                OptionSpec(
+                    "role",
+                    "A role to ping with each briefing (optional; nobody is pinged otherwise).",
+                    kind="role",
+                ),
+            ),
+            guild_only=True,
+            manage_channels=True,
+        ),
+        CommandSpec(
+            "briefings unsubscribe",
+            "Stop a channel's briefings.",
+            _in_a_server_only,
+            options=(
+                OptionSpec(
+                    "channel", "The channel that should get no more briefings.", True, "channel"
+                ),
+            ),
+            guild_only=True,
+            manage_channels=True,
+        ),
+        CommandSpec(
+            "briefings list",
+            "This server's briefings: schedule, next run and status.",
+            _in_a_server_only,
+            guild_only=True,
+            manage_channels=True,
+        ),
     )
 }
 

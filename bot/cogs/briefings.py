@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import discord_choices
+from bot.cogs import described, description, discord_choices
 from bot.render import send_reply
 from commands.briefings import (
     SubscribeRequest,
@@ -55,16 +55,8 @@ class BriefingsCog(
         self.bot = bot
         super().__init__()
 
-    @app_commands.command(
-        name="subscribe", description="Post a briefing in a channel at a set local time."
-    )
-    @app_commands.describe(
-        channel="The channel that gets the briefings.",
-        time="Local time of day, 24-hour HH:MM (e.g. 09:00).",
-        timezone="Your time zone's IANA name, e.g. Asia/Tokyo (start typing to search).",
-        days="daily (default), weekdays, or days such as mon,wed,fri.",
-        role="A role to ping with each briefing (optional; nobody is pinged otherwise).",
-    )
+    @app_commands.command(name="subscribe", description=description("briefings subscribe"))
+    @app_commands.describe(**described("briefings subscribe"))
     @app_commands.checks.has_permissions(manage_channels=True)
     async def subscribe(
         self,
@@ -148,8 +140,8 @@ class BriefingsCog(
     ) -> list[app_commands.Choice[str]]:
         return discord_choices(complete_days(current))
 
-    @app_commands.command(name="unsubscribe", description="Stop a channel's briefings.")
-    @app_commands.describe(channel="The channel that should get no more briefings.")
+    @app_commands.command(name="unsubscribe", description=description("briefings unsubscribe"))
+    @app_commands.describe(**described("briefings unsubscribe"))
     @app_commands.checks.has_permissions(manage_channels=True)
     async def unsubscribe(self, interaction: Interaction, channel: discord.TextChannel) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -161,9 +153,7 @@ class BriefingsCog(
             self.bot.briefings.subscription_removed(channel.id)
         await send_reply(interaction, unsubscribed_reply(channel.id, existed=existed))
 
-    @app_commands.command(
-        name="list", description="This server's briefings: schedule, next run and status."
-    )
+    @app_commands.command(name="list", description=description("briefings list"))
     @app_commands.checks.has_permissions(manage_channels=True)
     async def list_briefings(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -83,3 +83,16 @@ def test_console_reads_stdin_when_it_is_not_a_terminal(tmp_path: pytest.TempPath
     assert "About Kuril Brief" in result.stdout
     assert "There is no /nonsense command" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+async def test_briefings_are_listed_but_explained_as_server_only(
+    session: tuple[ConsoleSession, io.StringIO],
+) -> None:
+    console_session, _ = session
+    help_reply = await console_session.handle("/help")
+    assert help_reply is not None
+    listed = [field.name for field in help_reply.embeds[0].fields]
+    assert any(name.startswith("/briefings subscribe channel:") for name in listed)
+    reply = await console_session.handle("/briefings list")
+    assert reply is not None and reply.ephemeral
+    assert "only in a server" in (reply.embeds[0].description or "")
