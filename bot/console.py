@@ -80,8 +80,17 @@ def render(reply: Reply) -> Group:
 
 
 def discord_markdown(text: str) -> Markdown:
-    """Discord breaks lines where the text does; CommonMark needs a hard break for that."""
-    return Markdown(text.replace("\n", "  \n"))
+    """Discord's Markdown read by CommonMark: a line break is a break, and `>` quotes one line.
+
+    CommonMark joins lines into paragraphs and lets a quote run on into the next line, so
+    breaks become hard breaks and a quote is closed by an empty line before unquoted text.
+    """
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if lines and lines[-1].startswith(">") and not line.startswith(">"):
+            lines.append("")
+        lines.append(line)
+    return Markdown("  \n".join(lines))
 
 
 def flat_buttons(reply: Reply) -> list[Button]:

@@ -96,3 +96,15 @@ async def test_briefings_are_listed_but_explained_as_server_only(
     reply = await console_session.handle("/briefings list")
     assert reply is not None and reply.ephemeral
     assert "only in a server" in (reply.embeds[0].description or "")
+
+
+def test_discord_quotes_end_at_their_line_in_the_console() -> None:
+    from bot.console import discord_markdown
+
+    output = io.StringIO()
+    Console(file=output, width=60, color_system=None).print(
+        discord_markdown("> the quoted sentence\n— the article's title")
+    )
+    quoted, title = [line for line in output.getvalue().splitlines() if line.strip()]
+    assert quoted.startswith("▌") and "quoted sentence" in quoted
+    assert not title.startswith("▌") and "article's title" in title
