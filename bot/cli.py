@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`kuril-brief kb export --json | head`): that is not an error.
+        # Point stdout at /dev/null so the interpreter's final flush doesn't complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()
@@ -89,7 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _kb(args: argparse.Namespace, settings: Settings) -> int:
     if args.kb_command == "export":
-        kb = load_knowledge_base(settings.kuril_seeds_dir)
+        try:
+            kb = load_knowledge_base(settings.kuril_seeds_dir)
+        except KnowledgeBaseError as exc:
+            print(exc, file=sys.stderr)
+            return 1
         document = {
             "version": kb.version,
             "seeds": [seed.model_dump(mode="json") for seed in kb.seeds.values()],

@@ -47,6 +47,8 @@ def read_knowledge_base(
 ) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Like `load_knowledge_base`, but return the problems instead of raising (for `kb check`)."""
     seeds, problems = load_seeds(seeds_dir)
+    if not seeds:  # every entry would also fail for want of its seed: say the cause once
+        return None, problems
     located: list[tuple[str, Entry]] = []
     for file_name, (key, model) in ENTRY_FILES.items():
         rows, file_problems = _read_rows(data_dir / file_name, key)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.settings import Settings
-from tests.conftest import SEEDS_DIR
+from tests.conftest import REPO_ROOT, SEEDS_DIR
 
 
 @pytest.fixture(autouse=True)
@@ -78,3 +81,26 @@ def test_bad_log_level_is_a_clear_error(
     monkeypatch.setenv("LOG_LEVEL", "LOUD")
     assert main(["kb", "check"]) == 2
     assert "LOG_LEVEL" in capsys.readouterr().err
+
+
+def test_kb_export_on_a_broken_knowledge_base_says_why_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KURIL_SEEDS_DIR", str(tmp_path / "missing"))
+    assert main(["kb", "export", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[1:] == [
+        f"  - {tmp_path / 'missing'}: seeds directory does not exist"
+    ]
+
+
+def test_a_closed_pipe_is_not_an_error() -> None:
+    """More output than a pipe buffers, read by a reader that stops early: a quiet exit."""
+    result = subprocess.run(
+        f"yes 'how many banks' | head -2000 | {sys.executable} -m bot.cli ask --jsonl | head -1",
+        shell=True, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONUNBUFFERED": "0"},
+    )  # fmt: skip
+    assert json.loads(result.stdout)["answered"] is True
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
