@@ -29,16 +29,27 @@ EXIT_WORDS = {"exit", "quit", "/exit", "/quit"}
 
 
 def parse_command(line: str) -> tuple[str, dict[str, str]]:
-    """Split `/name [sub] key:value ...` into the command name and its options."""
+    """Split `/name [sub] key:value ...` into the command name and its options.
+
+    After the first option, only the command's own option names start a new option, so a
+    value may hold colons and words such as `say:` or `https:` (`/ask question:what did
+    Kishida say: anything`). An unknown first option is kept, to be reported as unknown.
+    """
     body = line.strip().removeprefix("/")
     first_option = _OPTION.search(body)
     head = body[: first_option.start()] if first_option else body
     words = head.split()
     name = " ".join(words[:2]) if " ".join(words[:2]) in COMMANDS else " ".join(words[:1])
+    spec = COMMANDS.get(name.lower())
+    known = {option.name for option in spec.options} if spec else set()
     options: dict[str, str] = {}
     if first_option:
-        matches = list(_OPTION.finditer(body))
-        for match, following in zip(matches, [*matches[1:], None], strict=True):
+        starts = [first_option] + [
+            match
+            for match in _OPTION.finditer(body, first_option.end())
+            if match.group(1).lower() in known
+        ]
+        for match, following in zip(starts, [*starts[1:], None], strict=True):
             end = following.start() if following else len(body)
             options[match.group(1).lower()] = body[match.end() : end].strip()
     return name.lower(), options

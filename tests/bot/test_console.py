@@ -26,6 +26,15 @@ def test_parse_command_options_with_spaces_and_colons() -> None:
     assert parse_command("/quote speaker:Fumio Kishida") == ("quote", {"speaker": "Fumio Kishida"})
     assert parse_command("/about") == ("about", {})
     assert parse_command("/TIMELINE topic:sanctions ") == ("timeline", {"topic": "sanctions"})
+    assert parse_command("/ask question:what did Kishida say: see https://x.org") == (
+        "ask",
+        {"question": "what did Kishida say: see https://x.org"},
+    )
+    assert parse_command("/briefings subscribe channel:#news time:09:00 days:mon, fri") == (
+        "briefings subscribe",
+        {"channel": "#news", "time": "09:00", "days": "mon, fri"},
+    )
+    assert parse_command("/about colour:red") == ("about", {"colour": "red"})
 
 
 async def test_scripted_session_renders_each_reply(
