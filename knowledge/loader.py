@@ -174,12 +174,11 @@ def _check_references(located: list[tuple[str, Entry]], themes: list[Theme]) -> 
 
 
 def _version(data_dir: Path, seeds: dict[str, Seed]) -> str:
-    """A short content hash: changes whenever any data file or seed text changes."""
+    """A short content hash: changes whenever a data file, a seed or its metadata changes."""
     digest = hashlib.sha256()
     for path in sorted(data_dir.glob("*.toml")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     for seed_id in sorted(seeds):
-        digest.update(seed_id.encode())
-        digest.update(seeds[seed_id].text.encode())
+        digest.update(seeds[seed_id].model_dump_json().encode())  # text and metadata
     return digest.hexdigest()[:12]

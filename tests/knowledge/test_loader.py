@@ -169,3 +169,10 @@ def test_version_changes_with_the_data(kb: KnowledgeBase, data_copy: Path) -> No
 def test_entries_are_typed_by_kind(kb: KnowledgeBase) -> None:
     assert all(isinstance(event, Event) for event in kb.events)
     assert {quote.speaker for quote in kb.quotes} == {"fumio-kishida", "russia-foreign-ministry"}
+
+
+def test_version_changes_with_seed_metadata(kb: KnowledgeBase, tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    replace(seeds / "russia-suspends-kuril-talks.toml", 'title = "Russia', 'title = "Moscow')
+    assert load_knowledge_base(seeds).version != kb.version
