@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.briefing import ITEMS, briefing_order, compose_briefing
+from commands.briefing import compose_briefing
 from commands.context import Invocation, Services
 from commands.messages import Reply
 
@@ -12,8 +12,12 @@ def rotation_key(invocation: Invocation) -> str:
 
 
 def brief(services: Services, invocation: Invocation) -> Reply:
-    """Compose now, in UTC, without "what's new"; each call here moves on to the next items."""
-    kb = services.kb
-    size = len(briefing_order(kb))
-    step = services.rotation.advance(rotation_key(invocation), size) if size else 0
-    return compose_briefing(kb, invocation.now, cursor=step * ITEMS).reply
+    """Compose now, in UTC, without "what's new"; each call here moves on to the next items.
+
+    The composer says where the next briefing starts (past the items that fit), so nothing
+    is skipped even when an item is too long to share a message.
+    """
+    key = rotation_key(invocation)
+    composed = compose_briefing(services.kb, invocation.now, cursor=services.rotation.cursor(key))
+    services.rotation.move_to(key, composed.cursor)
+    return composed.reply

@@ -21,6 +21,14 @@ class Rotation(Protocol):
         """Return the next position in `range(size)` for `key` and remember it."""
         ...
 
+    def cursor(self, key: str) -> int:
+        """Where a free-running cursor (such as `/brief`'s) stands for `key`; 0 at first."""
+        ...
+
+    def move_to(self, key: str, cursor: int) -> None:
+        """Remember where that cursor stands now."""
+        ...
+
 
 class MemoryRotation:
     """An in-process rotation: enough for `/quote` and `/brief`, reset on restart.
@@ -30,6 +38,7 @@ class MemoryRotation:
 
     def __init__(self) -> None:
         self._positions: dict[str, int] = {}
+        self._cursors: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def advance(self, key: str, size: int) -> int:
@@ -39,6 +48,14 @@ class MemoryRotation:
             position = self._positions.get(key, -1) + 1
             self._positions[key] = position
         return position % size
+
+    def cursor(self, key: str) -> int:
+        with self._lock:
+            return self._cursors.get(key, 0)
+
+    def move_to(self, key: str, cursor: int) -> None:
+        with self._lock:
+            self._cursors[key] = cursor
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -9,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.brief import brief
+from commands.brief import brief, rotation_key
 from commands.briefing import ITEMS, briefing_order, compose_briefing
+from commands.context import Services
 from commands.formatting import entry_label
 from tests.commands.helpers import NOW, check_limits, grown_kb, invocation, real_kb, text_of
 
@@ -147,3 +149,23 @@ def test_a_grown_kb_cycles_without_repeating() -> None:
         positions += [(cursor + i) % len(order) for i in range(step)]
         cursor, count = briefing.cursor, count + step
     assert positions[: len(order)] == list(range(len(order)))
+
+
+def test_brief_shows_every_item_once_per_cycle_even_when_items_are_long() -> None:
+    """Long items crowd each other out of a message; the next /brief starts where this stopped."""
+    long_facts = [
+        fact.model_copy(update={"id": f"long-fact-{n}", "text": f"Copy {n}. " + fact.text * 12})
+        for n, fact in enumerate(KB.facts * 2)
+    ]
+    kb = dataclasses.replace(KB, entries=(*KB.entries, *long_facts))
+    order = briefing_order(kb)
+    crowded = Services(kb=kb)
+    key = rotation_key(invocation())
+    seen: list[str] = []
+    while len(seen) < len(order):
+        expected = compose_briefing(kb, NOW, cursor=crowded.rotation.cursor(key))
+        assert brief(crowded, invocation()) == expected.reply
+        assert expected.shown, "every briefing shows at least one item"
+        seen += expected.shown
+    assert len(order) > 2 * ITEMS, "the long items really crowd each other out"
+    assert sorted(seen[: len(order)]) == sorted(entry.id for entry in order)
