@@ -18,6 +18,7 @@ from typing import Final
 from rapidfuzz import fuzz, process
 
 from commands.days import DAY_LABELS, UnknownDayError, normalise_days
+from commands.formatting import echo
 from commands.messages import (
     COLOUR_INFO,
     EMBED_DESCRIPTION_LIMIT,
@@ -163,7 +164,7 @@ def describe_days(days: str) -> str:
 
 
 def _shown(text: str | None) -> str:
-    return truncate((text or "").replace("`", "ˋ").strip() or " ", 60)
+    return echo(text or "", 60)
 
 
 # -- autocomplete -------------------------------------------------------------------------

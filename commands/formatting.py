@@ -163,3 +163,14 @@ def page_buttons(
         style="primary",
     )
     return ((previous, following),)
+
+
+_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)", re.IGNORECASE)
+
+
+def echo(text: str, limit: int = 100) -> str:
+    """What a user typed, safe to show back: mentions made inert, no code fences, shortened."""
+    inert = _MENTION.sub(
+        lambda m: f"@\u200b{m.group(1)}" if m.group(1) else f"<\u200b{m.group(2)}", text
+    )
+    return truncate(inert.replace("`", "ˋ").strip() or " ", limit)

@@ -9,7 +9,7 @@ ephemeral list of who can be quoted.
 from __future__ import annotations
 
 from commands.context import Invocation, Services
-from commands.formatting import cited, curator_note, quoted
+from commands.formatting import cited, curator_note, echo, quoted
 from commands.messages import (
     COLOUR_INFO,
     EMBED_DESCRIPTION_LIMIT,
@@ -93,7 +93,7 @@ def _unknown_speaker(kb: KnowledgeBase, speaker: str) -> Reply:
     listing = ", ".join(f"**{name}**" for name in available) + (
         f" and {more} more" if more > 0 else ""
     )
-    asked = truncate(speaker.strip(), 100)
+    asked = echo(speaker)
     topic = names.topics(kb).resolve(speaker)
     if topic is not None and topic not in index:
         opening = f"I have no quotes from {kb.topics[topic].name}."

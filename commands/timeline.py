@@ -16,6 +16,7 @@ from commands.formatting import (
     BLOCK_SEPARATOR,
     cited,
     curator_note,
+    echo,
     pack_blocks,
     page_buttons,
     parse_page_id,
@@ -142,7 +143,7 @@ def _unknown_topic(kb: KnowledgeBase, topic: str) -> Reply:
     guesses = [name for item, name in index.suggest(topic, cutoff=GUESS_CUTOFF) if item in useful][
         :SUGGESTIONS
     ]
-    text = f"I don't know a topic called “{truncate(topic.strip(), 100)}”."
+    text = f"I don't know a topic called “{echo(topic)}”."
     if guesses:
         text += f" Did you mean {_or_list(guesses)}?"
     else:

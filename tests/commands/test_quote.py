@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands import quote as qt
+from commands.context import Services
 from commands.messages import truncate
 from commands.registry import run_command
 from knowledge.models import Actor
@@ -116,3 +117,18 @@ def test_a_quote_too_long_for_a_message_is_shortened_visibly() -> None:
     reply = qt.render_quote(kb, item)
     check_limits(reply)
     assert "Shortened to fit Discord" in reply.embeds[0].description
+
+
+@pytest.mark.parametrize("typed", ["@everyone", "<@123>", "<@&99> and @here", "`code` here"])
+def test_unknown_names_are_echoed_without_working_mentions(typed: str) -> None:
+    from commands.timeline import timeline
+
+    services = Services(kb=real_kb())
+    for reply in (
+        qt.quote(services, invocation(), typed),
+        timeline(services, invocation(), typed),
+    ):
+        shown = reply.embeds[0].description or ""
+        assert reply.ephemeral
+        for mention in ("@everyone", "@here", "<@123>", "<@&99>", "`code`"):
+            assert mention not in shown
