@@ -166,8 +166,14 @@ def _pack(pieces: list[str], limit: int) -> list[str]:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Shorten to `limit` at a word boundary with an ellipsis; for labels, never for facts."""
+    """Shorten to `limit` at a word boundary with an ellipsis; for labels, never for facts.
+
+    Every word that fits is kept; a single word longer than `limit` is the only thing cut.
+    """
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    room = text[: limit - 1]
+    if not text[limit - 1].isspace():  # the cut falls inside a word: drop that word
+        room = re.sub(r"\S+$", "", room)
+    cut = room.rstrip(" ,;:\n\t")
     return f"{cut or text[: limit - 1]}…"

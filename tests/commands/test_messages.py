@@ -126,3 +126,37 @@ def test_truncate_ends_at_a_word_with_an_ellipsis() -> None:
     assert truncate("short", 10) == "short"
     cut = truncate("the quick brown fox jumps", 12)
     assert cut == "the quick…" and len(cut) <= 12
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("one two three", 8, "one two…"),  # "two" fits: it is kept
+        ("aaaa\nbbbbbbbb", 8, "aaaa…"),  # never half a word after a line break
+        ("one two", 7, "one two"),
+        ("abcdefghij", 5, "abcd…"),  # a single over-long word is the only thing cut
+    ],
+)
+def test_truncate_keeps_every_whole_word_that_fits(text: str, limit: int, expected: str) -> None:
+    assert truncate(text, limit) == expected
+
+
+@given(
+    words=st.lists(st.text("abcdefghij", min_size=1, max_size=12), min_size=1, max_size=30),
+    separators=st.lists(st.sampled_from([" ", "\n", "  "]), min_size=30, max_size=30),
+    limit=st.integers(min_value=2, max_value=120),
+)
+def test_truncate_cuts_only_between_words(
+    words: list[str], separators: list[str], limit: int
+) -> None:
+    text = "".join(
+        word + separator for word, separator in zip(words, separators, strict=False)
+    ).strip()
+    short = truncate(text, limit)
+    assert len(short) <= limit
+    if short == text:
+        return
+    kept = short.removesuffix("…")
+    assert text.startswith(kept)
+    if len(words[0]) < limit:  # not the single over-long word case
+        assert text[len(kept)].isspace(), "the cut falls between words"
