@@ -47,14 +47,18 @@ def check_knowledge_base(seeds_dir: Path, data_dir: Path = DATA_DIR) -> CheckRep
 
 
 def sentence_coverage(kb: KnowledgeBase) -> tuple[SeedCoverage, ...]:
-    """A sentence is covered when some entry's source quote lies within it or spans it."""
+    """A sentence is covered when some entry's source quote holds the whole of it.
+
+    Entries may rest on a clause (a quotation, one measure of several), but a sentence counts
+    as covered only once some entry cites all of it: a fragment such as "Japan" covers nothing.
+    """
     reports = []
     for seed in kb.seeds.values():
         quotes = [entry.source.quote for entry in kb.entries if entry.source.seed == seed.id]
         uncovered = tuple(
             sentence
             for sentence in seed.sentences
-            if not any(quote in sentence or sentence in quote for quote in quotes)
+            if not any(sentence in quote for quote in quotes)
         )
         reports.append(SeedCoverage(seed.id, len(seed.sentences), uncovered))
     return tuple(reports)

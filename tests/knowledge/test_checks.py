@@ -98,3 +98,26 @@ def test_seed_without_metadata_is_a_problem(tmp_path: Path) -> None:
     (seeds / "another.txt").write_text("A new article. It says things.\n", encoding="utf-8")
     report = check_knowledge_base(seeds)
     assert "another.txt: metadata file another.toml missing" in [str(p) for p in report.problems]
+
+
+def test_a_fragment_of_a_sentence_does_not_cover_it(data_copy: Path) -> None:
+    replace(
+        data_copy / "events.toml",
+        'quote = "Japan has summoned Russia’s ambassador to protest against the decision."',
+        'quote = "Japan has summoned Russia’s ambassador"',
+    )
+    report = check_knowledge_base(SEEDS_DIR, data_copy)
+    assert [p.message for p in report.problems] == [
+        "sentence not covered by any entry: "
+        "'Japan has summoned Russia’s ambassador to protest against the decision.'"
+    ]
+
+
+def test_missing_source_is_reported_by_check(data_copy: Path) -> None:
+    text = (data_copy / "facts.toml").read_text(encoding="utf-8")
+    (data_copy / "facts.toml").write_text(
+        text + '\n[[fact]]\nid = "unsourced"\ntitle = "T"\ntext = "A claim."\nadded = 2026-11-27\n',
+        encoding="utf-8",
+    )
+    report = check_knowledge_base(SEEDS_DIR, data_copy)
+    assert [str(p) for p in report.problems] == ["facts.toml: unsourced: source: Field required"]
