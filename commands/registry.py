@@ -18,7 +18,7 @@ from commands.context import Invocation, Services
 from commands.messages import Choice, Embed, EmbedField, Reply, truncate
 from commands.quote import quote
 from commands.sanctions import SIDES, sanctions, sanctions_button
-from commands.timeline import events_for, timeline, timeline_button
+from commands.timeline import events_for, timeline, timeline_button, topics_with_events
 from knowledge import names
 
 Options = Mapping[str, str]
@@ -132,13 +132,13 @@ def _ask(services: Services, invocation: Invocation, options: Options) -> Reply:
 def complete_topic(services: Services, typed: str) -> list[Choice]:
     """Topics that have events, best match first, labelled with how many events they have."""
     kb = services.kb
-    index = names.topics(kb)
-    choices = []
-    for topic_id, name in index.suggest(typed, limit=AUTOCOMPLETE_LIMIT):
-        count = len(events_for(kb, topic_id))
-        if count:
-            choices.append(Choice(_labelled(name, count, "event"), topic_id))
-    return choices
+    suggested = names.topics(kb).suggest(
+        typed, limit=AUTOCOMPLETE_LIMIT, among=topics_with_events(kb)
+    )
+    return [
+        Choice(_labelled(name, len(events_for(kb, topic_id)), "event"), topic_id)
+        for topic_id, name in suggested
+    ]
 
 
 def complete_speaker(services: Services, typed: str) -> list[Choice]:

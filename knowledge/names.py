@@ -18,7 +18,7 @@ also scores partial matches) decides.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -59,6 +59,7 @@ class NameIndex:
     _exact: dict[str, str] = field(repr=False)
     _keys: tuple[str, ...] = field(repr=False)
     _owners: tuple[str, ...] = field(repr=False)
+    _sort_keys: dict[str, str] = field(repr=False)
 
     @classmethod
     def of(cls, items: Iterable[Named]) -> NameIndex:
@@ -79,7 +80,8 @@ class NameIndex:
                 keys.append(key)
                 owners.append(item.id)
         plain = {key: item_id for key, (_, item_id) in exact.items()}
-        return cls(names, plain, tuple(keys), tuple(owners))
+        sort_keys = {item_id: _sort_key(name) for item_id, name in names.items()}
+        return cls(names, plain, tuple(keys), tuple(owners), sort_keys)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -112,17 +114,22 @@ class NameIndex:
         return top_id
 
     def suggest(
-        self, query: str, limit: int = SUGGESTION_LIMIT, cutoff: float = SUGGEST_CUTOFF
+        self,
+        query: str,
+        limit: int = SUGGESTION_LIMIT,
+        cutoff: float = SUGGEST_CUTOFF,
+        among: Container[str] | None = None,
     ) -> list[tuple[str, str]]:
         """Up to `limit` (at most 25) `(id, display name)` pairs for autocomplete, best first.
 
         A name with a word starting with the query always qualifies; others need a fuzzy
-        score of `cutoff`. Display names are cut to Discord's 100 characters at a word.
+        score of `cutoff`. `among` keeps only those ids, before the limit is applied. Display
+        names are cut to Discord's 100 characters at a word.
         """
         limit = max(0, min(limit, SUGGESTION_LIMIT))
         key = normalise(query)
         if not key:
-            ordered = sorted(self.names, key=lambda item_id: _sort_key(self.names[item_id]))
+            ordered = sorted(self.names, key=self._sort_keys.__getitem__)
         else:
             scores = self._scores(key, cutoff, fuzz.WRatio)
             prefixed = {
@@ -135,9 +142,11 @@ class NameIndex:
                 key=lambda item_id: (
                     item_id not in prefixed,
                     -scores.get(item_id, 0.0),
-                    _sort_key(self.names[item_id]),
+                    self._sort_keys[item_id],
                 ),
             )
+        if among is not None:
+            ordered = [item_id for item_id in ordered if item_id in among]
         return [(item_id, _short(self.names[item_id])) for item_id in ordered[:limit]]
 
     def _scores(self, key: str, cutoff: float, scorer: Scorer) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from commands import timeline as tl
 from commands.context import Services
 from commands.formatting import page_id
-from commands.registry import COMPONENTS, component_owner, run_component
+from commands.registry import COMPONENTS, complete_topic, component_owner, run_component
 from tests.commands.helpers import check_limits, invocation, real_kb, text_of
 
 KB = real_kb()
@@ -185,3 +186,17 @@ def test_an_event_longer_than_a_page_is_split_not_cut() -> None:
     assert [w for w in shown if w.startswith("word")] == words
     for reply in replies:
         check_limits(reply)
+
+
+def test_topic_autocomplete_is_not_crowded_out_by_topics_without_events() -> None:
+    """Topics are filtered to those with events before the 25-choice limit, not after."""
+    base = real_kb()
+    actor = base.actors[0]
+    idle = [
+        actor.model_copy(update={"id": f"sanct-{n:02}", "name": f"Sanct {n:02}", "aliases": ()})
+        for n in range(40)
+    ]
+    kb = dataclasses.replace(base, entries=(*base.entries, *idle))
+    values = [choice.value for choice in complete_topic(Services(kb=kb), "sanct")]
+    assert "sanctions" in values
+    assert not [value for value in values if value.startswith("sanct-")]
