@@ -90,12 +90,24 @@ def render(reply: Reply) -> Group:
     return Group(*parts)
 
 
+_TIMESTAMP = re.compile(r"<t:(-?\d{1,12})(?::([tTdDfFR]))?>")
+
+
+def _local_time(match: re.Match[str]) -> str:
+    """Discord shows `<t:…>` in each reader's zone; the console shows the machine's."""
+    when = dt.datetime.fromtimestamp(int(match.group(1)), dt.UTC).astimezone()
+    if match.group(2) in ("d", "D"):
+        return f"{when:%A} {when.day} {when:%B %Y}"
+    return f"{when:%A} {when.day} {when:%B %Y}, {when:%H:%M %Z}"
+
+
 def discord_markdown(text: str) -> Markdown:
     """Discord's Markdown read by CommonMark: a line break is a break, and `>` quotes one line.
 
     CommonMark joins lines into paragraphs and lets a quote run on into the next line, so
     breaks become hard breaks and a quote is closed by an empty line before unquoted text.
     """
+    text = _TIMESTAMP.sub(_local_time, text)
     lines: list[str] = []
     for line in text.split("\n"):
         if lines and lines[-1].startswith(">") and not line.startswith(">"):

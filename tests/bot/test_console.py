@@ -117,3 +117,16 @@ def test_discord_quotes_end_at_their_line_in_the_console() -> None:
     quoted, title = [line for line in output.getvalue().splitlines() if line.strip()]
     assert quoted.startswith("▌") and "quoted sentence" in quoted
     assert not title.startswith("▌") and "article's title" in title
+
+
+def test_discord_timestamps_are_shown_as_dates() -> None:
+    """Noon UTC on 30 November is that date in every zone from UTC-11 to UTC+11."""
+    from bot.console import discord_markdown
+
+    output = io.StringIO()
+    Console(file=output, width=80, color_system=None).print(
+        discord_markdown("Due <t:1796040000:F>, on <t:1796040000:D>")
+    )
+    text = output.getvalue()
+    assert "<t:" not in text
+    assert "30 November 2026" in text
