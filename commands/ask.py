@@ -18,7 +18,9 @@ from commands.messages import (
     COLOUR_JAPAN,
     COLOUR_NOTICE,
     COLOUR_RUSSIA,
+    EMBED_DESCRIPTION_LIMIT,
     EMBED_TITLE_LIMIT,
+    EMBED_TOTAL_LIMIT,
     FIELD_VALUE_LIMIT,
     Embed,
     EmbedField,
@@ -51,6 +53,7 @@ DONT_KNOW = (
     "I don't know that: nothing in my sources answers it, and I would rather say so than guess."
 )
 MORE = "You can also browse with /timeline, /sanctions and /quote."
+EXTRA_MIN_CHARS = 120  # the least a shortened "When" or curator's note keeps
 
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)", re.IGNORECASE)
 
@@ -97,7 +100,7 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
     if answer.answered:
         entry = services.kb.get(answer.entry_ids[0])
         if entry is not None:
-            return _answer_reply(services.kb, entry, answer)
+            return render_answer(services.kb, entry, answer.score)
     if answer.reason in GUIDANCE:
         return Reply.notice(GUIDANCE[answer.reason], title="Ask about the Kuril Islands dispute")
     description = f"{DONT_KNOW}\n\n{_suggestion_sentence(answer, markdown=True)}\n{MORE}"
@@ -112,34 +115,61 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
     )
 
 
-def _answer_reply(kb: KnowledgeBase, entry: Entry, answer: Answer) -> Reply:
-    fields = []
+def render_answer(kb: KnowledgeBase, entry: Entry, score: float) -> Reply:
+    """One answer as an embed that fits Discord's limits, whatever the entry's lengths.
+
+    The embed has one budget (`EMBED_TOTAL_LIMIT`, as `/quote` does). The entry's text and its
+    verbatim source are kept whole where Discord allows; when everything cannot fit, the
+    curator's note and the "When" line give way first, then the text. Anything shortened is
+    cut at a word, with a visible ellipsis.
+    """
     if isinstance(entry, Quote):
-        description = f"“{entry.text}”\n\n*Context:* {entry.context}"
+        description = no_pings(f"“{entry.text}”\n\n*Context:* {entry.context}")
     else:
-        description = entry.text
-    if isinstance(entry, Event):
-        fields.append(EmbedField(name="When", value=truncate(entry.when, FIELD_VALUE_LIMIT)))
+        description = no_pings(entry.text)
+    title = truncate(_heading(kb, entry), EMBED_TITLE_LIMIT)
+    footer = f"Match confidence {score:.0%} · knowledge base {kb.version}"
+    citation = f"\n— *{truncate(no_pings(kb.seed_title(entry.source.seed)), 200)}*"
+    source = source_quote(entry, FIELD_VALUE_LIMIT - len(citation))
+    source = truncate(no_pings(source), FIELD_VALUE_LIMIT - len(citation)) + citation
+    extras: list[tuple[str, str]] = []  # these give way before the text and the source
     if entry.curator_note:
-        fields.append(
-            EmbedField(name="Curator's note", value=truncate(entry.curator_note, FIELD_VALUE_LIMIT))
-        )
-    title = kb.seed_title(entry.source.seed)
-    citation = f"\n— *{truncate(title, 200)}*"
-    fields.append(
-        EmbedField(
-            name="Source",
-            value=source_quote(entry, FIELD_VALUE_LIMIT - len(citation)) + citation,
-        )
-    )
+        extras.append(("Curator's note", no_pings(entry.curator_note)))
+    if isinstance(entry, Event):
+        extras.append(("When", no_pings(entry.when)))
+    fixed = len(title) + len(footer) + len("Source") + len(source)
+    fixed += sum(len(name) for name, _ in extras)
+    text_room = min(EMBED_DESCRIPTION_LIMIT, len(description))
+    extra_room = max(EMBED_TOTAL_LIMIT - fixed - text_room, 0)
+    # Extras share what is left, but each keeps at least a readable line (the text gives way).
+    wanted = [min(len(value), FIELD_VALUE_LIMIT) for _, value in extras]
+    floors = [min(want, EXTRA_MIN_CHARS) for want in wanted]
+    sizes = _share(wanted, max(extra_room, sum(floors)))
+    values = {
+        name: truncate(value, size) for (name, value), size in zip(extras, sizes, strict=True)
+    }
+    used = fixed + sum(len(value) for value in values.values())
+    description = truncate(description, min(EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - used))
+    order = [name for name in ("When", "Curator's note") if name in values]
+    fields = [EmbedField(name=name, value=values[name]) for name in order]
     embed = Embed(
-        title=truncate(_heading(kb, entry), EMBED_TITLE_LIMIT),
-        description=truncate(no_pings(description), 4000),
-        fields=tuple(EmbedField(name=field.name, value=no_pings(field.value)) for field in fields),
-        footer=f"Match confidence {answer.score:.0%} · knowledge base {kb.version}",
+        title=title,
+        description=description,
+        fields=(*fields, EmbedField(name="Source", value=source)),
+        footer=footer,
         colour=_colour(entry),
     )
     return Reply(embeds=(embed,))
+
+
+def _share(wanted: list[int], room: int) -> list[int]:
+    """Split `room` between wants: the small ones whole, the rest in equal parts."""
+    sizes = [0] * len(wanted)
+    left = room
+    for position, index in enumerate(sorted(range(len(wanted)), key=wanted.__getitem__)):
+        sizes[index] = min(wanted[index], left // (len(wanted) - position))
+        left -= sizes[index]
+    return sizes
 
 
 def _heading(kb: KnowledgeBase, entry: Entry) -> str:

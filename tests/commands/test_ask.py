@@ -9,10 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.ask import ask_payload, ask_reply, no_pings
+from commands.ask import ask_payload, ask_reply, no_pings, render_answer
 from commands.context import Services
 from commands.messages import COLOUR_NOTICE, EMBED_TOTAL_LIMIT, Reply
-from tests.commands.helpers import invocation
+from knowledge.base import KnowledgeBase
+from knowledge.models import Event, Fact, Quote
+from tests.commands.helpers import check_limits, invocation, text_of
 
 PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 HOSTILE = [
@@ -27,14 +29,6 @@ HOSTILE = [
     "千島列島",
     "¿Qué pasó con las islas Kuriles?",
 ]
-
-
-def all_text(reply: Reply) -> str:
-    parts = [reply.content or ""]
-    for embed in reply.embeds:
-        parts += [embed.title or "", embed.description or "", embed.footer or ""]
-        parts += [f"{field.name}\n{field.value}" for field in embed.fields]
-    return "\n".join(parts)
 
 
 def test_an_answer_is_public_with_text_and_verbatim_source(services: Services) -> None:
@@ -74,7 +68,7 @@ def test_a_decline_is_polite_with_did_you_mean(services: Services) -> None:
 def test_garbage_gets_ephemeral_guidance(services: Services, question: str) -> None:
     reply = ask_reply(services, invocation(), question)
     assert reply.ephemeral
-    assert "Kuril" in all_text(reply)
+    assert "Kuril" in text_of(reply)
 
 
 def test_payload_matches_the_product_contract(services: Services) -> None:
@@ -103,10 +97,67 @@ def test_payload_of_a_decline(services: Services) -> None:
 def test_hostile_input_never_pings_and_fits(services: Services, question: str) -> None:
     reply = ask_reply(services, invocation(), question)
     assert reply.mention_role_id is None
-    assert not PING.search(all_text(reply))
+    assert not PING.search(text_of(reply))
     assert sum(embed.size for embed in reply.embeds) <= EMBED_TOTAL_LIMIT
     payload = ask_payload(services, question)
     assert not PING.search(payload["answer"])
+
+
+def _longest_source(kb: KnowledgeBase) -> str:
+    """The seed's longest paragraph: several whole sentences, verbatim."""
+    seed = next(iter(kb.seeds.values()))
+    text = max(seed.text.splitlines(), key=len)
+    assert text.count(". ") >= 2, "the test needs a multi-sentence source"
+    return text
+
+
+@pytest.mark.parametrize("kind", [Event, Fact, Quote])
+def test_a_long_valid_entry_fits_one_embed(kb: KnowledgeBase, kind: type) -> None:
+    """Every length the loader accepts fits: text and source stay, note and "when" give way."""
+    base = next(entry for entry in kb.entries if isinstance(entry, kind))
+    source = base.source.model_copy(update={"quote": _longest_source(kb)})
+    text = " ".join(["The talks were broken off after the sanctions."] * 104)  # ~5,000 chars
+    update = {
+        "text": text,
+        "curator_note": ("A long note, " + "word " * 210)[:1019] + ".",  # 1,020 characters
+        "source": source,
+    }
+    if kind is Quote:
+        update["context"] = "Said at length. " * 40
+    else:
+        update["title"] = ("A long title " * 20)[:247] + "!"  # 248 characters
+        assert len(update["title"]) == 248
+    if kind is Event:
+        update["when"] = "In the dying days, " * 40
+    entry = base.model_copy(update=update)
+    assert len(entry.curator_note or "") == 1020
+
+    reply = render_answer(kb, entry, 0.9)
+
+    check_limits(reply)
+    (embed,) = reply.embeds
+    assert embed.size <= EMBED_TOTAL_LIMIT
+    fields = {field.name: field.value for field in embed.fields}
+    assert source.quote in fields["Source"], "the verbatim source is shown whole"
+    for name, whole in (("Curator's note", entry.curator_note), ("When", update.get("when"))):
+        if whole is not None:  # kept whole, or visibly shortened at a word
+            shown = fields[name]
+            assert shown == whole or (shown.endswith("…") and whole.startswith(shown[:-1]))
+    description = embed.description or ""
+    assert description.endswith("…") and description[:-1].lstrip("“") in text, "cut at a word"
+    assert len(description) >= 3500, "the text keeps most of the room"
+
+
+def test_a_short_entry_is_shown_whole(kb: KnowledgeBase) -> None:
+    entry = kb.get("soviet-annexation")
+    assert isinstance(entry, Event) and entry.curator_note
+    reply = render_answer(kb, entry, 0.8)
+    (embed,) = reply.embeds
+    fields = {field.name: field.value for field in embed.fields}
+    assert embed.description == entry.text
+    assert fields["When"] == entry.when
+    assert fields["Curator's note"] == entry.curator_note
+    assert entry.source.quote in fields["Source"]
 
 
 def test_no_pings_defuses_every_mention_form() -> None:
@@ -131,7 +182,7 @@ def test_answers_on_a_grown_knowledge_base_fit(big_services: Services) -> None:
 def test_any_text_gives_a_valid_reply_and_payload(services: Services, question: str) -> None:
     reply = ask_reply(services, invocation(), question)
     assert isinstance(reply, Reply) and reply.embeds
-    assert not PING.search(all_text(reply))
+    assert not PING.search(text_of(reply))
     payload = ask_payload(services, question)
     assert isinstance(payload["answered"], bool)
     assert isinstance(payload["answer"], str) and payload["answer"]
