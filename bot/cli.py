@@ -131,9 +131,10 @@ def _kb(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ask(args: argparse.Namespace, services: Services) -> int:
     if args.jsonl:
+        # Exactly one object per input line, blank lines included, so outputs line up with inputs.
         for line in sys.stdin:
-            if line.strip():
-                print(json.dumps(ask_payload(services, line.strip()), ensure_ascii=False))
+            payload = ask_payload(services, line.strip())
+            print(json.dumps(payload, ensure_ascii=False), flush=True)
         return 0
     question = " ".join(args.question).strip()
     if not question:

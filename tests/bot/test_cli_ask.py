@@ -51,10 +51,23 @@ def test_ask_jsonl(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
     monkeypatch.setattr("sys.stdin", io.StringIO(lines))
     assert main(["ask", "--jsonl"]) == 0
     payloads = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(payloads) == 3
+    assert len(payloads) == 4, "one object per input line, the blank one included"
     for payload in payloads:
         check_shape(payload)
-    assert [p["answered"] for p in payloads] == [True, False, False]
+    assert [p["answered"] for p in payloads] == [True, False, False, False]
     assert "unacceptable" in payloads[0]["answer"]
-    assert 1 <= len(payloads[1]["suggestions"]) <= 3
-    assert "@everyone" not in payloads[2]["answer"]
+    assert payloads[1]["question"] == ""
+    assert payloads[1]["answer"] and payloads[1]["sources"] == []
+    assert 1 <= len(payloads[2]["suggestions"]) <= 3
+    assert "@everyone" not in payloads[3]["answer"]
+
+
+def test_ask_jsonl_outputs_line_up_with_inputs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = ["", "how many banks did Japan sanction", "   ", "", "Who painted the Mona Lisa?"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(questions)))  # no final newline
+    assert main(["ask", "--jsonl"]) == 0
+    payloads = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [p["question"] for p in payloads] == [q.strip() for q in questions]
+    assert [p["answered"] for p in payloads] == [False, True, False, False, False]
