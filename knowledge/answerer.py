@@ -37,17 +37,20 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from knowledge.base import KnowledgeBase
+from knowledge.loader import DATA_DIR
 from knowledge.matching import (
     CUE_WORDS,
     STOPWORDS,
-    SYNONYM_FAMILIES,
+    VOCABULARY_FILE,
     Cue,
+    Vocabulary,
     is_content,
     read_cues,
-    term,
+    read_vocabulary,
     words,
 )
 from knowledge.models import Actor, Entry, Event, Fact, Quote, Sanction
+from knowledge.problems import KnowledgeBaseError
 
 MAX_QUESTION_CHARS = 500
 MAX_WORDS = 60
@@ -76,10 +79,10 @@ _ASCII_ALNUM = re.compile(r"[a-z0-9]")
 _NUMBER_WORDS = frozenset(
     ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"]
 )
-_REASON_TERMS = frozenset({"why", "reason", "because", "response", "reward", "cite"})
-_LOCATION_TERMS = frozenset({"lie", "north"})
+# General English; the dispute's own reason words are `reasons` in the vocabulary file.
+_REASON_WORDS = ("why", "reason", "because", "response", "cause", "motive")
+_LOCATION_WORDS = ("lie", "located", "situated", "near", "north", "south", "east", "west")
 QUESTION_WORDS = ("what", "when", "where", "which", "who", "whose", "why", "how", "say", "said")
-DEFAULT_SUGGESTION_IDS = ("peace-talks", "sanctions", "kuril-islands")
 
 
 @dataclass(frozen=True)
@@ -136,19 +139,24 @@ class _Doc:
 class Answerer:
     """Answers free-text questions from one knowledge base; build once, call many times."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, vocabulary: Vocabulary | None = None) -> None:
         self.kb = kb
-        self._aliases = _alias_spans(kb)
+        self._vocab = vocabulary if vocabulary is not None else default_vocabulary()
+        self._aliases = _alias_spans(kb, self._vocab)
+        self._reason_terms = frozenset(
+            self._vocab.term(word) for word in (*_REASON_WORDS, *self._vocab.reasons)
+        )
+        self._location_terms = frozenset(self._vocab.term(word) for word in _LOCATION_WORDS)
         self._topic_names = {topic_id: topic.name for topic_id, topic in kb.topics.items()}
         self._docs: list[_Doc] = []
         weights: list[dict[str, float]] = []
         vocabulary: set[str] = set(STOPWORDS) | set(CUE_WORDS)
-        vocabulary |= {word for family in SYNONYM_FAMILIES for word in family}
+        vocabulary |= self._vocab.words
         for entry in kb.entries:
             entry_weights: dict[str, float] = {}
             phrases = []
             for text, weight, is_phrase, concept_only in _fields(kb, entry):
-                entry_words = words(text)
+                entry_words = self._vocab.merge(words(text))
                 vocabulary.update(entry_words)
                 tokens = self._terms(entry_words)
                 for word, token_term, concepts in tokens:
@@ -163,7 +171,7 @@ class Answerer:
             for topic in entry.topics:
                 _raise(entry_weights, f"@{topic}", W_TOPIC)
             weights.append(entry_weights)
-            self._docs.append(_doc(entry, tuple(phrases), entry_weights))
+            self._docs.append(self._doc(entry, tuple(phrases)))
         for spans in self._aliases.values():
             for span, _ in spans:
                 vocabulary.update(span)
@@ -197,7 +205,7 @@ class Answerer:
             return Answer(False, reason="empty", suggestions=self._defaults())
         if not any(_ASCII_ALNUM.search(word) for word in raw):
             return Answer(False, reason="not_english", suggestions=self._defaults())
-        corrected = [self._correct(word) for word in raw]
+        corrected = self._vocab.merge([self._correct(word) for word in raw])
         cues = read_cues(corrected)
         tokens = self._question_tokens(corrected)
         if not tokens:
@@ -263,7 +271,7 @@ class Answerer:
 
     def _terms(self, sequence: list[str]) -> list[tuple[str, str, frozenset[str]]]:
         """Each word with its term and the topics that alias spans over it name."""
-        terms = [term(word) for word in sequence]
+        terms = [self._vocab.term(word) for word in sequence]
         concepts: list[set[str]] = [set() for _ in sequence]
         position = 0
         while position < len(terms):
@@ -379,9 +387,45 @@ class Answerer:
     def _defaults(self) -> tuple[str, ...]:
         return tuple(
             self._topic_names[topic]
-            for topic in DEFAULT_SUGGESTION_IDS
+            for topic in self._vocab.suggestions
             if topic in self._topic_names
         )
+
+    def _doc(self, entry: Entry, phrases: tuple[_Phrase, ...]) -> _Doc:
+        """What kinds of question an entry can answer: figures, years, reasons, places.
+
+        A number word inside a name ("World War Two") is part of the name, not a figure.
+        """
+        body = [entry.text]
+        if isinstance(entry, Event):
+            body.append(entry.when)
+        named = self._terms(self._vocab.merge(words(" ".join(body))))
+        body_words = {word for word, _, concepts in named if not concepts}
+        has_year = any(word.isdigit() and len(word) == 4 for word, _, _ in named)
+        has_number = (isinstance(entry, Sanction) and entry.amount is not None) or any(
+            (word.isdigit() and len(word) != 4) or word in _NUMBER_WORDS for word in body_words
+        )
+        core = [entry.text, *entry.match_phrases]
+        if isinstance(entry, Event | Fact):
+            core.append(entry.title)
+        core_terms = {self._vocab.term(word) for word in self._vocab.merge(words(" ".join(core)))}
+        return _Doc(
+            entry=entry,
+            phrases=phrases,
+            has_number=has_number,
+            has_year=has_year,
+            reason=bool(core_terms & self._reason_terms),
+            location=bool(core_terms & self._location_terms),
+        )
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    """The synonym families of `knowledge/data/synonyms.toml` (checked by the loader too)."""
+    vocabulary, problems = read_vocabulary(DATA_DIR / VOCABULARY_FILE)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return vocabulary
 
 
 @lru_cache(maxsize=8)
@@ -436,46 +480,24 @@ def _fields(kb: KnowledgeBase, entry: Entry) -> Iterable[tuple[str, float, bool,
             yield alias, W_CORE, True, True
 
 
-def _alias_spans(kb: KnowledgeBase) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+def _alias_spans(
+    kb: KnowledgeBase, vocabulary: Vocabulary
+) -> dict[str, list[tuple[tuple[str, ...], str]]]:
     """Every topic name and alias as a term sequence, indexed by its first term, longest first."""
     spans: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     for topic in kb.topics.values():
         for name in (topic.name, *topic.aliases):
-            sequence = words(name)
+            sequence = vocabulary.merge(words(name))
             while sequence and sequence[0] == "the":
                 sequence = sequence[1:]
             if not sequence:
                 continue
-            span = tuple(term(word) for word in sequence)
+            span = tuple(vocabulary.term(word) for word in sequence)
             if (span, f"@{topic.id}") not in spans[span[0]]:
                 spans[span[0]].append((span, f"@{topic.id}"))
     for candidates in spans.values():
         candidates.sort(key=lambda item: -len(item[0]))
     return dict(spans)
-
-
-def _doc(entry: Entry, phrases: tuple, weights: dict[str, float]) -> _Doc:
-    body = [entry.text]
-    if isinstance(entry, Event):
-        body.append(entry.when)
-    body_words = set(words(" ".join(body)))
-    has_year = any(word.isdigit() and len(word) == 4 for word in body_words)
-    has_number = (
-        (isinstance(entry, Sanction) and entry.amount is not None)
-        or any(word.isdigit() for word in body_words)
-        or bool(body_words & _NUMBER_WORDS - {"two"})
-    )
-    core_terms = {term(word) for word in words(" ".join([entry.text, *entry.match_phrases]))}
-    if isinstance(entry, Event | Fact):
-        core_terms |= {term(word) for word in words(entry.title)}
-    return _Doc(
-        entry=entry,
-        phrases=phrases,
-        has_number=has_number,
-        has_year=has_year,
-        reason=bool(core_terms & _REASON_TERMS),
-        location=bool(core_terms & _LOCATION_TERMS),
-    )
 
 
 def _one_typo(word: str, candidate: str) -> bool:

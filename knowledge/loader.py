@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from knowledge.base import KnowledgeBase
+from knowledge.matching import VOCABULARY_FILE, read_vocabulary
 from knowledge.models import Actor, Entry, EntryBase, Event, Fact, Quote, Sanction, Seed, Theme
 from knowledge.problems import KnowledgeBaseError, Problem
 from knowledge.seeds import load_seeds
@@ -70,6 +71,8 @@ def read_knowledge_base(
     problems += _check_ids(located, themes)
     problems += _check_sources(located, seeds)
     problems += _check_references(located, themes)
+    topic_ids = {entry.id for _, entry in located if entry.kind == "actor"}
+    problems += read_vocabulary(data_dir / VOCABULARY_FILE, topic_ids | {t.id for t in themes})[1]
     if problems:
         return None, problems
     entries = tuple(entry for _, entry in located)

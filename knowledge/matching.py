@@ -1,17 +1,24 @@
 """The language side of free-text matching: words, stems, synonyms and question cues.
 
-Everything here is about English, not about the dispute: which words carry no meaning
-(stopwords), which words ask for a kind of answer (cues), which word families mean the same
-thing (synonyms) and common chat shorthand. What the dispute calls things (USSR, the Kremlin,
-the Kurils) comes from the knowledge base's aliases, and curated sample questions live on the
-entries as `match_phrases`; see `knowledge.answerer`.
+The code here is about English, not about the dispute: which words carry no meaning
+(stopwords), which words ask for a kind of answer (cues), and common chat shorthand. The
+dispute's own vocabulary is data: which words mean the same thing in questions about it
+(synonym families, `knowledge/data/synonyms.toml`, read into a `Vocabulary` here), what it
+calls things (USSR, the Kremlin, the Kurils: the knowledge base's aliases), and curated sample
+questions (the entries' `match_phrases`); see `knowledge.answerer`.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
+from knowledge.problems import Problem
 from knowledge.text import normalise
 
 
@@ -322,110 +329,6 @@ SHORTHAND: dict[str, str] = {
     "gov": "government",
 }
 
-# Word families that mean the same thing in questions about a dispute. The first word names
-# the family; every word (and its stem) maps to it.
-SYNONYM_FAMILIES: tuple[tuple[str, ...], ...] = (
-    (
-        "stop",
-        "halt",
-        "suspend",
-        "suspension",
-        "pause",
-        "end",
-        "cease",
-        "break",
-        "broke",
-        "broken",
-        "cancel",
-        "cancellation",
-        "quit",
-        "abandon",
-        "withdraw",
-        "withdrawn",
-        "withdrew",
-        "withdrawal",
-        "pull",
-        "close",
-        "terminate",
-        "scrap",
-        "cut",
-        "scrapped",
-    ),
-    ("begin", "began", "begun", "start", "commence", "launch", "initiate"),
-    ("sanction", "penalty", "penalties", "penalise", "penalize", "punish", "punishment", "measure"),
-    ("countermeasure", "retaliate", "retaliation", "retaliatory", "reprisal", "reprisals"),
-    ("limit", "restrict", "restriction", "ban", "banned", "curb", "block", "limitation"),
-    ("tech", "technology", "technologies", "technological", "hightech"),
-    ("reserve", "asset", "assets"),
-    ("freeze", "froze", "frozen"),
-    ("individual", "people", "person", "persons"),
-    ("bank", "lender", "lenders"),
-    ("ambassador", "envoy", "envoys"),
-    ("protest", "complain", "complaint"),
-    (
-        "stance",
-        "oppose",
-        "opposed",
-        "opposition",
-        "support",
-        "approve",
-        "agree",
-        "disagree",
-        "reject",
-        "accept",
-        "object",
-        "objection",
-    ),
-    ("decision", "decide", "decided"),
-    (
-        "blame",
-        "fault",
-        "responsible",
-        "responsibility",
-        "accountable",
-        "culprit",
-    ),
-    ("annex", "annexation", "seize", "seizure", "capture", "occupy", "occupation", "conquer"),
-    ("reward", "prize", "compensation"),
-    ("dispute", "contest", "contested", "conflict", "disagreement", "quarrel", "feud"),
-    ("argument", "argue", "tension", "tensions", "spat", "clash", "friction", "row"),
-    (
-        "own",
-        "owner",
-        "ownership",
-        "belong",
-        "hold",
-        "holds",
-        "control",
-        "controls",
-        "sovereignty",
-        "possess",
-        "possession",
-    ),
-    ("resolve", "settle", "solve", "solution", "resolution"),
-    ("formal", "formally", "officially", "technically"),
-    ("relation", "relationship", "ties"),
-    ("trade", "commerce", "commercial"),
-    ("deal", "agreement", "contract"),
-    ("travel", "trip", "journey", "visit"),
-    ("project", "venture", "scheme"),
-    ("mission", "delegation"),
-    ("integrate", "integration", "absorb", "incorporate"),
-    ("flare", "erupt", "escalate", "intensify"),
-    ("invasion", "invade", "invaded", "attack"),
-    ("country", "countries", "nation", "nations"),
-    ("island", "isle", "isles", "archipelago"),
-    ("lie", "lies", "located", "location", "situated", "near", "sit", "lay"),
-    ("north", "northern", "northernmost"),
-    ("unfriendly", "hostile"),
-    ("damage", "harm", "hurt"),
-    ("ally", "allies", "allied", "alliance"),
-    ("join", "enter"),
-    ("talk", "negotiate", "negotiation", "negotiating", "discussion", "dialogue"),
-    ("citizen", "citizens", "nationals"),
-    ("link", "connect", "connected", "connection", "related", "relate", "tied", "linked"),
-)
-
 _WORD = re.compile(r"[a-z0-9]+|[^\W\d_]+")
 _SUFFIXES = (
     ("ibility", ""),
@@ -469,11 +372,6 @@ def stem(word: str) -> str:
     return word
 
 
-SYNONYMS: dict[str, str] = {
-    stem(word): family[0] for family in SYNONYM_FAMILIES for word in family
-} | {word: family[0] for family in SYNONYM_FAMILIES for word in family}
-
-
 def words(text: str) -> list[str]:
     """Normalised words of `text`, with chat shorthand expanded."""
     out: list[str] = []
@@ -481,14 +379,6 @@ def words(text: str) -> list[str]:
         expansion = SHORTHAND.get(word)
         out.extend(expansion.split() if expansion else (word,))
     return out
-
-
-def term(word: str) -> str:
-    """The matching term of a word: its stem, folded into its synonym family."""
-    if word in SYNONYMS:
-        return SYNONYMS[word]
-    stemmed = stem(word)
-    return SYNONYMS.get(stemmed, stemmed)
 
 
 def is_content(word: str) -> bool:
@@ -517,3 +407,127 @@ def read_cues(tokens: list[str]) -> frozenset[Cue]:
     if first in ("who", "whos", "whose", "whom") and Cue.SAID not in cues:
         cues.add(Cue.WHO)
     return frozenset(cues)
+
+
+VOCABULARY_FILE = "synonyms.toml"
+_VOCABULARY_KEYS = frozenset({"suggestions", "reasons", "family"})
+_TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The dispute's synonym families and answerer settings, from `synonyms.toml`.
+
+    `term` folds a word into its family; `merge` reads a family's multi-word phrases ("call
+    off") as one word, the family's first, before anything else looks at the words.
+    """
+
+    families: tuple[tuple[str, ...], ...] = ()
+    reasons: frozenset[str] = frozenset()
+    suggestions: tuple[str, ...] = ()
+    _synonyms: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _phrases: dict[str, list[tuple[tuple[str, ...], str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for family in self.families:
+            head = family[0]
+            for entry in family:
+                sequence = words(entry)
+                if len(sequence) == 1:
+                    self._synonyms.setdefault(sequence[0], head)
+                    self._synonyms.setdefault(stem(sequence[0]), head)
+                elif sequence:
+                    key = tuple(stem(word) for word in sequence)
+                    self._phrases.setdefault(key[0], []).append((key, head))
+        for candidates in self._phrases.values():
+            candidates.sort(key=lambda item: -len(item[0]))
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every single word the families know (for spelling correction)."""
+        return frozenset(self._synonyms)
+
+    def term(self, word: str) -> str:
+        """The matching term of a word: its stem, folded into its synonym family."""
+        if word in self._synonyms:
+            return self._synonyms[word]
+        stemmed = stem(word)
+        return self._synonyms.get(stemmed, stemmed)
+
+    def merge(self, sequence: list[str]) -> list[str]:
+        """`sequence` with each multi-word synonym ("broke off") replaced by its family's word."""
+        if not self._phrases:
+            return sequence
+        stems = [stem(word) for word in sequence]
+        out: list[str] = []
+        position = 0
+        while position < len(sequence):
+            for key, head in self._phrases.get(stems[position], ()):
+                if tuple(stems[position : position + len(key)]) == key:
+                    out.append(head)
+                    position += len(key)
+                    break
+            else:
+                out.append(sequence[position])
+                position += 1
+        return out
+
+
+def read_vocabulary(
+    path: Path, topic_ids: Iterable[str] | None = None
+) -> tuple[Vocabulary, list[Problem]]:
+    """The vocabulary in `path` and every problem with it (a missing file is an empty one).
+
+    Each family is a list of words or phrases; a word may belong to one family only, and
+    `suggestions` must name topics (actors or themes) when `topic_ids` is given.
+    """
+    name = path.name
+    if not path.is_file():
+        return Vocabulary(), []
+    try:
+        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return Vocabulary(), [Problem(name, None, f"not valid TOML: {exc}")]
+    problems = [
+        Problem(name, None, f"unexpected key {key!r}")
+        for key in sorted(set(document) - _VOCABULARY_KEYS)
+    ]
+    suggestions = _strings(document.get("suggestions", []), name, "suggestions", problems)
+    for topic in suggestions:
+        if not _TOPIC_ID.match(topic) or (topic_ids is not None and topic not in topic_ids):
+            problems.append(Problem(name, None, f"suggestions: unknown topic {topic!r}"))
+    reasons = _strings(document.get("reasons", []), name, "reasons", problems)
+    families: list[tuple[str, ...]] = []
+    owner: dict[str, int] = {}
+    rows = document.get("family", [])
+    if not isinstance(rows, list):
+        rows = []
+        problems.append(Problem(name, None, "[[family]] must be an array of tables"))
+    for number, row in enumerate(rows, 1):
+        where = f"family {number}"
+        if not isinstance(row, dict) or set(row) != {"words"}:
+            problems.append(Problem(name, where, "a family is a table with one key, `words`"))
+            continue
+        members = _strings(row["words"], name, f"{where}: words", problems)
+        if not members:
+            problems.append(Problem(name, where, "a family needs at least one word"))
+            continue
+        for member in members:
+            key = " ".join(words(member))
+            if not key or key != member.casefold().strip():
+                problems.append(Problem(name, where, f"{member!r} is not in normalised form"))
+            elif key in owner and owner[key] != number:
+                problems.append(Problem(name, where, f"{member!r} is also in family {owner[key]}"))
+            owner.setdefault(key, number)
+        families.append(tuple(members))
+    vocabulary = Vocabulary(tuple(families), frozenset(reasons), tuple(suggestions))
+    return vocabulary, problems
+
+
+def _strings(value: object, file: str, what: str, problems: list[Problem]) -> list[str]:
+    if isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value):
+        return list(value)
+    problems.append(Problem(file, None, f"{what} must be a list of non-empty strings"))
+    return []

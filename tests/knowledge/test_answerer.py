@@ -4,6 +4,7 @@ declines, aliases, typos and hostile input (including a property test over arbit
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,18 @@ from hypothesis import strategies as st
 
 from commands.ask import ask_payload
 from commands.context import Services
-from knowledge.answerer import MAX_QUESTION_CHARS, Answer, Answerer, answerer_for
+from knowledge.answerer import (
+    MAX_QUESTION_CHARS,
+    Answer,
+    Answerer,
+    answerer_for,
+    default_vocabulary,
+)
 from knowledge.base import KnowledgeBase
-from knowledge.matching import Cue
+from knowledge.loader import DATA_DIR, read_knowledge_base
+from knowledge.matching import VOCABULARY_FILE, Cue, Vocabulary, read_vocabulary
 from knowledge.models import Actor, Event, Quote, Sanction
-from tests.conftest import REPO_ROOT, SHARED_DIR
+from tests.conftest import REPO_ROOT, SEEDS_DIR, SHARED_DIR
 
 SHARED_SET = SHARED_DIR / "eval" / "questions.jsonl"
 PROJECT_SET = REPO_ROOT / "tests" / "knowledge" / "questions.jsonl"
@@ -235,3 +243,61 @@ def test_any_text_gets_a_valid_answer(answerer: Answerer, text: str) -> None:
         assert answer.sources and answer.text
     if len(text) > MAX_QUESTION_CHARS:
         assert answer.reason == "too_long"
+
+
+# -- the dispute's vocabulary is data ------------------------------------------------------
+
+
+def test_the_vocabulary_file_is_read_and_folds_families() -> None:
+    vocabulary = default_vocabulary()
+    assert vocabulary.families and vocabulary.suggestions
+    assert vocabulary.term("lenders") == vocabulary.term("bank")
+    assert vocabulary.term("envoys") == vocabulary.term("ambassador")
+
+
+def test_a_phrase_in_a_family_is_read_as_one_word() -> None:
+    vocabulary = Vocabulary(families=(("stop", "halt", "call off"),))
+    merged = vocabulary.merge(["why", "did", "russia", "calling", "off", "the", "talks"])
+    assert merged == ["why", "did", "russia", "stop", "the", "talks"]
+    assert vocabulary.merge(["call", "me"]) == ["call", "me"]
+
+
+def test_vocabulary_problems_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "synonyms.toml"
+    path.write_text(
+        'suggestions = ["nowhere"]\nreasons = "reward"\ncolour = 1\n'
+        '[[family]]\nwords = ["stop", "halt"]\n'
+        '[[family]]\nwords = ["Halt!", "stop"]\n'
+        "[[family]]\nwords = []\n",
+        encoding="utf-8",
+    )
+    _, problems = read_vocabulary(path, {"sanctions"})
+    messages = [str(problem) for problem in problems]
+    assert any("unexpected key 'colour'" in m for m in messages), messages
+    assert any("unknown topic 'nowhere'" in m for m in messages), messages
+    assert any("reasons must be a list" in m for m in messages), messages
+    assert any("'Halt!' is not in normalised form" in m for m in messages), messages
+    assert any("'stop' is also in family 1" in m for m in messages), messages
+    assert any("family 3" in m for m in messages), messages
+
+
+def test_the_loader_checks_the_vocabulary_and_versions_it(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    path = data / VOCABULARY_FILE
+    path.write_text(path.read_text(encoding="utf-8") + '\n[[family]]\nwords = ["stop"]\n')
+    _, problems = read_knowledge_base(SEEDS_DIR, data)
+    assert any(VOCABULARY_FILE in str(problem) and "'stop'" in str(problem) for problem in problems)
+    path.write_text(path.read_text(encoding="utf-8").replace('words = ["stop"]', 'words = ["zz"]'))
+    reloaded, problems = read_knowledge_base(SEEDS_DIR, data)
+    assert not problems and reloaded is not None
+    assert reloaded.version != kb.version
+
+
+def test_a_number_in_a_name_or_a_year_is_not_a_count(answerer: Answerer) -> None:
+    """ "World War Two" holds no figure and "since 1951" is a date: neither answers "how many"."""
+    for question in ("how many wars did the soviet union join", "how many talks have been held"):
+        answer = answerer.answer(question)
+        assert not answer.answered, f"{question!r} answered with {answer.entry_ids}"
