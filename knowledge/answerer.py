@@ -9,7 +9,8 @@ How a question is matched:
    possessives), expand chat shorthand (`pm`, `abt`), and correct typos word by word against the
    knowledge base's own vocabulary with rapidfuzz.
 2. Read its cue ("when", "how many", "who", "what did X say", "why", "where").
-3. Turn words into terms (light stems folded into synonym families, `knowledge.matching`) and
+3. Turn words into terms (light stems folded into the synonym families and phrases of
+   `knowledge/data/synonyms.toml`, read by `knowledge.matching`) and
    find the knowledge base's aliases in it (USSR, the Kremlin, Tokyo, the Kurils, Japan's PM), so
    each word also carries the topic it names.
 4. Score entries by *coverage*: the share of the question's content (weighted by how rare each
@@ -17,6 +18,12 @@ How a question is matched:
    source sentence, curated `match_phrases` and topics. Then, among the best few, add how much
    of one of the entry's phrases the question covers, and a bonus when the entry is the kind
    the cue asks for.
+   The words of one name count once; a word an entry has only inside a longer name
+   ("minister" of "Prime Minister") half-matches a question using it outside that name. A
+   "when" question needs an entry that places something in time, "how many" a figure (a year
+   or a number inside a name, "World War Two", is not one). The side that acts in the question
+   (the name after "did": "why did Japan sanction Russia") is preferred over the other side,
+   and "what did X say" takes a quote only when X fits its speaker.
 5. Answer only when coverage is high: a question that shares one name with the knowledge base
    but asks about something it does not state (Hokkaido's population) leaves most of its
    content unexplained and is declined, with up to three related topics as suggestions.
@@ -40,6 +47,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.loader import DATA_DIR
 from knowledge.matching import (
     CUE_WORDS,
+    PARTY_WORDS,
     STOPWORDS,
     VOCABULARY_FILE,
     Cue,
@@ -61,12 +69,41 @@ W_PHRASE = 1.0
 W_SOURCE = 0.6
 W_TOPIC = 0.5
 ALIAS_MATCH = 0.85  # a word matched only through the topic it names (Moscow -> Russia)
+# A word an entry has only inside a longer name ("minister" of "Prime Minister") half-matches
+# a question that uses it outside that name ("foreign minister").
+PART_OF_NAME = 0.5
 
 COVERAGE_MIN = 0.6
 SCORE_MIN = 0.55
 CANDIDATES = 12
 RARE_POSTINGS = 64  # a term in more entries than this (and 1/16 of all) is looked up, not walked
 CUE_BONUS = 0.12
+# Who acts: a question whose subject is one side ("why did Japan sanction Russia") prefers
+# entries where that side acts over entries where the other side does.
+AGENT_PENALTY = 0.4
+_DEMONYM_ENDINGS = ("ese", "ian", "ish", "ean")  # "Japanese citizens": describes, does not act
+_AUXILIARIES = frozenset(
+    [
+        "did",
+        "does",
+        "do",
+        "has",
+        "have",
+        "had",
+        "is",
+        "was",
+        "were",
+        "are",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+    ]
+)
+# "when" needs an entry that places something in time; "how many" needs a figure.
+WHEN_PENALTY = 0.3
+COUNT_PENALTY = 0.5
 # An actor's entry is a summary: a detailed question (three or more content words) that is
 # not a "who" question is better answered by a specific entry when one fits as well.
 ACTOR_DETAIL_PENALTY = 0.06
@@ -75,6 +112,27 @@ DeclineReason = Literal["unknown", "empty", "vague", "too_long", "not_english"]
 
 _MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# Upper-case abbreviations that lower-case into other words ("US" is not "us"); read before
+# case is folded. General English, not the dispute's.
+_CASED = ((re.compile(r"\bU\.?S\.?(?:A\b\.?)?(?![\w.])"), " United States "),)
+_TIME_WORDS = frozenset(
+    [
+        "when",
+        "since",
+        "after",
+        "before",
+        "during",
+        "until",
+        "day",
+        "days",
+        "year",
+        "years",
+        "now",
+        "meanwhile",
+        "then",
+        "later",
+    ]
+)
 _ASCII_ALNUM = re.compile(r"[a-z0-9]")
 _NUMBER_WORDS = frozenset(
     ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"]
@@ -132,6 +190,8 @@ class _Doc:
     phrases: tuple[_Phrase, ...]
     has_number: bool
     has_year: bool
+    has_time: bool
+    agents: frozenset[str]
     reason: bool
     location: bool
 
@@ -147,11 +207,18 @@ class Answerer:
             self._vocab.term(word) for word in (*_REASON_WORDS, *self._vocab.reasons)
         )
         self._location_terms = frozenset(self._vocab.term(word) for word in _LOCATION_WORDS)
+        # Topics that can act (say, sanction, annex): countries, people, bodies; not places.
+        self._actor_concepts = frozenset(
+            f"@{actor.id}" for actor in kb.actors if actor.category != "place"
+        )
         self._topic_names = {topic_id: topic.name for topic_id, topic in kb.topics.items()}
         self._docs: list[_Doc] = []
         weights: list[dict[str, float]] = []
         vocabulary: set[str] = set(STOPWORDS) | set(CUE_WORDS)
         vocabulary |= self._vocab.words
+        single_names = {
+            span[0] for spans in self._aliases.values() for span, _ in spans if len(span) == 1
+        }
         for entry in kb.entries:
             entry_weights: dict[str, float] = {}
             phrases = []
@@ -161,7 +228,8 @@ class Answerer:
                 tokens = self._terms(entry_words)
                 for word, token_term, concepts in tokens:
                     if is_content(word) and not concept_only:
-                        _raise(entry_weights, token_term, weight)
+                        part = bool(concepts) and token_term not in single_names
+                        _raise(entry_weights, token_term, weight * (PART_OF_NAME if part else 1))
                     for concept in concepts:
                         _raise(entry_weights, concept, weight)
                 if is_phrase:
@@ -200,6 +268,8 @@ class Answerer:
         if len(question) > MAX_QUESTION_CHARS:
             return Answer(False, reason="too_long", suggestions=self._defaults())
         cleaned = _URL.sub(" ", _MENTION.sub(" ", question))
+        for pattern, replacement in _CASED:
+            cleaned = pattern.sub(replacement, cleaned)
         raw = words(cleaned)[:MAX_WORDS]
         if not raw:
             return Answer(False, reason="empty", suggestions=self._defaults())
@@ -207,10 +277,15 @@ class Answerer:
             return Answer(False, reason="not_english", suggestions=self._defaults())
         corrected = self._vocab.merge([self._correct(word) for word in raw])
         cues = read_cues(corrected)
+        corrected = [  # "which country/side": the cue, not a subject
+            word
+            for position, word in enumerate(corrected)
+            if not (position and corrected[position - 1] == "which" and word in PARTY_WORDS)
+        ]
         tokens = self._question_tokens(corrected)
         if not tokens:
             return Answer(False, reason="vague", suggestions=self._defaults(), cues=cues)
-        ranked = self._rank(tokens, cues)
+        ranked = self._rank(tokens, cues, self._subject(corrected, cues))
         if ranked:
             best_score, coverage, doc = ranked[0]
             if coverage >= COVERAGE_MIN and best_score >= SCORE_MIN:
@@ -289,9 +364,26 @@ class Answerer:
         ]
 
     def _question_tokens(self, corrected: list[str]) -> list[_Token]:
+        """The question's content words, weighted by rarity (unknown words weigh most).
+
+        The words of one name ("Prime Minister Fumio Kishida") share the weight of the topic it
+        names, so a long name counts once, not once per word.
+        """
         tokens: dict[str, _Token] = {}
-        for word, token_term, concepts in self._terms(corrected):
-            if not is_content(word) or token_term in tokens:
+        named = [item for item in self._terms(corrected) if is_content(item[0])]
+        runs = [1] * len(named)
+        start = 0
+        for position in range(1, len(named) + 1):
+            if (
+                position == len(named)
+                or not named[position][2]
+                or (named[position][2] != named[start][2])
+            ):
+                for covered in range(start, position):
+                    runs[covered] = position - start
+                start = position
+        for (word, token_term, concepts), run in zip(named, runs, strict=True):
+            if token_term in tokens:
                 continue
             if concepts:  # an alias weighs what the topic it names weighs (Moscow = Russia)
                 weight = min(self._idf.get(c, self._unknown_weight) for c in concepts)
@@ -300,12 +392,65 @@ class Answerer:
                 weight = self._idf[token_term]
             else:
                 weight = self._unknown_weight * (0.5 if len(word) <= 3 else 1.0)
+            if concepts:
+                weight /= run
             tokens[token_term] = _Token(word, token_term, concepts, weight)
         return list(tokens.values())
 
     # -- scoring --------------------------------------------------------------------------
 
-    def _rank(self, tokens: list[_Token], cues: frozenset[Cue]) -> list[tuple[float, float, _Doc]]:
+    def _subject(self, corrected: list[str], cues: frozenset[Cue]) -> tuple[frozenset[str], ...]:
+        """The topics acting in a question: the name right after "did/has/is..." (or first).
+
+        "Why did Japan sanction Russia" -> Japan. For "what did X say", every content word
+        before the cue names the speaker ("the ambassador"), known topic or not.
+        """
+        named = self._terms(corrected)
+        if Cue.SAID in cues:
+            said = next(
+                (i for i, (w, _, _) in enumerate(named) if CUE_WORDS.get(w) is Cue.SAID),
+                len(named),
+            )
+            return tuple(c or frozenset([t]) for w, t, c in named[:said] if is_content(w))
+        position = 0
+        while position < len(named) and named[position][0] in QUESTION_WORDS:
+            position += 1
+        if position < len(named) and named[position][0] in _AUXILIARIES:
+            position += 1
+        while position < len(named) and named[position][0] in ("the", "a", "an"):
+            position += 1
+        if position < len(named) and not named[position][0].endswith(_DEMONYM_ENDINGS):
+            actors = frozenset(c for c in named[position][2] if c in self._actor_concepts)
+            if actors:
+                return (actors,)
+        return ()
+
+    def _agents(self, entry: Entry) -> frozenset[str]:
+        """Who acts in an entry: a sanction's side, a quote's speaker, else its first name."""
+        if isinstance(entry, Sanction):
+            first = {f"@{entry.by}"}
+        elif isinstance(entry, Quote):
+            first = {f"@{entry.speaker}"}
+        else:
+            first = {f"@{entry.id}"} if isinstance(entry, Actor) else set()
+            for word, _, concepts in self._terms(self._vocab.merge(words(entry.text))):
+                if concepts & self._actor_concepts:
+                    first |= concepts & self._actor_concepts
+                elif is_content(word) or (first and word != "and"):
+                    break
+        agents = set(first)
+        for concept in first:
+            actor = self.kb.get(concept[1:])
+            if isinstance(actor, Actor):
+                agents |= {f"@{topic}" for topic in actor.topics}
+                agents |= {self._vocab.term(word) for word in words(actor.name)}
+        if isinstance(entry, Quote):
+            agents |= {self._vocab.term(word) for word in words(entry.role)}
+        return frozenset(agents)
+
+    def _rank(
+        self, tokens: list[_Token], cues: frozenset[Cue], subject: tuple[frozenset[str], ...] = ()
+    ) -> list[tuple[float, float, _Doc]]:
         total = sum(token.weight for token in tokens)
         covered = self._coverage(tokens)
         if not covered:
@@ -318,7 +463,11 @@ class Answerer:
             precision = _precision(doc, tokens, total)
             score = 0.7 * coverage + 0.3 * precision + _cue_bonus(doc, cues)
             if Cue.COUNT in cues and not doc.has_number:
-                score -= 0.5
+                score -= COUNT_PENALTY
+            if Cue.WHEN in cues and Cue.COUNT not in cues and not doc.has_time:
+                score -= WHEN_PENALTY
+            if subject and doc.agents and _acts_elsewhere(subject, doc, cues):
+                score -= AGENT_PENALTY
             if isinstance(doc.entry, Actor) and Cue.WHO not in cues and len(tokens) >= 3:
                 score -= ACTOR_DETAIL_PENALTY
             ranked.append((score, coverage, doc))
@@ -414,6 +563,8 @@ class Answerer:
             phrases=phrases,
             has_number=has_number,
             has_year=has_year,
+            has_time=has_year or bool(body_words & _TIME_WORDS),
+            agents=self._agents(entry),
             reason=bool(core_terms & self._reason_terms),
             location=bool(core_terms & self._location_terms),
         )
@@ -498,6 +649,19 @@ def _alias_spans(
     for candidates in spans.values():
         candidates.sort(key=lambda item: -len(item[0]))
     return dict(spans)
+
+
+def _acts_elsewhere(subject: tuple[frozenset[str], ...], doc: _Doc, cues: frozenset[Cue]) -> bool:
+    """Whether the entry's actor is not the question's subject.
+
+    For "what did X say" every part of X must fit the speaker; otherwise one shared topic
+    is enough ("Moscow" fits Russia's Foreign Ministry).
+    """
+    if Cue.SAID in cues and isinstance(doc.entry, Quote):
+        return any(part.isdisjoint(doc.agents) for part in subject)
+    if not all(concept[0] == "@" for part in subject for concept in part):
+        return False  # "the Russian envoy": a description, not a name that acts
+    return all(part.isdisjoint(doc.agents) for part in subject)
 
 
 def _one_typo(word: str, candidate: str) -> bool:

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -307,9 +308,25 @@ CUE_WORDS: dict[str, Cue] = {
     **dict.fromkeys(["year", "years", "date", "dates", "since", "long"], Cue.WHEN),
     **dict.fromkeys(["many", "much", "number"], Cue.COUNT),
     **dict.fromkeys(
-        ["because", "cause", "caused", "causes", "reason", "reasons", "motive"], Cue.WHY
+        [
+            "because",
+            "cause",
+            "caused",
+            "causes",
+            "reason",
+            "reasons",
+            "motive",
+            "prompt",
+            "prompted",
+            "motivated",
+            "led",
+        ],
+        Cue.WHY,
     ),
 }
+
+# "Which country/side ..." asks who: the word names the kind of answer, not a subject.
+PARTY_WORDS = frozenset(["country", "countries", "side", "sides", "nation", "nations"])
 
 # Chat shorthand and abbreviations, expanded before anything else.
 SHORTHAND: dict[str, str] = {
@@ -398,6 +415,8 @@ def read_cues(tokens: list[str]) -> frozenset[Cue]:
         cues.add(Cue.COUNT)
     if first in ("why", "whys") or "what reason" in joined or "how come" in joined:
         cues.add(Cue.WHY)
+    if first == "what" and len(tokens) > 1 and tokens[1] in ("made", "makes", "drove", "led"):
+        cues.add(Cue.WHY)
     if first in ("where", "wheres"):
         cues.add(Cue.WHERE)
     for token in tokens:
@@ -405,6 +424,10 @@ def read_cues(tokens: list[str]) -> frozenset[Cue]:
         if cue is Cue.SAID or cue is Cue.WHY:
             cues.add(cue)
     if first in ("who", "whos", "whose", "whom") and Cue.SAID not in cues:
+        cues.add(Cue.WHO)
+    if Cue.SAID not in cues and any(
+        word == "which" and following in PARTY_WORDS for word, following in pairwise(tokens)
+    ):
         cues.add(Cue.WHO)
     return frozenset(cues)
 

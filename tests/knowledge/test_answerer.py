@@ -301,3 +301,55 @@ def test_a_number_in_a_name_or_a_year_is_not_a_count(answerer: Answerer) -> None
     for question in ("how many wars did the soviet union join", "how many talks have been held"):
         answer = answerer.answer(question)
         assert not answer.answered, f"{question!r} answered with {answer.entry_ids}"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "did the US sanction russia",  # "US" read before case folding, not the pronoun "us"
+        "when did kishida become prime minister",  # a name counts once, "become" is unexplained
+        "who won world war two",
+        "when did japan join the allies",  # the Soviet Union joined; Japan is not who acted
+        "who is the foreign minister of russia",  # "minister" only in "Prime Minister"
+    ],
+)
+def test_what_the_knowledge_base_cannot_explain_is_declined(
+    answerer: Answerer, question: str
+) -> None:
+    answer = answerer.answer(question)
+    assert not answer.answered, f"{question!r} answered with {answer.entry_ids}"
+
+
+@pytest.mark.parametrize(
+    ("question", "side"),
+    [
+        ("why did japan sanction russia", "japan"),
+        ("why did tokyo impose penalties on moscow", "japan"),
+        ("what did russia do to japan over the sanctions", "russia"),
+        ("what did tokyo say about the suspension", "japan"),
+    ],
+)
+def test_the_side_that_acts_is_preferred(
+    answerer: Answerer, kb: KnowledgeBase, question: str, side: str
+) -> None:
+    """The first name after "did" acts: its own measures and words, not the other side's."""
+    entry = entry_of(answerer, kb, question)
+    if isinstance(entry, Sanction):
+        acting = entry.by
+    elif isinstance(entry, Quote):
+        speaker = kb.get(entry.speaker)
+        acting = side if speaker is not None and side in speaker.topics else entry.speaker
+    else:
+        acting = entry.text.split("'")[0].split()[0].casefold()
+    assert acting == side, f"{question!r} answered with {entry.id}"
+
+
+def test_a_quote_answers_only_for_its_own_speaker(answerer: Answerer, kb: KnowledgeBase) -> None:
+    answer = answerer.answer("what did the ambassador say")
+    assert not answer.answered or not isinstance(kb.get(answer.entry_ids[0]), Quote)
+
+
+def test_which_side_asks_who(answerer: Answerer) -> None:
+    answer = answerer.answer("which side called off the negotiations")
+    assert Cue.WHO in answer.cues
+    assert answer.answered and "russia" in answer.text.casefold()
