@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import discord
 import pytest
 
+from bot.settings import Settings
 from tests.standin.server import DiscordStandin
 
 RunClient = Callable[..., Awaitable[discord.Client]]
@@ -69,3 +71,12 @@ async def run_client(standin: DiscordStandin) -> AsyncIterator[RunClient]:
         await client.close()
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.wait_for(task, 5.0)
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings as on a fresh machine: no token or .env of the developer's, data in tmp."""
+    for name in ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_API_BASE", "KURIL_SEEDS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KURIL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setitem(Settings.model_config, "env_file", None)

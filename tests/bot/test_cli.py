@@ -12,17 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.settings import Settings
 from tests.conftest import REPO_ROOT, SEEDS_DIR
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No developer token or .env leaks into these tests; data goes to a temporary dir."""
-    for name in ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_API_BASE", "KURIL_SEEDS_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("KURIL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setitem(Settings.model_config, "env_file", None)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def test_kb_check_passes_on_the_real_data(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.settings import Settings
 
 KEYS = {"question": str, "answered": bool, "answer": str, "sources": list, "suggestions": list}
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("DISCORD_TOKEN", "DATABASE_URL", "DISCORD_API_BASE", "KURIL_SEEDS_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("KURIL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setitem(Settings.model_config, "env_file", None)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def check_shape(payload: dict) -> None:
