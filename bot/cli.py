@@ -159,20 +159,10 @@ def _console(services: Services) -> int:
 
 
 def _discord(command: str, settings: Settings, services: Services) -> int:
-    from bot.runner import serve, sync
+    # Imported here so the console, `ask` and `kb` start without loading discord.py.
+    from bot.runner import run_discord
 
-    try:
-        asyncio.run(sync(settings, services) if command == "sync" else serve(settings, services))
-    except discord_login_failure() as exc:
-        print(f"Discord refused the login: {exc}. Check DISCORD_TOKEN.", file=sys.stderr)
-        return 1
-    return 0
-
-
-def discord_login_failure() -> type[Exception]:
-    import discord
-
-    return discord.LoginFailure
+    return run_discord(command, settings, services)
 
 
 if __name__ == "__main__":

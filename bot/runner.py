@@ -9,12 +9,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
+
+import aiohttp
+import discord
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.client import KurilBriefBot
 from bot.settings import Settings
 from commands.context import Services
 
 log = logging.getLogger(__name__)
+
+
+def run_discord(command: str, settings: Settings, services: Services) -> int:
+    """`run` or `sync` to completion; failures to reach Discord or the database are said
+    plainly (with the traceback in the debug log), never as a Python traceback."""
+    try:
+        asyncio.run(sync(settings, services) if command == "sync" else serve(settings, services))
+    except discord.LoginFailure as exc:
+        print(f"Discord refused the login: {exc}. Check DISCORD_TOKEN.", file=sys.stderr)
+        return 1
+    except (OSError, aiohttp.ClientError, SQLAlchemyError) as exc:
+        log.debug("start-up failed", exc_info=exc)
+        print(f"Kuril Brief could not start: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _token(settings: Settings) -> str:

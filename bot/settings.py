@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.storage.url import async_database_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -58,6 +60,14 @@ class Settings(BaseSettings):
         if not isinstance(logging.getLevelName(level), int):
             raise ValueError(f"unknown log level {value!r}")
         return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        """Refuse an unsupported or malformed URL at start-up, not at the first query."""
+        if value is not None:
+            async_database_url(value, Path("/"))  # raises ValueError with the reason
+        return value
 
     @field_validator("discord_api_base")
     @classmethod

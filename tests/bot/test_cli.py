@@ -96,3 +96,14 @@ def test_a_closed_pipe_is_not_an_error() -> None:
     )  # fmt: skip
     assert json.loads(result.stdout)["answered"] is True
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_unsupported_database_url_is_refused_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "a.token")
+    monkeypatch.setenv("DATABASE_URL", "mysql://user@127.0.0.1/kuril")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Invalid setting DATABASE_URL:")
+    assert "sqlite:///... or postgresql://..." in err

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.bot.running_bot import embed_text
 from tests.conftest import REPO_ROOT
@@ -23,18 +26,23 @@ async def read_until(stream: asyncio.StreamReader, needle: str, seen: list[str])
             return
 
 
-async def test_run_serves_then_shuts_down_cleanly_on_sigterm(
-    standin: DiscordStandin, tmp_path: Path
-) -> None:
-    env = {
+def bot_environment(standin: DiscordStandin, data_dir: Path) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DISCORD_TOKEN": standin.token,
         "DISCORD_API_BASE": standin.api_base,
-        "KURIL_DATA_DIR": str(tmp_path / "data"),
+        "KURIL_DATA_DIR": str(data_dir),
         "LOG_LEVEL": "INFO",
     }
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
+    standin: DiscordStandin, tmp_path: Path, stop: signal.Signals
+) -> None:
+    env = bot_environment(standin, tmp_path / "data")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
+        sys.executable, "-X", "dev", "-m", "bot.cli", "run",
         cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     assert process.stderr is not None
@@ -45,8 +53,8 @@ async def test_run_serves_then_shuts_down_cleanly_on_sigterm(
         assert "About Kuril Brief" in embed_text(reply)
         await asyncio.wait_for(read_until(process.stderr, "ready as", log), 15)
 
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(read_until(process.stderr, "SIGTERM received", log), 10)
+        process.send_signal(stop)
+        await asyncio.wait_for(read_until(process.stderr, f"{stop.name} received", log), 10)
         rest = await asyncio.wait_for(process.stderr.read(), 15)
         assert await asyncio.wait_for(process.wait(), 5) == 0
     finally:
@@ -54,5 +62,45 @@ async def test_run_serves_then_shuts_down_cleanly_on_sigterm(
             process.kill()
             await process.wait()
     output = "".join(log) + rest.decode(errors="replace")
-    assert "Traceback" not in output
+    for trouble in ("Traceback", "Unclosed", "was never awaited", "Task was destroyed"):
+        assert trouble not in output
     assert standin.token not in output, "the token must never be logged"
+
+
+async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, cwd=REPO_ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, err.decode(errors="replace")
+
+
+async def test_sync_registers_the_commands_every_time_it_is_asked(
+    standin: DiscordStandin, tmp_path: Path
+) -> None:
+    env = bot_environment(standin, tmp_path / "data")
+    for runs in (1, 2):
+        code, err = await run_cli("sync", env=env)
+        assert code == 0, err
+        assert len(standin.requests_matching("PUT", "/applications/{app}/commands")) == runs
+    assert "Traceback" not in err
+    assert standin.connections_ready == 0, "sync uses REST only, no gateway session"
+    assert {c["name"] for c in standin.global_commands} >= {"timeline", "briefings", "ask"}
+
+
+async def test_unreachable_discord_is_said_plainly(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port on 127.0.0.1 that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DISCORD_TOKEN": "not.a.real.token",
+        "DISCORD_API_BASE": f"http://127.0.0.1:{port}/api/v10",
+        "KURIL_DATA_DIR": str(tmp_path / "data"),
+    }
+    code, err = await run_cli("run", env=env)
+    assert code == 1
+    assert "Kuril Brief could not start" in err
+    assert "Traceback" not in err

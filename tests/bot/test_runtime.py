@@ -7,7 +7,6 @@ schema by the `standin` fixture.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from typing import Any
@@ -16,6 +15,7 @@ import discord
 import pytest
 
 from bot.render import message_kwargs
+from bot.storage import StorageClosedError
 from commands.messages import Button, Reply
 from commands.registry import COMMANDS
 from knowledge.base import KnowledgeBase
@@ -91,11 +91,16 @@ async def test_mention_and_dm_get_replies_and_bots_are_ignored(
     dm_reply = await standin.wait_for_message()
     assert int(dm_reply["channel_id"]) == standin.dm_channel(standin.user("alice")).id
 
-    await standin.dispatch_message("ping", author=standin.user("helper-bot"), mention_bot=True)
-    await standin.dispatch_message("not for the bot")
-    await asyncio.sleep(0.2)
-    with pytest.raises(AssertionError):
-        await standin.wait_for_message(timeout=0.2)
+    ignored = [
+        await standin.dispatch_message("ping", author=standin.user("helper-bot"), mention_bot=True),
+        await standin.dispatch_message("not for the bot"),
+    ]
+    # Events arrive in order: once the bot has answered a later message, it has seen these.
+    control = await standin.dispatch_message("how many banks were sanctioned?", dm=True)
+    control_reply = await standin.wait_for_message()
+    assert control_reply["message_reference"]["message_id"] == control["id"]
+    answered = {m.get("message_reference", {}).get("message_id") for m in standin.bot_messages}
+    assert not answered & {message["id"] for message in ignored}
 
 
 async def test_stale_button_gets_a_polite_private_note(
@@ -149,6 +154,13 @@ async def test_recovers_from_a_rate_limit_or_bad_gateway(
     assert "About Kuril Brief" in embed_text(reply)
     statuses = [r.status for r in standin.requests_matching("POST", route)]
     assert statuses[:2] == [status, 200]
+
+
+async def test_close_releases_storage(start_bot: StartBot) -> None:
+    bot = await start_bot()
+    await bot.close()
+    with pytest.raises(StorageClosedError):
+        await bot.storage.get_value("anything")
 
 
 async def test_reconnects_after_a_gateway_drop(
