@@ -126,3 +126,21 @@ async def test_every_registered_command_was_synced_with_descriptions(
     side = synced["sanctions"]["options"][0]
     assert [c["value"] for c in side["choices"]] == ["japan", "russia"]
     assert synced["timeline"]["options"][0]["autocomplete"] is True
+
+
+async def test_timeline_buttons_keep_working_after_a_restart(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    """The page, topic and owner travel in the custom id, not in the old process's memory."""
+    first_bot = await start_bot()
+    page = await standin.wait_for_reply(await standin.dispatch_slash("timeline"))
+    following = next(b for b in buttons(page) if "Next" in b["label"])
+    first_page = embed_text(page)
+    await first_bot.close()
+
+    await start_bot()
+    press = await standin.dispatch_component(page, following["custom_id"])
+    update = await standin.wait_for_interaction_response(press)
+    assert update["type"] == 7
+    assert "Page 1 of" in first_page
+    assert "Page 2 of" in embed_text(update["data"])
