@@ -9,8 +9,10 @@ The order of steps is what makes delivery at-most-once per channel and slot:
    from (channel, slot) and `enforce_nonce`, so a retry of a send whose outcome was lost (a
    crash between sending and recording) returns the first message instead of posting again.
 4. Record the outcome (`sent`/`sent_late` with the message id), then the channel's new
-   rotation state. A gone or forbidden channel pauses the subscription with the reason;
-   transient failures are recorded `failed_retrying` for the sweep to retry.
+   rotation state. A gone or forbidden channel (Discord codes 10003, 50001, 50013) pauses
+   the subscription with the reason, unless it changed since it was read; every other
+   failure is recorded `failed_retrying` for the sweep to retry. Right before sending, the
+   subscription is read again, so a channel unsubscribed meanwhile gets nothing.
 
 `Deliverer` knows nothing of discord.py: it sends through a `Sender`; `DiscordSender` is the
 real one, translating discord.py's exceptions into `ChannelUnavailable`/`SendFailed`.
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from discord.ext import commands
 
 __all__ = [
+    "PAUSE_REASONS",
     "ChannelUnavailable",
     "Deliverer",
     "DeliveryResult",
@@ -73,6 +76,10 @@ class SendFailed(Exception):
     """A send failed in a way worth retrying later (rate limits, server errors, network)."""
 
 
+class _NoLongerSubscribed(Exception):
+    """Checked right before sending: the channel was unsubscribed or paused meanwhile."""
+
+
 class Sender(Protocol):
     async def send(self, *, guild_id: int, channel_id: int, reply: Reply, nonce: str) -> int:
         """Post `reply` to the channel; return the message id. Raises ChannelUnavailable or
@@ -80,20 +87,18 @@ class Sender(Protocol):
         ...
 
 
-def _unavailable_reason(error: discord.HTTPException) -> str:
-    code = error.code
-    if isinstance(error, discord.NotFound):
-        if code == 10003:
-            return "The channel no longer exists (Discord: Unknown Channel)."
-        return f"Discord could not find the channel (error {code}: {error.text or 'Not Found'})."
-    if code == 50001:
-        return "I can't see the channel (Discord: Missing Access). Give me View Channel there."
-    if code == 50013:
-        return (
-            "I'm not allowed to post there (Discord: Missing Permissions). "
-            "Give me Send Messages and Embed Links in the channel."
-        )
-    return f"Discord refused my message (error {code}: {error.text or 'Forbidden'})."
+#: The Discord error codes that mean the channel itself is gone or closed to the bot, so the
+#: subscription is paused (with this reason) until someone fixes it and subscribes again.
+#: Any other error, even a 403 or 404 (a proxy's 404 carries code 0), is retried: pausing on
+#: a transient or unrelated error would silently stop a channel's briefings.
+PAUSE_REASONS: dict[int, str] = {
+    10003: "The channel no longer exists (Discord: Unknown Channel).",
+    50001: "I can't see the channel (Discord: Missing Access). Give me View Channel there.",
+    50013: (
+        "I'm not allowed to post there (Discord: Missing Permissions). "
+        "Give me Send Messages and Embed Links in the channel."
+    ),
+}
 
 
 class DiscordSender:
@@ -105,11 +110,13 @@ class DiscordSender:
     async def send(self, *, guild_id: int, channel_id: int, reply: Reply, nonce: str) -> int:
         channel = self._bot.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
-            # discord.py sends `enforce_nonce: true` with every nonce it is given.
+            # discord.py sends `enforce_nonce: true` with every nonce it is given. It retries
+            # 429s itself (a global one holds back every request) and 500/502/504 a few times.
             message = await channel.send(**message_kwargs(reply), nonce=nonce)
-        except (discord.NotFound, discord.Forbidden) as error:
-            raise ChannelUnavailable(_unavailable_reason(error)) from error
         except discord.HTTPException as error:
+            reason = PAUSE_REASONS.get(error.code)
+            if reason is not None and isinstance(error, discord.NotFound | discord.Forbidden):
+                raise ChannelUnavailable(reason) from error
             raise SendFailed(
                 f"Discord error {error.status} ({error.code}): {error.text}"
             ) from error
@@ -134,7 +141,9 @@ class Deliverer:
     pacer: Pacer
     clock: Callable[[], dt.datetime]
     grace: dt.timedelta
-    on_paused: Callable[[int, str], None] = lambda channel_id, reason: None
+    #: Called with the subscription this delivery paused (not called when the pause did not
+    #: happen because the subscription changed meanwhile).
+    on_paused: Callable[[Subscription, str], None] = lambda subscription, reason: None
     backoff_base: float = BACKOFF_BASE_S
 
     async def deliver(
@@ -168,14 +177,15 @@ class Deliverer:
                 role_id=subscription.role_id,
             )
             message_id = await self._send(subscription, briefing.reply, nonce_for(channel_id, slot))
-        except ChannelUnavailable as error:
-            await self.storage.pause_subscription(channel_id, error.reason, now=self.clock())
+        except _NoLongerSubscribed as gone:
+            note = f"not sent: {gone} before it went out"
             await self.storage.record_outcome(
-                channel_id, slot, "paused", note=error.reason, now=self.clock()
+                channel_id, slot, "skipped_missed", note=note, now=self.clock()
             )
-            log.warning("briefings for channel %s paused: %s", channel_id, error.reason)
-            self.on_paused(channel_id, error.reason)
-            return "paused"
+            log.info("briefing for channel %s slot %s %s", channel_id, slot, note)
+            return "skipped"
+        except ChannelUnavailable as error:
+            return await self._pause(subscription, slot, error.reason)
         except Exception as error:
             if not isinstance(error, SendFailed):
                 log.exception("composing or sending the briefing for %s failed", channel_id)
@@ -203,9 +213,42 @@ class Deliverer:
         )
         return outcome
 
+    async def _pause(
+        self, subscription: Subscription, slot: dt.datetime, reason: str
+    ) -> DeliveryResult:
+        """The channel is gone or forbids the bot: pause, unless the subscription changed
+        since this delivery read it (a re-subscribe, perhaps after fixing the channel, must
+        not be undone, nor left active in the database without a job)."""
+        channel_id = subscription.channel_id
+        paused = await self.storage.pause_subscription(
+            channel_id, reason, now=self.clock(), expected_updated_at=subscription.updated_at
+        )
+        if not paused:
+            note = f"{reason} Not paused: the subscription changed meanwhile, so retrying."
+            await self.storage.record_outcome(
+                channel_id, slot, "failed_retrying", note=note, now=self.clock()
+            )
+            log.warning("briefing for channel %s slot %s: %s", channel_id, slot, note)
+            return "failed"
+        self.on_paused(subscription, reason)
+        await self.storage.record_outcome(channel_id, slot, "paused", note=reason, now=self.clock())
+        log.warning("briefings for channel %s paused: %s", channel_id, reason)
+        return "paused"
+
     async def _send(self, subscription: Subscription, reply: Reply, nonce: str) -> int:
         for attempt in range(SEND_ATTEMPTS):
             await self.pacer.acquire()
+            # Re-check right before sending (after any wait for the pacer or a backoff), so
+            # an unsubscribe confirmed while this delivery was queued or composing stops it.
+            # Not airtight: an unsubscribe landing between this read and Discord receiving
+            # the message (normally milliseconds; seconds if discord.py is retrying a 429 or
+            # 5xx inside `send`) still lets this one briefing out. Closing that would mean
+            # holding a database lock across an HTTP request, which is not worth it.
+            current = await self.storage.get_subscription(subscription.channel_id)
+            if current is None:
+                raise _NoLongerSubscribed("unsubscribed")
+            if not current.active:
+                raise _NoLongerSubscribed("paused")
             try:
                 return await self.sender.send(
                     guild_id=subscription.guild_id,

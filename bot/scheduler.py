@@ -155,6 +155,7 @@ class BriefingScheduler:
         self._queue: asyncio.Queue[tuple[Subscription, dt.datetime, str | None]] = asyncio.Queue()
         self._pending: set[tuple[int, dt.datetime]] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._busy: set[asyncio.Future[object]] = set()  # sweeps and catch-up in progress
         self._scheduler: AsyncIOScheduler | None = None
         self._stopping = False
         self._last_prune: dt.datetime | None = None
@@ -195,36 +196,66 @@ class BriefingScheduler:
         self._tasks.append(asyncio.create_task(self._start_up(), name="briefing-catch-up"))
 
     async def stop(self) -> None:
-        """Stop firing, let in-flight deliveries finish (up to `stop_timeout`), then cancel."""
+        """Stop firing, let in-flight work finish (up to `stop_timeout`), then cancel.
+
+        In-flight work is deliveries, a running sweep and the start-up catch-up: all use
+        storage, which the caller closes next, so none may outlive this call. APScheduler's
+        own shutdown would cancel a running sweep mid-query (and log it as an error), so the
+        scheduler is only paused until the sweep has finished.
+        """
         if self._scheduler is None or self._stopping:
             return
         self._stopping = True
         with contextlib.suppress(Exception):
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.pause()  # no new firings; a running job carries on
         # Nothing new starts once stopping; queued items stay unclaimed, so the next start
         # delivers them (late) or records them as skipped.
         while not self._queue.empty():
             subscription, slot, _ = self._queue.get_nowait()
             self._pending.discard((subscription.channel_id, slot))
             self._queue.task_done()
-        try:
-            await asyncio.wait_for(self._queue.join(), self._stop_timeout)
-        except TimeoutError:
+        drained = asyncio.ensure_future(self._queue.join())
+        busy = {drained, *self._busy}
+        _, unfinished = await asyncio.wait(busy, timeout=self._stop_timeout)
+        if drained in unfinished:
             log.warning("stopping with %d briefing(s) mid-delivery", len(self._pending))
-        for task in self._tasks:
+        if unfinished - {drained}:
+            log.warning("stopping mid-sweep; the next start finishes it")
+        for task in [*unfinished, *self._tasks]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*unfinished, *self._tasks, return_exceptions=True)
         self._tasks.clear()
+        with contextlib.suppress(Exception):
+            self._scheduler.shutdown(wait=False)
         log.info("briefing scheduler stopped")
 
     async def _start_up(self) -> None:
         if self._ready is not None:
             await self._ready()
         try:
-            await self.catch_up()
-            await self.sweep()
+            await self._busy_with(self._catch_up_and_sweep())
         finally:
             self.started.set()
+
+    async def _catch_up_and_sweep(self) -> None:
+        await self.catch_up()
+        await self.sweep()
+
+    async def _busy_with(self, work: Awaitable[object]) -> None:
+        """Run `work` as a task `stop()` waits for before storage may close."""
+        if self._stopping:
+            if asyncio.iscoroutine(work):
+                work.close()
+            return
+        task = asyncio.ensure_future(work)
+        self._busy.add(task)
+        try:
+            await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._busy.discard(task)
+            else:  # we were cancelled (APScheduler's shutdown): `stop()` still owns the work
+                task.add_done_callback(self._busy.discard)
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -276,8 +307,11 @@ class BriefingScheduler:
     def _clock_offset(self) -> dt.timedelta:
         return self.clock() - _real_now()
 
-    def _paused(self, channel_id: int, reason: str) -> None:
-        self.subscription_removed(channel_id)
+    def _paused(self, subscription: Subscription, reason: str) -> None:
+        """A delivery paused `subscription` in storage: unschedule it, unless a command has
+        meanwhile told us of a newer state (a re-subscribe whose job must stay)."""
+        if self._subs.get(subscription.channel_id) is subscription:
+            self.subscription_removed(subscription.channel_id)
 
     # -- due slots -----------------------------------------------------------------------
 
@@ -330,6 +364,8 @@ class BriefingScheduler:
         """
         queued = 0
         for subscription in list(self._subs.values()):
+            if self._stopping:  # the next start catches up from the log again
+                break
             channel_id = subscription.channel_id
             last = await self.storage.last_delivery(channel_id)
             since = subscription.updated_at
@@ -365,7 +401,10 @@ class BriefingScheduler:
 
     async def _sweep_job(self) -> None:
         try:
-            await self.sweep()
+            await self._busy_with(self.sweep())
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
         except Exception:
             log.exception("the briefing sweep failed")
 
@@ -375,6 +414,8 @@ class BriefingScheduler:
         now = self.clock()
         queued = 0
         for delivery in await self.storage.pending_retries(stale_claims_before=now):
+            if self._stopping:  # what is left stays in the log for the next start
+                return queued
             key = (delivery.channel_id, delivery.slot)
             if key in self._pending:
                 continue

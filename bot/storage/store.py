@@ -288,24 +288,46 @@ class Storage:
             return result.first() is not None
 
     async def pause_subscription(
-        self, channel_id: int, reason: str, *, now: datetime | None = None
+        self,
+        channel_id: int,
+        reason: str,
+        *,
+        now: datetime | None = None,
+        expected_updated_at: datetime | None = None,
     ) -> bool:
         """Pause (e.g. the channel is gone or forbids the bot), keeping the reason for
-        `/briefings list`; returns whether the subscription exists. Long reasons are cut."""
-        return await self._set_status(channel_id, "paused", _clip(reason, MAX_PAUSE_REASON), now)
+        `/briefings list`; returns whether it was paused. Long reasons are cut.
+
+        With `expected_updated_at`, pause only if the subscription is still the one read then
+        (its `updated_at` unchanged): a delivery that found the channel broken must not pause
+        a subscription someone re-subscribed or changed meanwhile. Returns False, changing
+        nothing, if it changed or is gone.
+        """
+        return await self._set_status(
+            channel_id, "paused", _clip(reason, MAX_PAUSE_REASON), now, expected_updated_at
+        )
 
     async def resume_subscription(self, channel_id: int, *, now: datetime | None = None) -> bool:
         """Make a paused subscription active again; returns whether it exists."""
         return await self._set_status(channel_id, "active", None, now)
 
     async def _set_status(
-        self, channel_id: int, status: str, reason: str | None, now: datetime | None
+        self,
+        channel_id: int,
+        status: str,
+        reason: str | None,
+        now: datetime | None,
+        expected_updated_at: datetime | None = None,
     ) -> bool:
         stamp = _now(now)
+        where = _SUB.channel_id == channel_id
+        if expected_updated_at is not None:
+            # One conditional UPDATE: atomic against a concurrent upsert on both backends.
+            where = and_(where, _SUB.updated_at == utc(expected_updated_at, "expected_updated_at"))
         async with self._write() as conn:
             result = await conn.execute(
                 update(SUBSCRIPTIONS)
-                .where(_SUB.channel_id == channel_id)
+                .where(where)
                 .values(status=status, pause_reason=reason, updated_at=stamp)
                 .returning(_SUB.channel_id)
             )

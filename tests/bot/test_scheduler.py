@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -17,7 +19,7 @@ from bot.delivery import ChannelUnavailable, SendFailed
 from bot.ratelimit import Pacer
 from bot.scheduler import NONCE_WINDOW, BriefingScheduler, job_id
 from bot.slots import nonce_for
-from bot.storage import Storage
+from bot.storage import Storage, Subscription
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
 
@@ -94,9 +96,8 @@ async def subscribe(storage: Storage, channel_id: int, now: dt.datetime, **kw: o
 def make(
     storage: Storage, kb: KnowledgeBase, clock: FakeClock, sender: FakeSender, **kw: object
 ) -> BriefingScheduler:
-    scheduler = BriefingScheduler(
-        storage, kb, sender, grace=GRACE, clock=clock, sweep_interval=3600, **kw
-    )  # type: ignore[arg-type]
+    kw.setdefault("sweep_interval", 3600)
+    scheduler = BriefingScheduler(storage, kb, sender, grace=GRACE, clock=clock, **kw)  # type: ignore[arg-type]
     scheduler.deliverer.backoff_base = 0.001
     return scheduler
 
@@ -178,6 +179,97 @@ async def test_a_gone_channel_pauses_with_the_reason(storage: Storage, kb: Knowl
         assert sender.sent == []
     finally:
         await scheduler.stop()
+
+
+class ResubscribingSender(FakeSender):
+    """Finds the channel gone, but first (in the window before the delivery pauses it)
+    someone re-subscribes it with a new time."""
+
+    def __init__(self, resubscribe: Callable[[], Awaitable[None]]) -> None:
+        super().__init__()
+        self.resubscribe = resubscribe
+
+    async def send(self, *, guild_id: int, channel_id: int, reply: Reply, nonce: str) -> int:
+        await self.resubscribe()
+        raise ChannelUnavailable("The channel no longer exists.")
+
+
+@pytest.mark.parametrize("window", ["before the pause", "after the pause"])
+async def test_a_resubscribe_racing_a_pause_wins(
+    storage: Storage, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, window: str
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    await subscribe(storage, 32, clock.now)
+    done: list[Subscription] = []
+
+    async def resubscribe() -> None:
+        if done:
+            return
+        # What `/briefings subscribe` does: write, then tell the scheduler.
+        sub = await subscribe(storage, 32, SLOT + dt.timedelta(seconds=1), time="10:30")
+        scheduler.subscription_changed(sub)
+        done.append(sub)
+
+    if window == "before the pause":
+        sender: FakeSender = ResubscribingSender(resubscribe)
+    else:
+        sender = FakeSender()
+        sender.failures[32] = [ChannelUnavailable("The channel no longer exists.")]
+        real_pause = storage.pause_subscription
+
+        async def pause_then_resubscribe(*args: Any, **kw: Any) -> bool:
+            paused = await real_pause(*args, **kw)
+            await resubscribe()
+            return paused
+
+        monkeypatch.setattr(storage, "pause_subscription", pause_then_resubscribe)
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        clock.now = SLOT
+        await scheduler._on_slot(32)
+        await scheduler.idle()
+        assert done, "the hook did not run"
+        sub = await storage.get_subscription(32)
+        assert sub is not None and sub.active and sub.time == "10:30"  # the new schedule
+        assert 32 in scheduler.scheduled_channels  # and its job
+        assert scheduler._scheduler.get_job(job_id(32)) is not None  # type: ignore[union-attr]
+        delivery = await storage.get_delivery(32, SLOT)
+        assert delivery is not None
+        if window == "before the pause":  # not paused: the slot is retried, not lost
+            assert delivery.outcome == "failed_retrying"
+            assert "changed meanwhile" in (delivery.note or "")
+    finally:
+        await scheduler.stop()
+
+
+async def test_unsubscribing_mid_delivery_sends_nothing(
+    storage: Storage, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    await subscribe(storage, 33, clock.now)
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    real_acquire = scheduler.pacer.acquire
+
+    async def unsubscribe_while_waiting() -> None:
+        # `/briefings unsubscribe` lands while the delivery waits for its turn to send.
+        assert await storage.remove_subscription(33)
+        scheduler.subscription_removed(33)
+        await real_acquire()
+
+    monkeypatch.setattr(scheduler.pacer, "acquire", unsubscribe_while_waiting)
+    try:
+        clock.now = SLOT
+        await scheduler._on_slot(33)
+        await scheduler.idle()
+    finally:
+        await scheduler.stop()
+    assert sender.sent == []
+    delivery = await storage.get_delivery(33, SLOT)
+    assert delivery is not None and delivery.outcome == "skipped_missed"
+    assert "unsubscribed" in (delivery.note or "")
 
 
 async def test_failures_are_retried_with_backoff_then_by_the_sweep(
@@ -320,6 +412,102 @@ async def test_stop_leaves_queued_slots_unclaimed_for_the_next_start(
     for channel in range(2001, 2010):
         delivery = await storage.get_delivery(channel, SLOT)
         assert delivery is not None and delivery.outcome == "sent_late"
+
+
+async def test_stop_waits_for_a_running_sweep_before_storage_closes(
+    storage: Storage,
+    kb: KnowledgeBase,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock(SLOT)
+    await subscribe(storage, 81, SLOT - dt.timedelta(days=1))
+    for channel in (81, 82):  # failed deliveries for the sweep to work through
+        assert await storage.claim_slot(channel, SLOT, now=SLOT)
+        await storage.record_outcome(channel, SLOT, "failed_retrying", now=SLOT)
+    scheduler = make(storage, kb, clock, FakeSender(), sweep_interval=0.05)
+    real_retries = storage.pending_retries
+    in_sweep = asyncio.Event()
+    finished: list[bool] = []
+
+    async def slow_retries(**kw: Any) -> list[Any]:
+        if not scheduler.started.is_set():  # the start-up sweep: not this one
+            return await real_retries(**kw)
+        in_sweep.set()
+        await asyncio.sleep(0.3)  # the sweep is mid-way when stop() is called
+        found = await real_retries(**kw)
+        finished.append(True)
+        return found
+
+    monkeypatch.setattr(storage, "pending_retries", slow_retries)
+    caplog.set_level(logging.WARNING)
+    await scheduler.start()
+    await asyncio.wait_for(scheduler.started.wait(), 10)
+    await asyncio.wait_for(in_sweep.wait(), 10)
+    await scheduler.stop()
+    assert finished == [True]  # stop() returned only once the sweep was done
+    await storage.close()  # what the bot does next
+    await asyncio.sleep(0.1)
+    problems = [  # APScheduler may warn that a 0.05 s sweep skipped a turn: not a problem
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR or (r.levelno >= logging.WARNING and r.name.startswith("bot"))
+    ]
+    assert problems == [], [r.getMessage() for r in problems]
+
+
+async def test_resubscribing_with_a_new_time_replaces_the_job(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=3))  # 06:00 UTC
+    await subscribe(storage, 91, clock.now)  # 09:00
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        apscheduler = scheduler._scheduler
+        assert apscheduler is not None
+
+        def next_fire() -> dt.datetime:
+            (job,) = [j for j in apscheduler.get_jobs() if j.id == job_id(91)]
+            return job.next_run_time + scheduler._clock_offset()  # on the injected clock
+
+        assert abs(next_fire() - SLOT) < dt.timedelta(seconds=5)
+        for time_, hours in (("07:30", -1.5), ("11:15", 2.25)):  # earlier, then later
+            sub = await subscribe(storage, 91, clock.now, time=time_)
+            scheduler.subscription_changed(sub)
+            assert len([j for j in apscheduler.get_jobs() if j.id == job_id(91)]) == 1
+            expected = SLOT + dt.timedelta(hours=hours)
+            assert abs(next_fire() - expected) < dt.timedelta(seconds=5)
+            assert scheduler.next_run(sub) == expected
+        clock.now = SLOT + dt.timedelta(hours=2.25)  # 11:15: the job fires for the new time
+        await scheduler._on_slot(91)
+        await scheduler.idle()
+        assert [nonce for _, nonce, _ in sender.sent] == [
+            nonce_for(91, SLOT + dt.timedelta(hours=2.25))
+        ]
+    finally:
+        await scheduler.stop()
+
+
+async def test_catch_up_after_resuming_counts_from_the_resume_not_the_creation(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    created = SLOT - dt.timedelta(days=3, hours=1)
+    await subscribe(storage, 72, created)
+    await storage.pause_subscription(72, "gone", now=created + dt.timedelta(hours=2))
+    resumed = SLOT - dt.timedelta(minutes=30)  # fixed and subscribed again, then down
+    await subscribe(storage, 72, resumed)
+    clock = FakeClock(SLOT + dt.timedelta(minutes=20))
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    await scheduler.stop()
+    for days in (3, 2, 1):  # while paused: nothing to catch up, nothing recorded
+        assert await storage.get_delivery(72, SLOT - dt.timedelta(days=days)) is None
+    delivery = await storage.get_delivery(72, SLOT)
+    assert delivery is not None and delivery.outcome == "sent_late"
+    assert len(sender.sent) == 1
 
 
 async def test_pacer_spaces_starts() -> None:

@@ -188,6 +188,32 @@ async def test_pause_and_resubscribe_resumes(storage: Storage) -> None:
     assert resumed is not None and resumed.active and resumed.pause_reason is None
 
 
+async def test_a_conditional_pause_only_pauses_the_subscription_it_read(
+    storage: Storage,
+) -> None:
+    read = await subscribe(storage)
+    # Someone re-subscribes (a new time) between the read and the pause: no pause.
+    changed = await subscribe(storage, time="10:15", now=NOW + timedelta(seconds=1))
+    assert not await storage.pause_subscription(
+        CHANNEL, "gone", now=NOW + timedelta(seconds=2), expected_updated_at=read.updated_at
+    )
+    current = await storage.get_subscription(CHANNEL)
+    assert current is not None and current.active and current.time == "10:15"
+    assert current.updated_at == changed.updated_at  # untouched
+
+    # Unchanged since read (a value that made the round trip through the database): paused.
+    assert await storage.pause_subscription(
+        CHANNEL, "gone", now=NOW + timedelta(seconds=3), expected_updated_at=current.updated_at
+    )
+    paused = await storage.get_subscription(CHANNEL)
+    assert paused is not None and paused.status == "paused" and paused.pause_reason == "gone"
+    # Removed meanwhile: nothing to pause.
+    assert await storage.remove_subscription(CHANNEL)
+    assert not await storage.pause_subscription(
+        CHANNEL, "gone", expected_updated_at=paused.updated_at
+    )
+
+
 @pytest.mark.parametrize(
     ("given", "stored", "weekdays"),
     [
