@@ -5,6 +5,10 @@ it gets one, but thousands of concurrent sends would first *cause* a storm of th
 scheduler paces its own requests: each `acquire()` is given the next free start time, spaced
 `1 / rate` apart (a token bucket holding one token). Any one-second window then sees at most
 `floor(rate) + 1` starts, so a rate a little below the limit never trips it.
+
+A global 429 that happens anyway (other traffic from the same bot) needs nothing here:
+discord.py's HTTP client holds back every request until its `retry_after` has passed and
+then retries, without telling the caller, so paced sends simply wait inside `send`.
 """
 
 from __future__ import annotations
@@ -35,7 +39,3 @@ class Pacer:
         self._next = start + self._interval
         if start > now:
             await asyncio.sleep(start - now)
-
-    def pause(self, seconds: float) -> None:
-        """Hold every later start back by `seconds` from now (e.g. after a global 429)."""
-        self._next = max(self._next, self._clock() + seconds)
