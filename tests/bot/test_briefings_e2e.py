@@ -17,12 +17,28 @@ import pytest
 from bot.slots import nonce_for
 from bot.storage import Storage
 from tests.bot.running_bot import Clock, StartBot, embed_text
-from tests.standin.server import FLAG_EPHEMERAL, Channel, DiscordStandin
+from tests.standin.server import (
+    EMBED_LINKS,
+    EVERYONE_DEFAULT,
+    FLAG_EPHEMERAL,
+    VIEW_CHANNEL,
+    Channel,
+    DiscordStandin,
+    Guild,
+    Role,
+)
 
 UTC = dt.UTC
 # 18:00 in Tokyo on Monday 2 March 2026 is 09:00 UTC.
 SLOT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LEAD = dt.timedelta(seconds=3)
+
+
+BOT_ROLE = 1200000000000000002  # the stand-in's "Kuril Brief" role
+
+
+def _deny(role_id: int, permission: int) -> dict[str, Any]:
+    return {"id": str(role_id), "type": 0, "allow": "0", "deny": str(permission)}
 
 
 def briefings_channel(standin: DiscordStandin) -> Channel:
@@ -88,11 +104,20 @@ async def test_subscribe_delivers_at_the_slot_once_across_a_restart(
     assert "Active" in listed
     assert f"<t:{int((SLOT + dt.timedelta(days=1)).timestamp())}:F>" in listed
 
+    # A control: #general is due a minute after the slot, so its briefing arrives only once
+    # the restarted bot has caught up and is firing jobs (no fixed sleep that a slow bot
+    # would pass anyway).
+    control = standin.channel("general")
+    await subscribe(standin, control, time="18:01")
     await bot.close()
+    clock.set(SLOT + dt.timedelta(minutes=1) - LEAD)
     bot = await start_bot(clock=clock)  # same database: the slot is settled
     await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    await standin.wait_for_message(control.id, timeout=10)
     await bot.briefings.idle()
-    await asyncio.sleep(0.3)
+    # Count requests, not messages: the stand-in, like Discord, would turn a re-send with
+    # the same nonce into the first message, hiding a duplicate attempt.
+    assert [r.json["nonce"] for r in posts_to(standin, channel)] == [nonce_for(channel.id, SLOT)]
     assert len(messages_in(standin, channel)) == 1
 
 
@@ -118,7 +143,7 @@ async def test_a_slot_missed_while_down_is_sent_once_late_within_grace(
     bot = await start_bot(clock=clock)  # and only once
     await asyncio.wait_for(bot.briefings.started.wait(), 5)
     await bot.briefings.idle()
-    assert len(messages_in(standin, channel)) == 1
+    assert len(posts_to(standin, channel)) == 1
 
 
 async def test_a_slot_missed_past_grace_is_skipped_and_recorded(
@@ -137,7 +162,7 @@ async def test_a_slot_missed_past_grace_is_skipped_and_recorded(
     delivery = await bot.storage.get_delivery(channel.id, SLOT)
     assert delivery is not None and delivery.outcome == "skipped_missed"
     assert "offline" in (delivery.note or "")
-    assert messages_in(standin, channel) == []
+    assert standin.requests_matching("POST", f"/channels/{channel.id}/messages") == []
 
 
 async def test_a_crash_between_sending_and_recording_does_not_post_twice(
@@ -176,17 +201,21 @@ async def test_a_crash_between_sending_and_recording_does_not_post_twice(
 
 
 @pytest.mark.parametrize(
-    ("status", "reason"), [(403, "Missing Permissions"), (404, "no longer exists")]
+    ("status", "reason"),
+    [(403, "Missing Permissions"), (404, "no longer exists"), ("hidden", "Missing Access")],
 )
 async def test_a_forbidden_or_gone_channel_is_paused_and_resubscribing_resumes(
-    start_bot: StartBot, standin: DiscordStandin, status: int, reason: str
+    start_bot: StartBot, standin: DiscordStandin, status: int | str, reason: str
 ) -> None:
     channel = briefings_channel(standin)
     clock = Clock(SLOT - dt.timedelta(minutes=5))
     bot = await start_bot(clock=clock)
     clock.set(SLOT - LEAD)
     await subscribe(standin, channel)
-    standin.set_channel_error(channel.id, status)
+    if status == "hidden":  # an admin hides the channel from the bot: 403, code 50001
+        channel.overwrites.append(_deny(BOT_ROLE, VIEW_CHANNEL))
+    else:
+        standin.set_channel_error(channel.id, int(status))
     await standin.wait_for_request("POST", f"/channels/{channel.id}/messages", timeout=10)
     await bot.briefings.idle()
 
@@ -200,6 +229,7 @@ async def test_a_forbidden_or_gone_channel_is_paused_and_resubscribing_resumes(
     assert "Paused" in listed and reason in listed
 
     standin.set_channel_error(channel.id, None)
+    channel.overwrites.clear()
     reply = await subscribe(standin, channel)
     assert "Briefings resumed" in embed_text(reply)
     assert channel.id in bot.briefings.scheduled_channels
@@ -267,13 +297,32 @@ async def test_bad_time_or_timezone_is_refused_keeping_the_other_choices(
     assert await bot.storage.get_subscription(channel.id) is None
 
 
+@pytest.mark.parametrize(
+    ("denied", "missing", "not_missing"),
+    [
+        (None, ["Send Messages"], ["View Channel"]),  # #announcements
+        (VIEW_CHANNEL, ["View Channel"], []),  # hidden: Discord then grants nothing else
+        (EMBED_LINKS, ["Embed Links"], ["View Channel", "Send Messages"]),
+    ],
+)
 async def test_a_channel_the_bot_cannot_post_in_is_refused_saying_what_is_missing(
-    start_bot: StartBot, standin: DiscordStandin
+    start_bot: StartBot,
+    standin: DiscordStandin,
+    denied: int | None,
+    missing: list[str],
+    not_missing: list[str],
 ) -> None:
+    if denied is None:
+        channel = standin.channel("announcements")  # @everyone may not send there
+    else:
+        channel = standin.add_channel("locked", overwrites=[_deny(BOT_ROLE, denied)])
     bot = await start_bot()
-    channel = standin.channel("announcements")  # @everyone may not send there
     reply = embed_text(await subscribe(standin, channel))
-    assert "Send Messages" in reply and "View Channel" not in reply
+    assert "Briefings not scheduled" in reply
+    for name in missing:
+        assert name in reply
+    for name in not_missing:
+        assert name not in reply
     assert await bot.storage.get_subscription(channel.id) is None
 
 
@@ -294,6 +343,22 @@ async def test_timezone_autocomplete_ranks_fuzzy_matches(
     assert choices[0]["name"].startswith("Asia/Tokyo (UTC+09:00)")
 
 
+async def test_days_autocomplete_offers_what_was_typed_first(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    await start_bot()
+    sent = await standin.dispatch_autocomplete(
+        "briefings subscribe",
+        "days",
+        "Fri mon",
+        {"channel": briefings_channel(standin), "time": "09:00", "timezone": "UTC"},
+        user=standin.user("mod"),
+    )
+    choices = (await standin.wait_for_interaction_response(sent))["data"]["choices"]
+    assert choices[0]["value"] == "mon,fri"
+    assert {"daily", "weekdays"} <= {choice["value"] for choice in choices}
+
+
 async def test_unsubscribe_stops_briefings(start_bot: StartBot, standin: DiscordStandin) -> None:
     channel = briefings_channel(standin)
     clock = Clock(SLOT - dt.timedelta(minutes=5))
@@ -306,6 +371,85 @@ async def test_unsubscribe_stops_briefings(start_bot: StartBot, standin: Discord
     assert channel.id not in bot.briefings.scheduled_channels
     assert await bot.storage.get_subscription(channel.id) is None
     assert "No channel in this server" in await briefings_list(standin)
+
+
+async def test_unsubscribe_refuses_a_channel_of_another_server(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    other = Guild(id=1200000000000000099, name="Other Guild", owner_id=standin.owner.id)
+    other.roles[other.id] = Role(other.id, "@everyone", EVERYONE_DEFAULT)
+    other.members.update({standin.owner.id: [], standin.bot_user.id: []})
+    standin.guilds[other.id] = other
+    elsewhere = standin.add_channel("elsewhere", guild_id=other.id)
+    bot = await start_bot()
+    sent = await standin.dispatch_slash(
+        "briefings subscribe",
+        {"channel": elsewhere, "time": "09:00", "timezone": "UTC"},
+        user=standin.owner,
+        channel=elsewhere,
+    )
+    assert "Briefings scheduled" in embed_text(await standin.wait_for_followup(sent))
+
+    # A moderator of the first server names that channel: discord.py already refuses to
+    # resolve a channel of another guild, and nothing is removed.
+    sent = await standin.dispatch_slash(
+        "briefings unsubscribe", {"channel": elsewhere}, user=standin.user("mod")
+    )
+    assert "could not understand" in embed_text(await standin.wait_for_reply(sent))
+    # The bot's own check, for a channel that resolves here but whose subscription the
+    # database files under another server (what the command must never remove).
+    here = briefings_channel(standin)
+    await bot.storage.upsert_subscription(
+        guild_id=other.id, channel_id=here.id, time="09:00", timezone="UTC",
+        created_by=standin.owner.id,
+    )  # fmt: skip
+    sent = await standin.dispatch_slash(
+        "briefings unsubscribe", {"channel": here}, user=standin.user("mod")
+    )
+    reply = embed_text(await standin.wait_for_followup(sent))
+    assert "had no briefings scheduled, so nothing changed" in reply
+    for channel in (elsewhere, here):
+        subscription = await bot.storage.get_subscription(channel.id)
+        assert subscription is not None and subscription.active
+        assert subscription.guild_id == other.id
+    assert elsewhere.id in bot.briefings.scheduled_channels
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param({"status": 502}, id="502-retried-by-discord.py"),
+        pytest.param({"status": 429}, id="429"),
+        pytest.param({"status": 429, "is_global": True}, id="global-429"),
+        pytest.param({"status": 503}, id="503-retried-by-the-deliverer"),
+        pytest.param({"status": 404, "code": 0, "message": "404: Not Found"}, id="404-code-0"),
+        pytest.param({"status": 403, "code": 40333, "message": "internal"}, id="403-other-code"),
+    ],
+)
+async def test_a_transient_discord_error_is_retried_and_the_briefing_arrives_once(
+    start_bot: StartBot, standin: DiscordStandin, fault: dict[str, Any]
+) -> None:
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    bot = await start_bot(clock=clock)
+    bot.briefings.deliverer.backoff_base = 0.05
+    clock.set(SLOT - LEAD)
+    await subscribe(standin, channel)
+    standin.fail_next("POST", f"/channels/{channel.id}/messages", **fault)
+
+    message = await standin.wait_for_message(channel.id, timeout=15)
+    assert "Kuril Brief" in embed_text(message)
+    await bot.briefings.idle()
+    posts = standin.requests_matching("POST", f"/channels/{channel.id}/messages")
+    assert [r.status for r in posts] == [fault["status"], 200]  # failed once, then sent
+    assert {r.json["nonce"] for r in posts} == {nonce_for(channel.id, SLOT)}
+    assert len(messages_in(standin, channel)) == 1
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome == "sent"
+    assert delivery.message_id == int(message["id"])
+    subscription = await bot.storage.get_subscription(channel.id)
+    assert subscription is not None and subscription.active  # never paused
+    assert channel.id in bot.briefings.scheduled_channels
 
 
 @pytest.mark.postgres
