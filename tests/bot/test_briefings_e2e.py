@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from typing import Any
 
-import asyncpg
 import pytest
 
 from bot.slots import nonce_for
 from bot.storage import Storage
+from tests.bot.postgres import fresh_postgres_url
 from tests.bot.running_bot import Clock, StartBot, embed_text
 from tests.standin.server import (
     EMBED_LINKS,
@@ -456,14 +455,7 @@ async def test_a_transient_discord_error_is_retried_and_the_briefing_arrives_onc
 async def test_on_postgresql_a_restart_neither_loses_nor_repeats_a_slot(
     start_bot: StartBot, standin: DiscordStandin
 ) -> None:
-    url = os.environ.get("KURIL_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip('PostgreSQL: set KURIL_TEST_POSTGRES_URL, e.g. eval "$(bash .ci/postgres.sh)"')
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
-    finally:
-        await conn.close()
+    url = await fresh_postgres_url()
     channel = briefings_channel(standin)
     clock = Clock(SLOT - dt.timedelta(minutes=5))
     bot = await start_bot(clock=clock, database_url=url)

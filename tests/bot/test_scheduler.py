@@ -6,13 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from bot.delivery import ChannelUnavailable, SendFailed
@@ -22,9 +20,9 @@ from bot.slots import nonce_for
 from bot.storage import Storage, Subscription
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
+from tests.bot.postgres import fresh_postgres_url
 
 UTC = dt.UTC
-POSTGRES_ENV = "KURIL_TEST_POSTGRES_URL"
 GUILD, ADMIN = 1200000000000000001, 1100000000000000002
 SLOT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 GRACE = dt.timedelta(minutes=120)
@@ -72,14 +70,7 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'kuril-brief.db'}"
     else:
-        url = os.environ.get(POSTGRES_ENV, "")
-        if not url:
-            pytest.skip(f'PostgreSQL: set {POSTGRES_ENV}, e.g. eval "$(bash .ci/postgres.sh)"')
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
-        finally:
-            await conn.close()
+        url = await fresh_postgres_url()
     store = await Storage(url, data_dir=tmp_path).open()
     yield store
     await store.close()

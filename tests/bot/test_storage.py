@@ -7,13 +7,11 @@ PostgreSQL: `eval "$(bash .ci/postgres.sh)"` exports KURIL_TEST_POSTGRES_URL; wi
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import pytest
 from sqlalchemy import TextClause, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
@@ -34,8 +32,8 @@ from bot.storage import (
 from bot.storage.engine import make_engine
 from bot.storage.migrations import MIGRATIONS, Migration, migrate
 from bot.storage.schema import METADATA, UTCDateTime
+from tests.bot.postgres import fresh_postgres_url
 
-POSTGRES_ENV = "KURIL_TEST_POSTGRES_URL"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SLOT = datetime(2025, 3, 2, 0, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -58,15 +56,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database URL as a user would write it, pointing at an empty database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'db' / 'kuril-brief.db'}"
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        pytest.skip(f'PostgreSQL: set {POSTGRES_ENV}, e.g. eval "$(bash .ci/postgres.sh)"')
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
-    finally:
-        await conn.close()
-    return url
+    return await fresh_postgres_url()
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""The PostgreSQL side of the storage, scheduler and end-to-end tests, in one place.
+
+`eval "$(bash .ci/postgres.sh)"` exports KURIL_TEST_POSTGRES_URL; without it, tests that ask
+for PostgreSQL are skipped with the reason. Each such test starts from an empty `public`
+schema, so tests against one cluster must not run concurrently (one test run at a time).
+"""
+
+from __future__ import annotations
+
+import os
+
+import asyncpg
+import pytest
+
+__all__ = ["POSTGRES_ENV", "fresh_postgres_url"]
+
+POSTGRES_ENV = "KURIL_TEST_POSTGRES_URL"
+
+
+async def fresh_postgres_url() -> str:
+    """The test database's URL, its `public` schema emptied; skips the test without one."""
+    url = os.environ.get(POSTGRES_ENV, "")
+    if not url:
+        pytest.skip(f'PostgreSQL: set {POSTGRES_ENV}, e.g. eval "$(bash .ci/postgres.sh)"')
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+    finally:
+        await conn.close()
+    return url
