@@ -174,6 +174,6 @@ def truncate(text: str, limit: int) -> str:
         return text
     room = text[: limit - 1]
     if not text[limit - 1].isspace():  # the cut falls inside a word: drop that word
-        room = re.sub(r"\S+$", "", room)
+        room = re.sub(r"\S+\Z", "", room)
     cut = room.rstrip(" ,;:\n\t")
     return f"{cut or text[: limit - 1]}…"

@@ -135,6 +135,7 @@ def test_truncate_ends_at_a_word_with_an_ellipsis() -> None:
         ("aaaa\nbbbbbbbb", 8, "aaaa…"),  # never half a word after a line break
         ("one two", 7, "one two"),
         ("abcdefghij", 5, "abcd…"),  # a single over-long word is the only thing cut
+        ("aa\na a", 4, "aa…"),  # a line break just before the cut is a boundary too
     ],
 )
 def test_truncate_keeps_every_whole_word_that_fits(text: str, limit: int, expected: str) -> None:
