@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DATA_DIR, load_knowledge_base
@@ -12,6 +14,14 @@ from knowledge.loader import DATA_DIR, load_knowledge_base
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
 SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """CI runs the same hypothesis examples every time, so a red run is reproducible and never
+    a dice roll; developers' runs keep exploring new examples."""
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
