@@ -25,6 +25,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "standin_options(**kwargs): keyword arguments for DiscordStandin in this test",
     )
+    config.addinivalue_line(
+        "markers",
+        "standin_allow_unanswered: the test leaves interactions unanswered on purpose",
+    )
 
 
 @pytest.fixture
@@ -46,6 +50,9 @@ async def standin(request: pytest.FixtureRequest) -> AsyncIterator[DiscordStandi
     if server.violations and not allowed:
         lines = "\n".join(f"  - {v}" for v in server.violations)
         pytest.fail(f"the bot sent bodies Discord would reject:\n{lines}", pytrace=False)
+    unanswered = [i.id for i in server.interactions.values() if not i.acknowledged]
+    if unanswered and not request.node.get_closest_marker("standin_allow_unanswered"):
+        pytest.fail(f"interactions never acknowledged: {unanswered}", pytrace=False)
 
 
 @pytest.fixture
