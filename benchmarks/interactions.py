@@ -9,6 +9,10 @@ under 50 ms on loopback; start-up under 2 s.
 "Start-up" is reported three ways, from process start: until the gateway READY arrives, until
 the first interaction is acknowledged (the bot is serving), and until discord.py's `on_ready`
 (which by design waits `guild_ready_timeout`, 2 s, after the last GUILD_CREATE).
+
+The baseline, measured in the same run: a bare discord.py client whose commands answer a
+constant, run in the benchmark's own process against a stand-in of its own. It shows what
+the stand-in and discord.py cost by themselves; the ratio is what the bot's handlers add.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+
+import discord  # noqa: E402
+from discord import app_commands  # noqa: E402
 
 from tests.standin.server import DiscordStandin  # noqa: E402
 
@@ -47,6 +54,50 @@ async def one_ack(standin: DiscordStandin, name: str, options: dict[str, str]) -
     sent = await standin.dispatch_slash(name, options)
     await standin.wait_for_interaction_response(sent, timeout=10)
     return (time.perf_counter() - started) * 1000
+
+
+def bare_client() -> discord.Client:
+    """The baseline: a plain discord.py client whose commands answer a constant at once."""
+    client = discord.Client(intents=discord.Intents.none(), guild_ready_timeout=0.05)
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="about", description="baseline")
+    async def about(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("ok")
+
+    @tree.command(name="help", description="baseline")
+    async def help_(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("ok")
+
+    @tree.command(name="ask", description="baseline")
+    async def ask(interaction: discord.Interaction, question: str) -> None:
+        await interaction.response.send_message("ok")
+
+    async def setup_hook() -> None:
+        await tree.sync()
+
+    client.setup_hook = setup_hook  # type: ignore[method-assign]
+    return client
+
+
+async def baseline(count: int) -> list[float]:
+    """Acknowledgement latency of the bare client, through a stand-in of its own."""
+    standin = DiscordStandin(heartbeat_interval_ms=41250)
+    await standin.start()
+    client = bare_client()
+    try:
+        with standin.patch_discord():
+            await client.login(standin.token)
+            runner = asyncio.create_task(client.connect())
+            await client.wait_until_ready()
+            for _ in range(20):
+                await one_ack(standin, "about", {})
+            samples = [await one_ack(standin, *COMMANDS[i % len(COMMANDS)]) for i in range(count)]
+            await client.close()
+            await runner
+    finally:
+        await standin.stop()
+    return samples
 
 
 async def main(count: int) -> None:
@@ -87,6 +138,7 @@ async def main(count: int) -> None:
         await process.wait()
         await standin.stop()
 
+    bare = await baseline(count)
     print(
         f"kuril-brief run against the loopback stand-in ({count} sequential + {len(burst)} in bursts of 20)"
     )
@@ -97,6 +149,10 @@ async def main(count: int) -> None:
     for label, samples in (("sequential", sequential), ("bursts of 20", burst)):
         print(f"{'ack latency p50, ' + label:<46}{statistics.median(samples):>10.2f} ms")
         print(f"{'ack latency p99, ' + label:<46}{percentile(samples, 0.99):>10.2f} ms")
+    print(f"{'baseline (bare discord.py client) p50':<46}{statistics.median(bare):>10.2f} ms")
+    print(f"{'baseline (bare discord.py client) p99':<46}{percentile(bare, 0.99):>10.2f} ms")
+    ratio = statistics.median(sequential) / statistics.median(bare)
+    print(f"{'kuril-brief / baseline, sequential p50':<46}{ratio:>11.2f}x")
     print(f"exit code after SIGTERM: {process.returncode}")
 
 
