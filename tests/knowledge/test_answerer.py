@@ -117,6 +117,7 @@ def test_how_many_needs_a_figure(answerer: Answerer) -> None:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
+        # other names and synonyms
         ("Why did the USSR claim the islands?", "soviet"),
         ("What did the Kremlin say about the sanctions?", "unfriendly"),
         ("Who does Moscow blame?", "tokyo"),
@@ -125,19 +126,7 @@ def test_how_many_needs_a_figure(answerer: Answerer) -> None:
         ("where are the kurils", "hokkaido"),
         ("Is WW2 formally over between the two countries?", "never formally"),
         ("U.S.S.R. annexation", "annex"),
-    ],
-)
-def test_aliases_and_synonyms_are_expanded(
-    services: Services, question: str, expected: str
-) -> None:
-    payload = ask_payload(services, question)
-    assert payload["answered"], question
-    assert expected in payload["answer"].casefold()
-
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
+        # typos, case and accents
         ("waht did kishida sey", "unacceptable"),
         ("sanctoins japan russia banks", "seven banks"),
         ("hokaido", "hokkaido"),
@@ -146,7 +135,7 @@ def test_aliases_and_synonyms_are_expanded(
         ("ambasador sumoned", "summoned"),
     ],
 )
-def test_typos_case_and_accents_are_tolerated(
+def test_other_names_typos_case_and_accents_are_understood(
     services: Services, question: str, expected: str
 ) -> None:
     payload = ask_payload(services, question)
