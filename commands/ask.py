@@ -8,11 +8,10 @@ stripped of working mentions, so nothing here can ping anyone.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from commands.context import Invocation, Services
-from commands.formatting import source_quote
+from commands.formatting import no_pings, source_quote
 from commands.messages import (
     COLOUR_INFO,
     COLOUR_JAPAN,
@@ -54,15 +53,6 @@ DONT_KNOW = (
 )
 MORE = "You can also browse with /timeline, /sanctions and /quote."
 EXTRA_MIN_CHARS = 120  # the least a shortened "When" or curator's note keeps
-
-_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)", re.IGNORECASE)
-
-
-def no_pings(text: str) -> str:
-    """`text` with every mention made inert (a zero-width space after the `@` or `<`)."""
-    return _MENTION.sub(
-        lambda m: f"@\u200b{m.group(1)}" if m.group(1) else f"<\u200b{m.group(2)}", text
-    )
 
 
 def answer_question(services: Services, question: str) -> Answer:

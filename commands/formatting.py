@@ -139,12 +139,6 @@ def parse_page_id(custom_id: str, prefix: str) -> tuple[int, int, str | None] | 
     return int(match.group(2)), int(match.group(3)), None if state == NO_STATE else state
 
 
-def owner_of(custom_id: str) -> int | None:
-    """The user a paging button belongs to, or `None` for ids that carry no owner."""
-    match = _PAGE_ID.match(custom_id)
-    return int(match.group(2)) if match else None
-
-
 def page_buttons(
     prefix: str, user_id: int, page: int, pages: int, state: str | None
 ) -> tuple[tuple[Button, ...], ...]:
@@ -168,9 +162,13 @@ def page_buttons(
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)", re.IGNORECASE)
 
 
-def echo(text: str, limit: int = 100) -> str:
-    """What a user typed, safe to show back: mentions made inert, no code fences, shortened."""
-    inert = _MENTION.sub(
+def no_pings(text: str) -> str:
+    """`text` with every mention made inert (a zero-width space after the `@` or `<`)."""
+    return _MENTION.sub(
         lambda m: f"@\u200b{m.group(1)}" if m.group(1) else f"<\u200b{m.group(2)}", text
     )
-    return truncate(inert.replace("`", "ˋ").strip() or " ", limit)
+
+
+def echo(text: str, limit: int = 100) -> str:
+    """What a user typed, safe to show back: mentions made inert, no code fences, shortened."""
+    return truncate(no_pings(text).replace("`", "ˋ").strip() or " ", limit)

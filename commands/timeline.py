@@ -3,7 +3,8 @@
 Events are numbered in curator order and packed into pages (at most `EVENTS_PER_PAGE` events
 and `PAGE_BUDGET` characters each); Previous/Next buttons carry the invoker, the page and the
 topic in their custom id (`tl:<user id>:<page>:<topic id or ->`), so paging needs no memory
-and survives restarts. `owner_of` tells the Discord layer whose buttons they are.
+and survives restarts. `commands.registry.component_owner` tells the Discord layer whose
+buttons they are.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from commands.formatting import (
     page_buttons,
     parse_page_id,
 )
-from commands.formatting import owner_of as _owner_of
 from commands.messages import COLOUR_INFO, Embed, Reply, truncate
 from knowledge import names
 from knowledge.base import KnowledgeBase
@@ -38,11 +38,6 @@ Pages = tuple[tuple[str, ...], ...]
 
 STALE = "Those timeline buttons are no longer valid. Run `/timeline` again for a fresh set."
 NOT_YOURS = "Only the person who ran this `/timeline` can turn its pages. Run `/timeline` yourself."
-
-
-def owner_of(custom_id: str) -> int | None:
-    """The user id a timeline button belongs to, or `None` when it is not a valid timeline id."""
-    return _owner_of(custom_id) if parse_page_id(custom_id, PREFIX) else None
 
 
 def events_for(kb: KnowledgeBase, topic_id: str | None) -> tuple[Event, ...]:
