@@ -229,6 +229,46 @@ async def test_enforced_nonce_deduplicates(standin: DiscordStandin, bot: ProbeBo
     assert len([m for m in standin.bot_messages if m["content"] == "once"]) == 1
 
 
+async def test_channel_history_pages_like_discord_without_nonces(
+    standin: DiscordStandin, bot: ProbeBot
+) -> None:
+    channel = bot.get_channel(standin.channel_id)
+    sent = [await channel.send(f"m{n}", nonce=f"n{n}") for n in range(5)]
+    assert sent[0].nonce == "n0"  # the create response echoes the nonce ...
+    newest_first = await bot.http.logs_from(channel.id, 3)
+    assert [m["content"] for m in newest_first] == ["m4", "m3", "m2"]
+    assert all("nonce" not in m for m in newest_first)  # ... history does not
+    after = await bot.http.logs_from(channel.id, 2, after=sent[1].id)
+    assert [m["content"] for m in after] == ["m3", "m2"]  # the oldest after, newest first
+    before = await bot.http.logs_from(channel.id, 100, before=sent[1].id)
+    assert [m["content"] for m in before] == ["m0"]
+    # discord.py's own iterator agrees on order.
+    history = [m.content async for m in channel.history(limit=None, oldest_first=True)]
+    assert history == [f"m{n}" for n in range(5)]
+
+
+@pytest.mark.standin_allow_violations
+async def test_channel_history_checks_the_query_and_read_permission(
+    standin: DiscordStandin, bot: ProbeBot
+) -> None:
+    with pytest.raises(discord.HTTPException) as bad:
+        await bot.http.logs_from(standin.channel_id, 101)
+    assert bad.value.code == 50035
+    with pytest.raises(discord.HTTPException):
+        route = discord.http.Route("GET", "/channels/{c}/messages", c=standin.channel_id)
+        await bot.http.request(route, params={"since": "yesterday"})
+    problems = [str(v) for v in standin.take_violations()]
+    assert any("?limit" in p and "101" in p for p in problems)
+    assert any("?since: not a query parameter" in p for p in problems)
+    hidden = standin.add_channel(
+        "no-history",
+        overwrites=[{"id": str(standin.guild_id), "type": 0, "allow": "0", "deny": str(1 << 16)}],
+    )
+    with pytest.raises(discord.Forbidden) as denied:
+        await bot.http.logs_from(hidden.id, 10)
+    assert denied.value.code == 50013
+
+
 async def test_gateway_disconnect_resumes(standin: DiscordStandin, bot: ProbeBot) -> None:
     await standin.disconnect_gateway(code=4000)
     # Dispatched while the socket is down: must be replayed on RESUME.

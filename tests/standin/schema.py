@@ -361,6 +361,48 @@ def check_limits(method: str, path: str, body: Any) -> list[str]:
     return []
 
 
+@functools.cache
+def _query_validators(method: str, template: str) -> dict[str, Draft202012Validator]:
+    """A validator per documented query parameter of the operation, compiled once."""
+    operation = load_spec()["paths"][template][method]
+    out = {}
+    for index, param in enumerate(operation.get("parameters") or []):
+        if param.get("in") != "query":
+            continue
+        steps = ["paths", _pointer_escape(template), method, "parameters", str(index), "schema"]
+        fragment = ("/" + "/".join(steps)).replace("{", "%7B").replace("}", "%7D")
+        out[param["name"]] = Draft202012Validator(
+            {"$ref": f"{SPEC_URI}#{fragment}"}, registry=_registry()
+        )
+    return out
+
+
+def validate_query(method: str, path: str, query: dict[str, str]) -> list[str]:
+    """Problems with a request's query string: parameters the operation does not document,
+    and values that break the parameter's schema (integers are parsed as Discord would)."""
+    template = find_path_template(method, path)
+    if template is None or not query:
+        return []
+    validators = _query_validators(method.lower(), template)
+    problems = []
+    for name, raw in query.items():
+        validator = validators.get(name)
+        if validator is None:
+            problems.append(f"?{name}: not a query parameter of {method.upper()} {template}")
+            continue
+        # A query string has no types: Discord reads digits as a number and true/false/1/0
+        # as a boolean where the parameter wants one.
+        readings: list[Any] = [raw]
+        if raw.isascii() and raw.isdigit():
+            readings.insert(0, int(raw))
+        if raw.lower() in ("true", "false", "1", "0"):
+            readings.append(raw.lower() in ("true", "1"))
+        if not any(validator.is_valid(reading) for reading in readings):
+            errors = validator.iter_errors(readings[0])
+            problems += [f"?{name}: {_describe(e)}" for e in errors]
+    return problems
+
+
 def validate_request(method: str, path: str, body: Any) -> list[str]:
     """All problems with a request body: spec schema errors, then documented limits."""
     return validate_against_spec(method, path, body) + check_limits(method, path, body)

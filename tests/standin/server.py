@@ -35,7 +35,7 @@ import discord.http
 import yarl
 from aiohttp import WSMsgType, web
 
-from tests.standin.schema import validate_request
+from tests.standin.schema import validate_query, validate_request
 
 T = TypeVar("T")
 
@@ -96,9 +96,8 @@ FILES_KEY: web.RequestKey[list[dict[str, Any]]] = web.RequestKey("standin_files"
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 
-def _iso(ts: float | None = None) -> str:
-    when = dt.datetime.fromtimestamp(ts if ts is not None else time.time(), dt.UTC)
-    return when.isoformat()
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
 
 
 class StandinTimeout(AssertionError):
@@ -185,7 +184,7 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, list[int]] = field(default_factory=dict)  # user id -> role ids
-    joined_at: str = field(default_factory=_iso)
+    joined_at: str = field(default_factory=lambda: _iso(time.time()))
 
 
 @dataclass
@@ -285,8 +284,13 @@ class DiscordStandin:
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,
         reject_invalid: bool = True,
         echo_bot_messages: bool = True,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.token = token
+        #: Seconds since the epoch as Discord's servers see them: message ids, timestamps and
+        #: the nonce window follow it. Tests that run the bot on a test clock share it
+        #: (`use_clock`), so a slot's time and the ids of messages sent for it agree.
+        self.wall_clock = wall_clock
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_deadline = interaction_deadline
         self.followup_window = followup_window
@@ -425,7 +429,7 @@ class DiscordStandin:
 
     def _snowflake(self) -> int:
         """Time-based, strictly increasing ids like Discord's."""
-        now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        now = (int(self.wall_clock() * 1000) - DISCORD_EPOCH_MS) << 22
         self._last_snowflake = max(now, self._last_snowflake + 1)
         return self._last_snowflake
 
@@ -781,6 +785,10 @@ class DiscordStandin:
             self._channel_errors[channel_id] = (404, 10003, "Unknown Channel")
         else:
             raise ValueError("status must be 403, 404 or None")
+
+    def use_clock(self, now: Callable[[], dt.datetime]) -> None:
+        """Run Discord's wall clock on a test clock (the one the bot's scheduler uses)."""
+        self.wall_clock = lambda: now().timestamp()
 
     def set_global_rate_limit(self, per_second: float | None) -> None:
         """Answer 429 (global) once more than ``per_second`` requests arrive in a second."""
@@ -1233,7 +1241,7 @@ class DiscordStandin:
             "channel_id": str(channel.id),
             "author": author.payload(),
             "content": content,
-            "timestamp": _iso(),
+            "timestamp": _iso(self.wall_clock()),
             "edited_timestamp": None,
             "tts": bool(body.get("tts")),
             "mention_everyone": False,
@@ -1323,7 +1331,7 @@ class DiscordStandin:
         if body.get("flags") is not None:
             msg["flags"] = (msg["flags"] & FLAG_EPHEMERAL) | int(body["flags"])
         msg["flags"] &= ~FLAG_LOADING
-        msg["edited_timestamp"] = _iso()
+        msg["edited_timestamp"] = _iso(self.wall_clock())
         return msg
 
     @staticmethod
@@ -1358,6 +1366,7 @@ class DiscordStandin:
                 self._webhook_message
             )
         r("POST", "/channels/{channel_id}/messages")(self._post_message)
+        r("GET", "/channels/{channel_id}/messages")(self._list_messages)
         for method in ("GET", "PATCH", "DELETE"):
             r(method, "/channels/{channel_id}/messages/{message_id}")(self._channel_message)
         r("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")(
@@ -1474,6 +1483,13 @@ class DiscordStandin:
         if handler is None or match is None:
             self.unknown_routes.append(rec)
             return self._error(404, 0, "404: Not Found")
+        if rec.query and (problems := validate_query(rec.method, rec.path, rec.query)):
+            self.violations.append(Violation(rec.method, rec.path, problems, rec.query))
+            if self.reject_invalid:
+                errors = {
+                    "_errors": [{"code": "NUMBER_TYPE_COERCE", "message": p} for p in problems]
+                }
+                return self._error(400, 50035, "Invalid Form Body", errors=errors)
         if isinstance(rec.json, dict | list) and rec.method in ("POST", "PUT", "PATCH"):
             problems = self.check(rec.method, rec.path, rec.json)
             if problems and self.reject_invalid:
@@ -1712,7 +1728,7 @@ class DiscordStandin:
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             key = (channel.id, self.bot_user.id, str(nonce))
-            now = time.monotonic()
+            now = self.wall_clock()
             seen = self._nonces.get(key)
             if seen and now - seen[0] < NONCE_WINDOW_S and seen[1] in self.messages:
                 return self._json(self.public(self.messages[seen[1]]))
@@ -1721,13 +1737,43 @@ class DiscordStandin:
         )
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(channel.id, self.bot_user.id, str(nonce))] = (
-                time.monotonic(),
+                self.wall_clock(),
                 int(msg["id"]),
             )
         if self.echo_bot_messages:
             await self._deliver_message_create(msg, self.bot_user)
         await self._changed()
         return self._json(self.public(msg))
+
+    async def _list_messages(
+        self, request: web.Request, m: dict[str, str], body: Any
+    ) -> web.Response:
+        """Discord's channel history: up to ``limit`` (default 50) messages, newest first;
+        ``after`` gives the oldest ones after that id, ``before`` the newest ones before it.
+        Like Discord, a listed message carries no ``nonce`` (only the create response and the
+        gateway event echo it), so a bot cannot lean on it to find its own messages."""
+        need = READ_MESSAGE_HISTORY
+        if (err := self._channel_error(m["channel_id"], need)) is not None:
+            return err
+        query = request.query
+        limit = int(query.get("limit", "50"))
+        in_channel = sorted(
+            (msg for msg in self.messages.values() if msg["channel_id"] == m["channel_id"]),
+            key=lambda msg: int(msg["id"]),
+        )
+        if "around" in query:
+            return self._error(400, 0, "the stand-in does not serve `around`")
+        if "after" in query:
+            after = int(query["after"])
+            page = [msg for msg in in_channel if int(msg["id"]) > after][:limit]
+        else:
+            before = int(query["before"]) if "before" in query else None
+            page = [msg for msg in in_channel if before is None or int(msg["id"]) < before]
+            page = page[-limit:]
+        listed = [
+            {k: v for k, v in self.public(msg).items() if k != "nonce"} for msg in reversed(page)
+        ]
+        return self._json(listed)
 
     async def _channel_message(
         self, request: web.Request, m: dict[str, str], body: Any
