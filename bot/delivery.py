@@ -1,21 +1,32 @@
-"""Delivering one scheduled briefing: claim the slot, compose, send once, record what happened.
+"""Delivering one scheduled briefing: compose, claim, send once, record what happened.
 
-The order of steps is what makes delivery at-most-once per channel and slot:
+The order of steps is what makes delivery exactly-once per channel and slot:
 
-1. `claim_slot` in the delivery log (a unique row per channel and slot): only one claimant
-   ever proceeds, across workers, restarts and processes.
-2. Compose from the channel's stored rotation state with the one composer `/brief` uses.
-3. Wait for the pacer (Discord's global rate limit), then send with a message nonce derived
-   from (channel, slot) and `enforce_nonce`, so a retry of a send whose outcome was lost (a
-   crash between sending and recording) returns the first message instead of posting again.
+1. Compose from the channel's stored rotation state with the one composer `/brief` uses.
+   The footer ends with the slot's reference (`ref <nonce>`), so the message can be
+   recognised in the channel later.
+2. Wait for the pacer (Discord's global rate limit), read the subscription again (a channel
+   unsubscribed meanwhile gets nothing), and only then `claim_slot` in the delivery log (a
+   unique row per channel and slot): only one claimant proceeds, and a claim exists only
+   for a request actually about to go out, so a crash leaves at most the requests in flight
+   "in doubt" (claimed, outcome unknown).
+3. Send with a message nonce derived from (channel, slot) and `enforce_nonce`, so a quick
+   retry of a send whose outcome was lost returns the first message instead of posting again.
 4. Record the outcome (`sent`/`sent_late` with the message id), then the channel's new
    rotation state. A gone or forbidden channel (Discord codes 10003, 50001, 50013) pauses
    the subscription with the reason, unless it changed since it was read; every other
-   failure is recorded `failed_retrying` for the sweep to retry. Right before sending, the
-   subscription is read again, so a channel unsubscribed meanwhile gets nothing.
+   failure is recorded `failed_retrying` for the sweep to retry.
 
-`Deliverer` knows nothing of discord.py: it sends through a `Sender`; `DiscordSender` is the
-real one, translating discord.py's exceptions into `ChannelUnavailable`/`SendFailed`.
+A slot found in doubt (claimed by a process that died, or whose outcome could not be
+recorded) is settled by asking Discord: the channel's messages since the slot are read and
+the bot's own message carrying the slot's reference is looked for. Found: it is recorded as
+sent. Absent: it is sent now. When the channel cannot be read, a re-send is safe only while
+Discord still deduplicates the nonce (`NONCE_WINDOW`); after that the slot is recorded as
+skipped, because it may have gone out and a briefing must never arrive twice.
+
+`Deliverer` knows nothing of discord.py: it talks to Discord through a `Sender`;
+`DiscordSender` is the real one, translating discord.py's exceptions into
+`ChannelUnavailable`/`SendFailed`/`HistoryUnavailable`.
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -34,9 +45,9 @@ import discord
 
 from bot.ratelimit import Pacer
 from bot.render import message_kwargs
-from bot.slots import nonce_for
-from bot.storage import ChannelState, Storage, Subscription
-from commands.briefing import compose_briefing
+from bot.slots import nonce_for, snowflake_at, snowflake_time
+from bot.storage import FINAL_OUTCOMES, ChannelState, Delivery, Storage, Subscription
+from commands.briefing import REFERENCE_PREFIX, Briefing, compose_briefing
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
 
@@ -44,11 +55,14 @@ if TYPE_CHECKING:
     from discord.ext import commands
 
 __all__ = [
+    "NONCE_WINDOW",
+    "ON_TIME",
     "PAUSE_REASONS",
     "ChannelUnavailable",
     "Deliverer",
     "DeliveryResult",
     "DiscordSender",
+    "HistoryUnavailable",
     "SendFailed",
     "Sender",
     "late_note",
@@ -62,6 +76,16 @@ DeliveryResult = Literal["sent", "sent_late", "paused", "failed", "skipped", "ta
 #: five times with its own backoff); after these the slot waits for the next sweep.
 SEND_ATTEMPTS = 3
 BACKOFF_BASE_S = 1.0
+#: A slot sent within this long of its time is on time (no "sent late" note).
+ON_TIME = dt.timedelta(minutes=1)
+#: Discord deduplicates a nonce with `enforce_nonce` for "a few minutes": a re-send with the
+#: same nonce is certainly harmless only this soon after the claim it repeats.
+NONCE_WINDOW = dt.timedelta(minutes=2)
+#: A slot's message is looked for from this long before the slot (Discord's clock and ours
+#: may differ a little, and a cron firing may map to a slot a second or two ahead).
+CLOCK_SKEW = dt.timedelta(minutes=2)
+#: Pages of 100 messages read to find an in-doubt slot's briefing, at most.
+HISTORY_PAGES = 10
 
 
 class ChannelUnavailable(Exception):
@@ -76,14 +100,31 @@ class SendFailed(Exception):
     """A send failed in a way worth retrying later (rate limits, server errors, network)."""
 
 
+class HistoryUnavailable(Exception):
+    """The channel's messages could not be read (or not all of them), so whether an
+    in-doubt briefing went out is unknown."""
+
+
 class _NoLongerSubscribed(Exception):
     """Checked right before sending: the channel was unsubscribed or paused meanwhile."""
+
+
+class _Taken(Exception):
+    """The claim failed: the slot is settled or someone else holds it."""
 
 
 class Sender(Protocol):
     async def send(self, *, guild_id: int, channel_id: int, reply: Reply, nonce: str) -> int:
         """Post `reply` to the channel; return the message id. Raises ChannelUnavailable or
         SendFailed."""
+        ...
+
+    async def find_briefing(
+        self, *, guild_id: int, channel_id: int, since: dt.datetime, reference: str
+    ) -> int | None:
+        """The id of the bot's own message posted after `since` whose embed footer ends with
+        the slot `reference`, or None if there is none. Raises ChannelUnavailable or
+        HistoryUnavailable."""
         ...
 
 
@@ -124,6 +165,45 @@ class DiscordSender:
             raise SendFailed(f"network error: {error!r}") from error
         return message.id
 
+    async def find_briefing(
+        self, *, guild_id: int, channel_id: int, since: dt.datetime, reference: str
+    ) -> int | None:
+        me = self._bot.user.id if self._bot.user is not None else None
+        after = snowflake_at(since)
+        for _ in range(HISTORY_PAGES):
+            try:
+                # Oldest first after `after`, 100 at a time (the response lists them newest
+                # first); discord.py's bucket handling and 429 retries apply as to a send.
+                page = await self._bot.http.logs_from(channel_id, 100, after=after)
+            except discord.HTTPException as error:
+                reason = PAUSE_REASONS.get(error.code)
+                if error.code in (10003, 50001) and reason is not None:
+                    raise ChannelUnavailable(reason) from error
+                raise HistoryUnavailable(
+                    f"Discord error {error.status} ({error.code}): {error.text}"
+                ) from error
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                raise HistoryUnavailable(f"network error: {error!r}") from error
+            for message in page:
+                if _is_briefing(message, me, reference):
+                    return int(message["id"])
+            if len(page) < 100:
+                return None
+            after = max(int(message["id"]) for message in page)
+        raise HistoryUnavailable(f"more than {HISTORY_PAGES * 100} messages since the slot")
+
+
+def _is_briefing(message: Any, me: int | None, reference: str) -> bool:
+    """The bot's own channel message (not an interaction reply) carrying `reference`."""
+    author = message.get("author") or {}
+    if me is None or int(author.get("id", 0)) != me or message.get("webhook_id"):
+        return False
+    if message.get("nonce") == reference:  # Discord may echo it; history usually does not
+        return True
+    marker = REFERENCE_PREFIX + reference
+    footers = ((embed.get("footer") or {}).get("text") or "" for embed in message["embeds"])
+    return any(footer.endswith(marker) for footer in footers)
+
 
 def late_note(slot: dt.datetime, why: str) -> str:
     """The line a late briefing carries, e.g. "... due at 09:00 (2 hours ago); I was offline"."""
@@ -163,8 +243,10 @@ class Deliverer:
                 log.warning("briefing for channel %s slot %s skipped: %s", channel_id, slot, note)
                 return "skipped"
             return "taken"
-        if not await self.storage.claim_slot(channel_id, slot, now=now):
+        existing = await self.storage.get_delivery(channel_id, slot)
+        if existing is not None and existing.outcome in FINAL_OUTCOMES:
             return "taken"
+        reference = nonce_for(channel_id, slot)
         try:
             state = await self.storage.get_channel_state(channel_id)
             briefing = compose_briefing(
@@ -175,8 +257,15 @@ class Deliverer:
                 seen=state.seen_entry_ids if state else None,
                 late_note=late_note(slot, late) if late else None,
                 role_id=subscription.role_id,
+                reference=reference,
             )
-            message_id = await self._send(subscription, briefing.reply, nonce_for(channel_id, slot))
+            if existing is not None and (existing.outcome == "claimed" or existing.attempts):
+                settled = await self._settle_in_doubt(subscription, slot, existing, briefing)
+                if settled is not None:
+                    return settled
+            message_id = await self._send(subscription, slot, briefing.reply, reference)
+        except _Taken:
+            return "taken"
         except _NoLongerSubscribed as gone:
             note = f"not sent: {gone} before it went out"
             await self.storage.record_outcome(
@@ -196,8 +285,19 @@ class Deliverer:
                 "briefing for channel %s slot %s will be retried: %s", channel_id, slot, error
             )
             return "failed"
-        sent_at = self.clock()
         outcome: DeliveryResult = "sent_late" if late is not None else "sent"
+        await self._record_sent(channel_id, slot, outcome, message_id, briefing)
+        return outcome
+
+    async def _record_sent(
+        self,
+        channel_id: int,
+        slot: dt.datetime,
+        outcome: Literal["sent", "sent_late"],
+        message_id: int,
+        briefing: Briefing,
+    ) -> None:
+        sent_at = self.clock()
         await self.storage.record_outcome(
             channel_id, slot, outcome, message_id=message_id, now=sent_at
         )
@@ -210,6 +310,61 @@ class Deliverer:
                 last_briefed_at=sent_at,
             ),
             now=sent_at,
+        )
+
+    async def _settle_in_doubt(
+        self, subscription: Subscription, slot: dt.datetime, earlier: Delivery, briefing: Briefing
+    ) -> DeliveryResult | None:
+        """An earlier attempt's outcome is unknown (the process died after claiming, its
+        result could not be recorded, or a failure may have hidden a success): look in the
+        channel. Returns the settled result, or None when the briefing is to be sent now."""
+        channel_id = subscription.channel_id
+        reference = nonce_for(channel_id, slot)
+        try:
+            found = await self.sender.find_briefing(
+                guild_id=subscription.guild_id,
+                channel_id=channel_id,
+                since=slot - CLOCK_SKEW,
+                reference=reference,
+            )
+        except HistoryUnavailable as error:
+            now = self.clock()
+            if earlier.outcome != "claimed" or now - earlier.recorded_at <= NONCE_WINDOW:
+                # A reported failure, or a claim recent enough for Discord to deduplicate
+                # the nonce: re-sending cannot double the briefing.
+                note = f"could not read the channel to check ({error}); re-sending"
+                await self.storage.record_outcome(
+                    channel_id, slot, "failed_retrying", note=note, now=now
+                )
+                return None
+            note = (
+                f"in doubt: it may have gone out and the channel could not be read ({error}); "
+                "not re-sent, so that it cannot arrive twice"
+            )
+            await self.storage.record_outcome(
+                channel_id, slot, "skipped_missed", note=note, now=now
+            )
+            log.warning("briefing for channel %s slot %s %s", channel_id, slot, note)
+            return "skipped"
+        if found is None:
+            if earlier.outcome == "claimed":
+                await self.storage.record_outcome(
+                    channel_id,
+                    slot,
+                    "failed_retrying",
+                    note="in doubt: not in the channel, so sending it",
+                    now=self.clock(),
+                )
+            return None
+        outcome: Literal["sent", "sent_late"] = (
+            "sent_late" if snowflake_time(found) - slot > ON_TIME else "sent"
+        )
+        await self._record_sent(channel_id, slot, outcome, found, briefing)
+        log.info(
+            "briefing for channel %s slot %s was in doubt and had gone out (message %s)",
+            channel_id,
+            slot,
+            found,
         )
         return outcome
 
@@ -235,7 +390,10 @@ class Deliverer:
         log.warning("briefings for channel %s paused: %s", channel_id, reason)
         return "paused"
 
-    async def _send(self, subscription: Subscription, reply: Reply, nonce: str) -> int:
+    async def _send(
+        self, subscription: Subscription, slot: dt.datetime, reply: Reply, nonce: str
+    ) -> int:
+        channel_id = subscription.channel_id
         for attempt in range(SEND_ATTEMPTS):
             await self.pacer.acquire()
             # Re-check right before sending (after any wait for the pacer or a backoff), so
@@ -244,21 +402,28 @@ class Deliverer:
             # the message (normally milliseconds; seconds if discord.py is retrying a 429 or
             # 5xx inside `send`) still lets this one briefing out. Closing that would mean
             # holding a database lock across an HTTP request, which is not worth it.
-            current = await self.storage.get_subscription(subscription.channel_id)
+            current = await self.storage.get_subscription(channel_id)
             if current is None:
                 raise _NoLongerSubscribed("unsubscribed")
             if not current.active:
                 raise _NoLongerSubscribed("paused")
+            # Claim only now, right before the request: what a crash leaves in doubt is at
+            # most the sends actually in flight, not every slot waiting for the pacer.
+            if not await self.storage.claim_slot(channel_id, slot, now=self.clock()):
+                raise _Taken
             try:
                 return await self.sender.send(
                     guild_id=subscription.guild_id,
-                    channel_id=subscription.channel_id,
+                    channel_id=channel_id,
                     reply=reply,
                     nonce=nonce,
                 )
-            except SendFailed:
+            except SendFailed as error:
                 if attempt == SEND_ATTEMPTS - 1:
                     raise
+                await self.storage.record_outcome(
+                    channel_id, slot, "failed_retrying", note=str(error), now=self.clock()
+                )
                 delay = self.backoff_base * 2**attempt
                 await asyncio.sleep(delay * random.uniform(0.75, 1.25))
         raise AssertionError("unreachable")  # pragma: no cover

@@ -31,7 +31,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery import Deliverer, Sender
+from bot.delivery import ON_TIME, Deliverer, Sender
 from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer
 from bot.slots import Schedule, next_slot, plan_catch_up, previous_slot
 from bot.storage import Storage, Subscription
@@ -44,12 +44,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 UTC = dt.UTC
 SWEEP_JOB_ID = "briefings:sweep"
-#: A slot sent within this long of its time is on time (no "sent late" note).
-ON_TIME = dt.timedelta(minutes=1)
-#: Discord deduplicates a nonce with `enforce_nonce` for "a few minutes". A claim left by a
-#: dead process is re-sent (same nonce) only while that certainly holds; after that it is
-#: recorded as skipped, because the message may have gone out and at-most-once wins.
-NONCE_WINDOW = dt.timedelta(minutes=2)
 #: Cron firings map to the slot at or before `clock() + FIRE_TOLERANCE` (timer jitter).
 FIRE_TOLERANCE = dt.timedelta(seconds=2)
 #: Why a briefing goes out late, for its note.
@@ -409,8 +403,8 @@ class BriefingScheduler:
             log.exception("the briefing sweep failed")
 
     async def sweep(self) -> int:
-        """Retry failed deliveries, settle claims a dead process left; returns how many were
-        queued. Claims held by this process's workers are left alone."""
+        """Retry failed deliveries and settle claims in doubt; returns how many were queued.
+        Claims held by this process's workers are left alone."""
         now = self.clock()
         queued = 0
         for delivery in await self.storage.pending_retries(stale_claims_before=now):
@@ -425,16 +419,8 @@ class BriefingScheduler:
                     *key, "skipped_missed", note="unsubscribed or paused before a retry", now=now
                 )
                 continue
-            if delivery.outcome == "claimed":
-                if now - delivery.recorded_at > NONCE_WINDOW:
-                    note = "interrupted mid-delivery; not re-sent in case it went out"
-                    await self.storage.record_outcome(*key, "skipped_missed", note=note, now=now)
-                    log.warning("channel %s slot %s: %s", *key, note)
-                    continue
-                # The same nonce makes Discord return the first message if it did go out.
-                await self.storage.record_outcome(
-                    *key, "failed_retrying", note="interrupted mid-delivery; retrying", now=now
-                )
+            # A claim nobody here holds is in doubt (its process died, or its outcome could
+            # not be recorded): the deliverer asks Discord whether it went out.
             why = OFFLINE if delivery.outcome == "claimed" else RETRIED
             late = why if now - delivery.slot > ON_TIME else None
             if self._enqueue(subscription, delivery.slot, late=late):

@@ -34,11 +34,15 @@ __all__ = [
     "previous_slot",
     "slot_on",
     "slots_between",
+    "snowflake_at",
+    "snowflake_time",
 ]
 
 UTC = dt.UTC
 #: How far before/after a slot the pure functions look; a schedule runs at least weekly.
 _DAYS_AROUND = 8
+#: Discord ids count milliseconds from 2015-01-01 in their top 42 bits.
+DISCORD_EPOCH_MS = 1_420_070_400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +205,15 @@ def nonce_for(channel_id: int, slot: dt.datetime) -> str:
         raise ValueError("slot must be timezone-aware")
     key = f"{channel_id}:{int(slot.astimezone(UTC).timestamp())}"
     return "b" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def snowflake_at(when: dt.datetime) -> int:
+    """The smallest Discord id made at `when`: `after=` it lists what was posted since."""
+    if when.tzinfo is None:
+        raise ValueError("when must be timezone-aware")
+    return max(0, int(when.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
+
+
+def snowflake_time(snowflake: int) -> dt.datetime:
+    """When Discord made the id `snowflake` (UTC, to the millisecond)."""
+    return dt.datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, UTC)

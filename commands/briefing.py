@@ -36,6 +36,8 @@ DESCRIPTION_BUDGET = 3500  # items and header; with two full fields the embed st
 SOURCE_ROOM = 600
 NEW_LISTED = 8
 LATE_NOTE_LIMIT = 300
+#: Precedes a scheduled briefing's slot reference at the end of its footer.
+REFERENCE_PREFIX = "ref "
 KIND_NAMES = {
     "event": "event",
     "fact": "background",
@@ -76,12 +78,15 @@ def compose_briefing(
     late_note: str | None = None,
     role_id: int | None = None,
     items: int = ITEMS,
+    reference: str | None = None,
 ) -> Briefing:
     """Compose the briefing for `now` as seen in `tz`.
 
     `cursor` is any int (taken modulo the cycle); `seen` is the ids the channel had seen
     before (None skips "what's new", as `/brief` does); `late_note` explains a late delivery;
     `role_id` is the role an admin chose to ping, the only mention a briefing carries.
+    `reference` (a scheduled briefing's slot reference) ends the footer as `ref <reference>`:
+    it is how the bot recognises, after a crash, that a slot's briefing did go out.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -122,6 +127,7 @@ def compose_briefing(
         footer=(
             f"{date}, {local:%H:%M} {tz.key} · knowledge base {kb.version} · "
             "more with /timeline, /sanctions and /quote"
+            + (f" · {REFERENCE_PREFIX}{reference}" if reference else "")
         ),
         colour=COLOUR_INFO,
     )

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import ChannelUnavailable, SendFailed
+from bot.delivery import NONCE_WINDOW, ChannelUnavailable, HistoryUnavailable, SendFailed
 from bot.ratelimit import Pacer
-from bot.scheduler import NONCE_WINDOW, BriefingScheduler, job_id
-from bot.slots import nonce_for
+from bot.scheduler import BriefingScheduler, job_id
+from bot.slots import nonce_for, snowflake_at
 from bot.storage import Storage, Subscription
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
@@ -37,14 +37,28 @@ class FakeClock:
 
 
 class FakeSender:
-    """Records sends; `failures[channel]` is a list of exceptions to raise first."""
+    """Records sends and answers history look-ups from them, like a channel would;
+    `failures[channel]` is a list of exceptions to raise first, `history_error` what reading
+    a channel raises."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[int, str, Reply]] = []
+        self.posted: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id
         self.failures: dict[int, list[Exception]] = {}
+        self.history_error: Exception | None = None
+        self.lookups = 0
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay = 0.0
+        self.clock: FakeClock | None = None
+
+    async def find_briefing(
+        self, *, guild_id: int, channel_id: int, since: dt.datetime, reference: str
+    ) -> int | None:
+        self.lookups += 1
+        if self.history_error is not None:
+            raise self.history_error
+        return self.posted.get((channel_id, reference))
 
     async def send(self, *, guild_id: int, channel_id: int, reply: Reply, nonce: str) -> int:
         pending = self.failures.get(channel_id)
@@ -57,7 +71,10 @@ class FakeSender:
         finally:
             self.in_flight -= 1
         self.sent.append((channel_id, nonce, reply))
-        return 1_000_000 + len(self.sent)
+        now = self.clock() if self.clock else SLOT
+        message_id = snowflake_at(now) + len(self.sent)
+        self.posted[(channel_id, nonce)] = message_id
+        return message_id
 
 
 @pytest.fixture(
@@ -88,6 +105,7 @@ def make(
     storage: Storage, kb: KnowledgeBase, clock: FakeClock, sender: FakeSender, **kw: object
 ) -> BriefingScheduler:
     kw.setdefault("sweep_interval", 3600)
+    sender.clock = clock
     scheduler = BriefingScheduler(storage, kb, sender, grace=GRACE, clock=clock, **kw)  # type: ignore[arg-type]
     scheduler.deliverer.backoff_base = 0.001
     return scheduler
@@ -286,7 +304,8 @@ async def test_failures_are_retried_with_backoff_then_by_the_sweep(
         await scheduler.idle()
         delivery = await storage.get_delivery(41, SLOT)
         assert delivery is not None and delivery.outcome == "sent_late"
-        assert delivery.attempts == 2
+        assert delivery.attempts == 5  # every request is claimed: 3, then 1 failed and 1 sent
+        assert sender.lookups == 1  # before retrying, the sweep's delivery looked first
         (_, nonce, reply), *_ = sender.sent
         assert nonce == nonce_for(41, SLOT)
         assert "Discord could not take it" in (reply.embeds[0].description or "")
@@ -318,21 +337,85 @@ async def test_a_failed_slot_is_given_up_after_the_grace_period(
         await scheduler.stop()
 
 
-async def test_an_old_interrupted_claim_is_settled_not_resent(
-    storage: Storage, kb: KnowledgeBase
+@pytest.mark.parametrize("went_out", [True, False], ids=["had-gone-out", "never-sent"])
+async def test_an_interrupted_claim_is_settled_by_looking_in_the_channel(
+    storage: Storage, kb: KnowledgeBase, went_out: bool
 ) -> None:
     clock = FakeClock(SLOT)
     await subscribe(storage, 61, SLOT - dt.timedelta(days=1))
-    assert await storage.claim_slot(61, SLOT, now=SLOT)  # then the process died
-    clock.now = SLOT + NONCE_WINDOW + dt.timedelta(seconds=30)
     sender = FakeSender()
+    assert await storage.claim_slot(61, SLOT, now=SLOT)  # then the process died ...
+    if went_out:  # ... after Discord had taken the message
+        sender.posted[(61, nonce_for(61, SLOT))] = snowflake_at(SLOT) + 7
+    clock.now = SLOT + dt.timedelta(minutes=30)  # long past Discord's nonce window
     scheduler = make(storage, kb, clock, sender)
     await run(scheduler)
     await scheduler.stop()
     delivery = await storage.get_delivery(61, SLOT)
-    assert delivery is not None and delivery.outcome == "skipped_missed"
-    assert "interrupted" in (delivery.note or "")
-    assert sender.sent == []
+    assert sender.lookups == 1
+    assert delivery is not None
+    if went_out:
+        assert sender.sent == []
+        assert delivery.outcome == "sent" and delivery.message_id == snowflake_at(SLOT) + 7
+        assert (await storage.get_channel_state(61)) is not None  # rotation moved on
+    else:
+        assert [nonce for _, nonce, _ in sender.sent] == [nonce_for(61, SLOT)]
+        assert delivery.outcome == "sent_late" and delivery.attempts == 2
+        assert "I was offline" in (sender.sent[0][2].embeds[0].description or "")
+
+
+@pytest.mark.parametrize(
+    ("after", "resent"),
+    [(NONCE_WINDOW / 2, True), (NONCE_WINDOW + dt.timedelta(seconds=30), False)],
+)
+async def test_an_interrupted_claim_in_an_unreadable_channel_is_resent_only_within_the_nonce_window(
+    storage: Storage, kb: KnowledgeBase, after: dt.timedelta, resent: bool
+) -> None:
+    clock = FakeClock(SLOT)
+    await subscribe(storage, 62, SLOT - dt.timedelta(days=1))
+    assert await storage.claim_slot(62, SLOT, now=SLOT)
+    clock.now = SLOT + after
+    sender = FakeSender()
+    sender.history_error = HistoryUnavailable("Discord error 403 (50013): Missing Permissions")
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    await scheduler.stop()
+    delivery = await storage.get_delivery(62, SLOT)
+    assert delivery is not None
+    if resent:  # Discord would return the first message for the same nonce
+        assert len(sender.sent) == 1 and delivery.outcome in ("sent", "sent_late")
+    else:
+        assert sender.sent == [] and delivery.outcome == "skipped_missed"
+        assert "in doubt" in (delivery.note or "") and "Missing Permissions" in (
+            delivery.note or ""
+        )
+
+
+async def test_a_slot_is_claimed_only_after_the_pacer_lets_it_go(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    for channel in range(3000, 3020):
+        await subscribe(storage, channel, clock.now)
+    sender = FakeSender()
+    sender.delay = 0.05
+    scheduler = make(storage, kb, clock, sender, rate=10.0, workers=8)
+    await run(scheduler)
+    try:
+        clock.now = SLOT
+        for channel in range(3000, 3020):
+            await scheduler._on_slot(channel)
+        await asyncio.sleep(0.35)  # ~4 sends have been let through by a 10/s pacer
+        rows = [await storage.get_delivery(channel, SLOT) for channel in range(3000, 3020)]
+        claimed = [row for row in rows if row is not None]
+        in_flight = [row for row in claimed if row.outcome == "claimed"]
+        # Eight workers wait for the pacer, but only those it let go hold a claim, and only
+        # the request in flight is in doubt.
+        assert 2 <= len(claimed) <= 5 and len(in_flight) <= 1
+        await asyncio.wait_for(scheduler.idle(), 10)
+    finally:
+        await scheduler.stop()
+    assert len(sender.sent) == 20
 
 
 async def test_catch_up_records_each_missed_slot(storage: Storage, kb: KnowledgeBase) -> None:
