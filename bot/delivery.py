@@ -47,6 +47,7 @@ from bot.ratelimit import Pacer
 from bot.render import message_kwargs
 from bot.slots import nonce_for, snowflake_at, snowflake_time
 from bot.storage import FINAL_OUTCOMES, ChannelState, Delivery, Storage, Subscription
+from bot.storage.store import UNAVAILABLE_ERRORS
 from commands.briefing import REFERENCE_PREFIX, Briefing, compose_briefing
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
@@ -275,6 +276,8 @@ class Deliverer:
             return "skipped"
         except ChannelUnavailable as error:
             return await self._pause(subscription, slot, error.reason)
+        except UNAVAILABLE_ERRORS:
+            raise  # nothing can be recorded now; the scheduler recovers from the schedule
         except Exception as error:
             if not isinstance(error, SendFailed):
                 log.exception("composing or sending the briefing for %s failed", channel_id)

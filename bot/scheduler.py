@@ -5,8 +5,15 @@ subscription, gives each an APScheduler 3.x `CronTrigger` in the subscription's 
 (explicit job id `briefing:<channel id>`, `replace_existing=True`), and, once the bot is
 ready to send, catches up from the delivery log (not from APScheduler's memory): a slot
 missed while the bot was down goes out once, late, if still within the grace period, and
-is recorded as skipped otherwise. A sweep job retries deliveries that failed and claims
-left behind by a process that died mid-delivery.
+is recorded as skipped otherwise. A sweep job retries deliveries that failed, settles claims
+left in doubt (by a process that died mid-delivery, or an outcome that could not be
+recorded), and runs the same catch-up from the schedule itself: a slot that is due but has
+no log row at all (its claim failed because the database was down) is found there, not only
+in the log.
+
+When the database fails under a delivery, the scheduler stops trying deliveries (they would
+fail the same way), probes the database after 2 s, then less often, and once a write goes
+through again runs the sweep, which sends what was missed, late, with a note.
 
 Cron jobs only enqueue; a fixed pool of workers delivers (`bot.delivery.Deliverer`), paced
 under Discord's global rate limit by one shared `Pacer`, so ten thousand slots due in the
@@ -35,6 +42,7 @@ from bot.delivery import ON_TIME, Deliverer, Sender
 from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer
 from bot.slots import Schedule, next_slot, plan_catch_up, previous_slot
 from bot.storage import Storage, Subscription
+from bot.storage.store import UNAVAILABLE_ERRORS, unavailable_reason
 from knowledge.base import KnowledgeBase
 
 __all__ = ["BriefingScheduler", "Clock", "job_id", "trigger_for"]
@@ -50,6 +58,11 @@ FIRE_TOLERANCE = dt.timedelta(seconds=2)
 OFFLINE = "I was offline"
 RETRIED = "Discord could not take it at the time"
 DELAYED = "I was busy"
+STORAGE_DOWN = "my database was unavailable"
+#: After a storage failure, the database is tried again this soon, then ever less often (up
+#: to the sweep interval); the key is written to prove it takes writes again.
+RECOVERY_FIRST_S = 2.0
+STORAGE_PROBE_KEY = "briefings:storage-probe"
 #: Settled delivery-log rows older than this are pruned, once a day.
 KEEP_LOG = dt.timedelta(days=35)
 
@@ -153,6 +166,10 @@ class BriefingScheduler:
         self._scheduler: AsyncIOScheduler | None = None
         self._stopping = False
         self._last_prune: dt.datetime | None = None
+        # Set when a delivery failed because the database did; cleared once it takes writes.
+        self._storage_down_since: dt.datetime | None = None
+        self._storage_missed = False  # deliveries were dropped since the last good sweep
+        self._recovery: asyncio.Task[None] | None = None
         self.stats = _Stats()
         self.started = asyncio.Event()  # set once the start-up catch-up has run
 
@@ -208,6 +225,8 @@ class BriefingScheduler:
             subscription, slot, _ = self._queue.get_nowait()
             self._pending.discard((subscription.channel_id, slot))
             self._queue.task_done()
+        if self._recovery is not None:
+            self._recovery.cancel()
         drained = asyncio.ensure_future(self._queue.join())
         busy = {drained, *self._busy}
         _, unfinished = await asyncio.wait(busy, timeout=self._stop_timeout)
@@ -228,6 +247,8 @@ class BriefingScheduler:
             await self._ready()
         try:
             await self._busy_with(self._catch_up_and_sweep())
+        except UNAVAILABLE_ERRORS as error:
+            self._storage_failed(error)  # the recovery sweep catches up instead
         finally:
             self.started.set()
 
@@ -336,41 +357,94 @@ class BriefingScheduler:
             subscription, slot, late = await self._queue.get()
             try:
                 current = self._subs.get(subscription.channel_id)
-                if current is not None and not self._stopping:
+                if self._storage_down_since is not None:
+                    # It would fail the same way; the sweep after recovery finds it again.
+                    self._storage_missed = True
+                elif current is not None and not self._stopping:
                     result = await self.deliverer.deliver(current, slot, late=late)
                     self.stats.results[result] = self.stats.results.get(result, 0) + 1
+            except UNAVAILABLE_ERRORS as error:
+                self._storage_missed = True
+                self._storage_failed(error)
             except Exception:
                 log.exception("delivering to channel %s failed", subscription.channel_id)
             finally:
                 self._pending.discard((subscription.channel_id, slot))
                 self._queue.task_done()
 
+    def _storage_failed(self, error: BaseException) -> None:
+        """The database failed under us: hold deliveries and start probing for its return."""
+        if self._storage_down_since is None:
+            self._storage_down_since = self.clock()
+            log.warning(
+                "the briefings database is unavailable (%s); briefings due meanwhile are "
+                "sent, late, once it is back",
+                unavailable_reason(error),
+            )
+        if (self._recovery is None or self._recovery.done()) and not self._stopping:
+            self._recovery = asyncio.create_task(self._recover(), name="briefings-recovery")
+
+    async def _recover(self) -> None:
+        """Probe the database with a write, backing off; once it takes one, sweep."""
+        delay = RECOVERY_FIRST_S
+        while not self._stopping:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._sweep_interval)
+            try:
+                await self.storage.set_value(STORAGE_PROBE_KEY, self.clock().isoformat())
+            except UNAVAILABLE_ERRORS as error:
+                log.debug(
+                    "the briefings database is still unavailable: %s", unavailable_reason(error)
+                )
+                continue
+            down_for = self.clock() - (self._storage_down_since or self.clock())
+            self._storage_down_since = None
+            log.warning(
+                "the briefings database is back after %d s; sending what was missed",
+                down_for.total_seconds(),
+            )
+            try:
+                await self._busy_with(self.sweep())
+            except UNAVAILABLE_ERRORS as error:
+                self._storage_down_since = self.clock()
+                log.debug("the recovery sweep failed: %s", unavailable_reason(error))
+                continue
+            return
+
     async def idle(self) -> None:
         """Until every queued delivery is done (for tests and benchmarks)."""
         await self._queue.join()
 
     async def catch_up(self) -> int:
-        """Deliver or skip what was missed while the bot was down, from the delivery log.
+        """Deliver or skip what was missed while the bot was down; returns how many were
+        queued. See `_catch_up`."""
+        return await self._catch_up(OFFLINE, "missed while I was offline")
+
+    async def _catch_up(self, why: str, missed: str) -> int:
+        """Due slots that have no row in the delivery log, from the schedule itself.
 
         For each active subscription, slots after the later of its newest logged slot and its
-        last (re)subscription are missed: the newest is sent late if within the grace period,
-        the others (and it, if too late) are recorded as skipped. Returns how many were queued.
+        last (re)subscription are missed: the newest is sent late (`why` in its note) if
+        within the grace period, the others (and it, if too late) are recorded as skipped
+        (`missed` in their note). Slots already queued are left to their worker.
         """
         queued = 0
+        latest = await self.storage.latest_slots()
         for subscription in list(self._subs.values()):
             if self._stopping:  # the next start catches up from the log again
                 break
             channel_id = subscription.channel_id
-            last = await self.storage.last_delivery(channel_id)
-            since = subscription.updated_at
-            if last is not None and last.slot > since:
-                since = last.slot
+            since = max(subscription.updated_at, latest.get(channel_id, subscription.updated_at))
             now = self.clock()
             plan = plan_catch_up(
                 Schedule.of_subscription(subscription), since=since, now=now, grace=self.grace
             )
+            if plan.send is None and not plan.skip and not plan.unrecorded:
+                continue
+            if plan.send is not None and (channel_id, plan.send) in self._pending:
+                continue  # due right now and queued: on its way
             for slot in plan.skip:
-                note = "missed while I was offline"
+                note = missed
                 if now - slot > self.grace:
                     note += f", more than {int(self.grace.total_seconds() // 60)} minutes ago"
                 else:
@@ -386,11 +460,11 @@ class BriefingScheduler:
                     plan.unrecorded,
                 )
             if plan.send is not None and self._enqueue(
-                subscription, plan.send, late=OFFLINE if now - plan.send > ON_TIME else None
+                subscription, plan.send, late=why if now - plan.send > ON_TIME else None
             ):
                 queued += 1
         if queued:
-            log.info("catching up: %d missed briefing(s) will be sent late", queued)
+            log.info("catching up: %d missed briefing(s) will be sent", queued)
         return queued
 
     async def _sweep_job(self) -> None:
@@ -399,6 +473,8 @@ class BriefingScheduler:
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
+        except UNAVAILABLE_ERRORS as error:
+            self._storage_failed(error)
         except Exception:
             log.exception("the briefing sweep failed")
 
@@ -425,6 +501,13 @@ class BriefingScheduler:
             late = why if now - delivery.slot > ON_TIME else None
             if self._enqueue(subscription, delivery.slot, late=late):
                 queued += 1
+        # Slots due with no log row at all: their claim failed (the database was down) or
+        # their queue item was dropped while it was.
+        dropped, self._storage_missed = self._storage_missed, False
+        if dropped:
+            queued += await self._catch_up(STORAGE_DOWN, "missed while my database was unavailable")
+        else:
+            queued += await self._catch_up(DELAYED, "missed")
         if self._last_prune is None or now - self._last_prune > dt.timedelta(days=1):
             self._last_prune = now
             pruned = await self.storage.prune_deliveries(now - KEEP_LOG)

@@ -13,11 +13,17 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.storage.store import UNAVAILABLE_ERRORS, unavailable_reason
 from commands.messages import Reply
 
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+DATABASE_UNAVAILABLE = (
+    "The briefings database is unavailable right now; nothing was changed. Try again in a minute."
+)
+#: Command groups that use the database (the others never touch it).
+DATABASE_COMMANDS = frozenset({"briefings"})
 
 
 def friendly_message(error: app_commands.AppCommandError) -> str | None:
@@ -37,13 +43,25 @@ def friendly_message(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
+def database_unavailable(command: str, error: app_commands.AppCommandError) -> bool:
+    """A database command failed because storage could not be used (locked, read-only,
+    full, server down): the write did not happen, and the user can simply try again."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else None
+    root = command.split(" ", 1)[0]
+    return root in DATABASE_COMMANDS and isinstance(original, UNAVAILABLE_ERRORS)
+
+
 class BriefTree(app_commands.CommandTree[Any]):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         message = friendly_message(error)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        if message is None and database_unavailable(command, error):
+            reason = unavailable_reason(error.__cause__ or error)
+            log.warning("/%s: the database is unavailable: %s", command, reason)
+            message = DATABASE_UNAVAILABLE
         if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
             options = interaction.namespace.__dict__ if interaction.namespace else {}
             log.error(
                 "app command /%s failed with options %r",

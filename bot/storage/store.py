@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Row, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.engine import WRITE_OPTION, make_engine
@@ -48,7 +49,7 @@ from bot.storage.url import async_database_url, sqlite_path
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-__all__ = ["Storage", "StorageClosedError"]
+__all__ = ["UNAVAILABLE_ERRORS", "Storage", "StorageClosedError", "unavailable_reason"]
 
 _SUB = SUBSCRIPTIONS.c
 _LOG = DELIVERY_LOG.c
@@ -57,6 +58,21 @@ _STATE = CHANNEL_STATE.c
 
 class StorageClosedError(RuntimeError):
     """Storage was used before `open()` or after `close()`."""
+
+
+#: What a storage call raises when the database cannot be used right now (locked, read-only,
+#: disk full, server down or unreachable): the caller changed nothing and may try again.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError,
+    OSError,
+    StorageClosedError,
+)
+
+
+def unavailable_reason(error: BaseException) -> str:
+    """One line for a storage error (SQLAlchemy's own text runs over several lines)."""
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
 def _now(now: datetime | None) -> datetime:
@@ -442,6 +458,14 @@ class Storage:
         async with self._read() as conn:
             row = (await conn.execute(query)).one_or_none()
         return None if row is None else _delivery(row)
+
+    async def latest_slots(self) -> dict[int, datetime]:
+        """Each channel's newest slot in the log, whatever its outcome, in one query: where
+        the scheduler's check for due-but-unrecorded slots starts."""
+        query = select(_LOG.channel_id, func.max(_LOG.slot)).group_by(_LOG.channel_id)
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return {channel_id: utc(slot, "slot") for channel_id, slot in rows}
 
     async def pending_retries(
         self, *, stale_claims_before: datetime | None = None, limit: int | None = None

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import scheduler as scheduler_module
 from bot.slots import nonce_for
-from bot.storage import Storage
+from bot.storage import Storage, engine
 from tests.bot.postgres import fresh_postgres_url
 from tests.bot.running_bot import Clock, StartBot, embed_text
 from tests.standin.server import (
@@ -72,6 +75,21 @@ def posts_to(standin: DiscordStandin, channel: Channel) -> list[Any]:
         for r in standin.requests_matching("POST", f"/channels/{channel.id}/messages")
         if r.status == 200
     ]
+
+
+async def hold_write_lock(database: Path) -> sqlite3.Connection:
+    """Take SQLite's write lock from another connection, as another process would; the
+    caller releases it with ROLLBACK. SQLite can refuse at once while the bot checkpoints,
+    so it is retried briefly."""
+    locker = sqlite3.connect(database, isolation_level=None, timeout=5)
+    for _ in range(50):
+        try:
+            locker.execute("BEGIN IMMEDIATE")
+            return locker
+        except sqlite3.OperationalError:
+            await asyncio.sleep(0.1)
+    locker.close()
+    raise AssertionError("could not take the database's write lock")
 
 
 def messages_in(standin: DiscordStandin, channel: Channel) -> list[dict[str, Any]]:
@@ -481,3 +499,45 @@ async def test_on_postgresql_a_restart_neither_loses_nor_repeats_a_slot(
     await asyncio.wait_for(bot.briefings.started.wait(), 5)
     await bot.briefings.idle()
     assert len(messages_in(standin, channel)) == 2
+
+
+async def test_a_slot_across_a_database_lock_is_sent_once_late_without_a_restart(
+    start_bot: StartBot,
+    standin: DiscordStandin,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Another process holds SQLite's write lock across the slot: commands that change
+    subscriptions say so plainly, others keep working, and once the lock is gone the
+    briefing goes out, once, late, with the note, from the running bot."""
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(scheduler_module, "RECOVERY_FIRST_S", 0.2)
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    standin.use_clock(clock)
+    bot = await start_bot(clock=clock)
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)  # its start-up writes are done
+    clock.set(SLOT - LEAD)
+    await subscribe(standin, channel)
+    locker = await hold_write_lock(tmp_path / "data" / "kuril-brief.db")
+    try:
+        await asyncio.sleep((SLOT - clock()).total_seconds() + 1.5)  # the slot passes
+        assert messages_in(standin, channel) == []
+
+        reply = embed_text(await subscribe(standin, standin.channel("general")))
+        assert "The briefings database is unavailable right now; nothing was changed." in reply
+        about = await standin.dispatch_slash("about")
+        assert "About Kuril Brief" in embed_text(await standin.wait_for_reply(about))
+
+        clock.jump(dt.timedelta(minutes=3))
+        locker.execute("ROLLBACK")
+    finally:
+        locker.close()
+    message = await standin.wait_for_message(channel.id, timeout=15)
+    text = embed_text(message)
+    assert "Sent late" in text and "my database was unavailable" in text
+    await bot.briefings.idle()
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome == "sent_late"
+    assert len(posts_to(standin, channel)) == 1
+    assert await bot.storage.get_subscription(standin.channel("general").id) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -13,11 +14,12 @@ from typing import Any
 
 import pytest
 
+from bot import scheduler as scheduler_module
 from bot.delivery import NONCE_WINDOW, ChannelUnavailable, HistoryUnavailable, SendFailed
 from bot.ratelimit import Pacer
 from bot.scheduler import BriefingScheduler, job_id
 from bot.slots import nonce_for, snowflake_at
-from bot.storage import Storage, Subscription
+from bot.storage import Storage, Subscription, engine
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
 from tests.bot.postgres import fresh_postgres_url
@@ -596,3 +598,55 @@ async def test_pacer_spaces_starts() -> None:
         assert started - starts[0] >= k * 0.01 - 0.002
     with pytest.raises(ValueError):
         Pacer(0)
+
+
+async def test_slots_due_while_the_database_is_locked_are_sent_late_once_it_is_back(
+    tmp_path: Path, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real fault: another process holds SQLite's write lock across the slot, so every
+    claim fails; nothing is written, and the sweep must find the slots from the schedule."""
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(scheduler_module, "RECOVERY_FIRST_S", 0.1)
+    path = tmp_path / "kuril-brief.db"
+    storage = await Storage(f"sqlite:///{path}", data_dir=tmp_path).open()
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    for channel in (101, 102, 103):
+        await subscribe(storage, channel, clock.now)
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender, workers=2)
+    await run(scheduler)
+    locker = sqlite3.connect(path, isolation_level=None)
+    try:
+        locker.execute("BEGIN IMMEDIATE")  # held across the slot
+        clock.now = SLOT
+        for channel in (101, 102, 103):
+            await scheduler._on_slot(channel)
+        await asyncio.wait_for(scheduler.idle(), 10)
+        await asyncio.sleep(0.5)  # the recovery probes fail meanwhile
+        assert sender.sent == []
+        assert await storage.latest_slots() == {}  # not even a claim was written
+        clock.now = SLOT + dt.timedelta(minutes=3)
+        locker.execute("ROLLBACK")
+
+        async def all_settled() -> None:
+            # Polling the database: nothing signals "written" to wait on.
+            while len(await storage.latest_slots()) < 3 or scheduler._pending:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(all_settled(), 10)
+        await asyncio.wait_for(scheduler.idle(), 10)
+    finally:
+        locker.close()
+        await scheduler.stop()
+        await storage.close()
+    assert sorted(channel for channel, _, _ in sender.sent) == [101, 102, 103]
+    for _, _, reply in sender.sent:
+        assert "my database was unavailable" in (reply.embeds[0].description or "")
+    storage = await Storage(f"sqlite:///{path}", data_dir=tmp_path).open()
+    try:
+        for channel in (101, 102, 103):
+            delivery = await storage.get_delivery(channel, SLOT)
+            assert delivery is not None and delivery.outcome == "sent_late"
+            assert delivery.attempts == 1
+    finally:
+        await storage.close()
