@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot import scheduler as scheduler_module
+from bot.client import KurilBriefBot
 from bot.slots import nonce_for
 from bot.storage import Storage, engine
 from tests.bot.postgres import fresh_postgres_url
@@ -92,6 +93,17 @@ async def hold_write_lock(database: Path) -> sqlite3.Connection:
     raise AssertionError("could not take the database's write lock")
 
 
+async def expect_late_briefing(
+    standin: DiscordStandin, bot: KurilBriefBot, channel: Channel, why: str
+) -> None:
+    """The slot's briefing arrives late, saying `why`, and is recorded `sent_late`."""
+    text = embed_text(await standin.wait_for_message(channel.id, timeout=15))
+    assert "Sent late" in text and why in text
+    await bot.briefings.idle()
+    delivery = await bot.storage.get_delivery(channel.id, SLOT)
+    assert delivery is not None and delivery.outcome == "sent_late"
+
+
 def messages_in(standin: DiscordStandin, channel: Channel) -> list[dict[str, Any]]:
     return [m for m in standin.bot_messages if int(m["channel_id"]) == channel.id]
 
@@ -149,12 +161,7 @@ async def test_a_slot_missed_while_down_is_sent_once_late_within_grace(
 
     clock.set(SLOT + dt.timedelta(minutes=30))  # down over the slot, back within grace
     bot = await start_bot(clock=clock)
-    message = await standin.wait_for_message(channel.id, timeout=10)
-    text = embed_text(message)
-    assert "Sent late" in text and "I was offline" in text
-    await bot.briefings.idle()
-    delivery = await bot.storage.get_delivery(channel.id, SLOT)
-    assert delivery is not None and delivery.outcome == "sent_late"
+    await expect_late_briefing(standin, bot, channel, "I was offline")
     await bot.close()
 
     bot = await start_bot(clock=clock)  # and only once
@@ -533,11 +540,6 @@ async def test_a_slot_across_a_database_lock_is_sent_once_late_without_a_restart
         locker.execute("ROLLBACK")
     finally:
         locker.close()
-    message = await standin.wait_for_message(channel.id, timeout=15)
-    text = embed_text(message)
-    assert "Sent late" in text and "my database was unavailable" in text
-    await bot.briefings.idle()
-    delivery = await bot.storage.get_delivery(channel.id, SLOT)
-    assert delivery is not None and delivery.outcome == "sent_late"
+    await expect_late_briefing(standin, bot, channel, "my database was unavailable")
     assert len(posts_to(standin, channel)) == 1
     assert await bot.storage.get_subscription(standin.channel("general").id) is None
