@@ -60,8 +60,9 @@ RETRIED = "Discord could not take it at the time"
 DELAYED = "I was busy"
 STORAGE_DOWN = "my database was unavailable"
 #: After a storage failure, the database is tried again this soon, then ever less often (up
-#: to the sweep interval); the key is written to prove it takes writes again.
+#: to `RECOVERY_MAX_S`); the key is written to prove it takes writes again.
 RECOVERY_FIRST_S = 2.0
+RECOVERY_MAX_S = 15.0
 STORAGE_PROBE_KEY = "briefings:storage-probe"
 #: Settled delivery-log rows older than this are pruned, once a day.
 KEEP_LOG = dt.timedelta(days=35)
@@ -389,11 +390,11 @@ class BriefingScheduler:
         delay = RECOVERY_FIRST_S
         while not self._stopping:
             await asyncio.sleep(delay)
-            delay = min(delay * 2, self._sweep_interval)
+            delay = min(delay * 2, RECOVERY_MAX_S, self._sweep_interval)
             try:
                 await self.storage.set_value(STORAGE_PROBE_KEY, self.clock().isoformat())
-            except UNAVAILABLE_ERRORS as error:
-                log.debug(
+            except Exception as error:  # whatever the driver raises while the server returns
+                log.info(
                     "the briefings database is still unavailable: %s", unavailable_reason(error)
                 )
                 continue
@@ -405,9 +406,9 @@ class BriefingScheduler:
             )
             try:
                 await self._busy_with(self.sweep())
-            except UNAVAILABLE_ERRORS as error:
+            except Exception as error:
                 self._storage_down_since = self.clock()
-                log.debug("the recovery sweep failed: %s", unavailable_reason(error))
+                log.warning("the recovery sweep failed: %s", unavailable_reason(error))
                 continue
             return
 

@@ -7,14 +7,21 @@ schema, so tests against one cluster must not run concurrently (one test run at 
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
-__all__ = ["POSTGRES_ENV", "fresh_postgres_url"]
+__all__ = ["POSTGRES_ENV", "PrivateCluster", "fresh_postgres_url", "private_cluster"]
 
 POSTGRES_ENV = "KURIL_TEST_POSTGRES_URL"
+POSTGRES_SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
 
 
 async def fresh_postgres_url() -> str:
@@ -28,3 +35,53 @@ async def fresh_postgres_url() -> str:
     finally:
         await conn.close()
     return url
+
+
+class PrivateCluster:
+    """A PostgreSQL server of the test's own (`.ci/postgres.sh` in another directory), so a
+    test can stop and start it without disturbing the shared one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.url = ""
+
+    async def _script(self, mode: str) -> str:
+        env = {**os.environ, "KURIL_PG_DIR": str(self.root)}
+        if self.url:  # come back where it was, as a restarted server does
+            env["KURIL_PG_PORT"] = str(make_url(self.url).port)
+        process = await asyncio.create_subprocess_exec(
+            "bash", str(POSTGRES_SCRIPT), mode, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+        if process.returncode != 0:
+            raise RuntimeError(f"postgres.sh {mode} failed: {err.decode(errors='replace')}")
+        return out.decode().strip()
+
+    async def start(self) -> str:
+        url = await self._script("url")
+        if self.url and url != self.url:
+            raise RuntimeError(f"the cluster came back at {url}, not {self.url}")
+        self.url = url
+        return url
+
+    async def stop(self) -> None:
+        await self._script("stop")
+
+
+@asynccontextmanager
+async def private_cluster(name: str) -> AsyncIterator[PrivateCluster]:
+    """A running private cluster (skips the test where PostgreSQL tests are not set up);
+    stopped and deleted afterwards."""
+    if not os.environ.get(POSTGRES_ENV):
+        pytest.skip(f'PostgreSQL: set {POSTGRES_ENV}, e.g. eval "$(bash .ci/postgres.sh)"')
+    # Under /var/tmp: the server runs as `postgres` when we are root, and must reach it.
+    cluster = PrivateCluster(Path("/var/tmp") / f"kuril-brief-pg-{name}-{os.getpid()}")
+    await cluster.start()
+    try:
+        yield cluster
+    finally:
+        try:
+            await cluster.stop()
+        finally:
+            shutil.rmtree(cluster.root, ignore_errors=True)

@@ -18,7 +18,7 @@ from bot import scheduler as scheduler_module
 from bot.client import KurilBriefBot
 from bot.slots import nonce_for
 from bot.storage import Storage, engine
-from tests.bot.postgres import fresh_postgres_url
+from tests.bot.postgres import fresh_postgres_url, private_cluster
 from tests.bot.running_bot import Clock, StartBot, embed_text
 from tests.standin.server import (
     EMBED_LINKS,
@@ -543,3 +543,32 @@ async def test_a_slot_across_a_database_lock_is_sent_once_late_without_a_restart
     await expect_late_briefing(standin, bot, channel, "my database was unavailable")
     assert len(posts_to(standin, channel)) == 1
     assert await bot.storage.get_subscription(standin.channel("general").id) is None
+
+
+@pytest.mark.postgres
+async def test_a_slot_while_postgresql_is_stopped_is_sent_once_late_when_it_is_back(
+    start_bot: StartBot, standin: DiscordStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduler_module, "RECOVERY_FIRST_S", 0.2)
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    standin.use_clock(clock)
+    async with private_cluster("stopped") as cluster:
+        bot = await start_bot(clock=clock, database_url=cluster.url)
+        await asyncio.wait_for(bot.briefings.started.wait(), 5)
+        clock.set(SLOT - LEAD)
+        await subscribe(standin, channel)
+        await cluster.stop()
+        await asyncio.sleep(max(0.0, (SLOT - clock()).total_seconds()) + 1.5)
+        assert messages_in(standin, channel) == []
+        listed = await standin.dispatch_slash("briefings list", user=standin.user("mod"))
+        reply = embed_text(await standin.wait_for_followup(listed, timeout=15))
+        assert "The briefings database is unavailable right now" in reply
+        about = await standin.dispatch_slash("about")
+        assert "About Kuril Brief" in embed_text(await standin.wait_for_reply(about))
+
+        clock.jump(dt.timedelta(minutes=3))
+        await cluster.start()
+        await expect_late_briefing(standin, bot, channel, "my database was unavailable")
+        assert len(posts_to(standin, channel)) == 1
+        await bot.close()
