@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.components import RoutedButton
 from bot.delivery import DiscordSender
 from bot.interactions import invocation_of
+from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer, watch_global_limit
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
@@ -56,6 +57,8 @@ class KurilBriefBot(commands.AutoShardedBot):
         # A text-only bot: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        # One pacer for scheduled sends, told of every global 429 on the bot's HTTP session.
+        pacer = Pacer(DISCORD_GLOBAL_LIMIT * 0.95)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -63,6 +66,7 @@ class KurilBriefBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BriefTree,
             max_messages=None,  # nothing here reads discord.py's message cache
+            http_trace=watch_global_limit(pacer),
             **options,
         )
         self.settings = settings
@@ -78,6 +82,7 @@ class KurilBriefBot(commands.AutoShardedBot):
             grace=dt.timedelta(minutes=settings.briefing_grace_minutes),
             clock=clock,
             ready=self.wait_until_ready,
+            pacer=pacer,
         )
 
     async def login(self, token: str) -> None:

@@ -324,6 +324,7 @@ class Deliverer:
         channel_id = subscription.channel_id
         reference = nonce_for(channel_id, slot)
         try:
+            await self.pacer.acquire()  # a REST request like any other under the global limit
             found = await self.sender.find_briefing(
                 guild_id=subscription.guild_id,
                 channel_id=channel_id,

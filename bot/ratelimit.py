@@ -1,25 +1,45 @@
-"""A client-side pacer that keeps scheduled deliveries under Discord's global rate limit.
+"""Pacing scheduled deliveries under Discord's global rate limit, learning it from Discord.
 
-Discord allows a bot 50 requests per second across all routes. discord.py handles a 429 when
-it gets one, but thousands of concurrent sends would first *cause* a storm of them, so the
-scheduler paces its own requests: each `acquire()` is given the next free start time, spaced
-`1 / rate` apart (a token bucket holding one token). Any one-second window then sees at most
-`floor(rate) + 1` starts, so a rate a little below the limit never trips it.
+Discord allows a bot 50 requests per second across all routes (less for some bots, or behind
+a proxy), and says not to hard-code it: follow the headers and `retry_after`. Who does what:
 
-A global 429 that happens anyway (other traffic from the same bot) needs nothing here:
-discord.py's HTTP client holds back every request until its `retry_after` has passed and
-then retries, without telling the caller, so paced sends simply wait inside `send`.
+- Per-route buckets (`X-RateLimit-Limit/Remaining/Reset-After/Bucket`): discord.py's HTTP
+  client already tracks them per bucket hash and major parameter, waits before a request
+  when a bucket is empty, and retries a 429 after `retry_after`. Nothing to add.
+- The global limit has no "remaining" header; discord.py only reacts to a global 429 (it
+  holds back every REST request for `retry_after`, then releases them all at once). Thousands
+  of concurrent sends would *cause* storms of those, so deliveries go through one `Pacer`.
+
+The pacer hands out start times spaced `1 / rate` apart (a token bucket holding one token),
+so any one-second window sees at most `floor(rate) + 1` starts. `rate` starts at the
+ceiling (a little under the documented 50/s) and listens to Discord: `watch_global_limit`
+is an aiohttp trace on the bot's HTTP session that reports every global 429. On one, the
+pacer stops handing out starts for the `Retry-After`, and cuts its rate to 90% of what it
+actually sent in the last second (that is what the limit let through); then, after every
+`RECOVER_EVERY_S` seconds without a global 429, it creeps back up by 2%, never past the
+ceiling. Interaction callbacks never pass through it (Discord exempts them from the global
+limit, and discord.py's global hold does not apply to them either).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
+from types import SimpleNamespace
 
-__all__ = ["DISCORD_GLOBAL_LIMIT", "Pacer"]
+import aiohttp
+
+__all__ = ["DISCORD_GLOBAL_LIMIT", "Pacer", "watch_global_limit"]
 
 DISCORD_GLOBAL_LIMIT = 50.0
+#: Starts are kept for this long to tell what actually went out in the last second.
+WINDOW_S = 1.0
+CUT = 0.9
+RECOVER_EVERY_S = 10.0
+RECOVER_STEP = 1.02
+MIN_RATE = 1.0
 
 
 class Pacer:
@@ -28,14 +48,70 @@ class Pacer:
     def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
+        self.ceiling = rate
         self.rate = rate
-        self._interval = 1.0 / rate
         self._clock = clock
         self._next = 0.0
+        self._starts: deque[float] = deque()
+        self._calm_since = clock()
+        self._last_cut = float("-inf")
+        #: Global 429s reported so far, and the lowest rate it was cut to (for figures).
+        self.global_limits = 0
+        self.lowest_rate = rate
 
     async def acquire(self) -> None:
+        while True:
+            now = self._clock()
+            if self.rate < self.ceiling and now - self._calm_since >= RECOVER_EVERY_S:
+                self.rate = min(self.ceiling, self.rate * RECOVER_STEP)
+                self._calm_since = now
+            start = max(now, self._next)
+            self._next = start + 1.0 / self.rate
+            if start > now:
+                hits = self.global_limits
+                await asyncio.sleep(start - now)
+                if hits != self.global_limits:
+                    # A global 429 came while waiting: start times handed out before it are
+                    # void (all of them going at once when the hold ends would be a burst).
+                    continue
+            self._starts.append(start)
+            while self._starts and self._starts[0] <= start - WINDOW_S:
+                self._starts.popleft()
+            return
+
+    def global_limit_hit(self, retry_after: float) -> None:
+        """Discord answered a global 429: hold off, and slow down to what got through."""
         now = self._clock()
-        start = max(now, self._next)
-        self._next = start + self._interval
-        if start > now:
-            await asyncio.sleep(start - now)
+        self.global_limits += 1
+        self._next = now + max(0.0, retry_after)  # start times handed out before are void
+        self._calm_since = now
+        if now - self._last_cut < WINDOW_S:  # one cut per burst of 429s
+            return
+        self._last_cut = now
+        sent = sum(1 for start in self._starts if now - WINDOW_S < start <= now)
+        self.rate = max(MIN_RATE, min(self.rate, sent or self.rate) * CUT)
+        self.lowest_rate = min(self.lowest_rate, self.rate)
+
+
+def _retry_after(headers: object) -> float:
+    try:
+        return float(getattr(headers, "get", lambda *_: None)("Retry-After") or 1.0)
+    except ValueError:
+        return 1.0
+
+
+def watch_global_limit(pacer: Pacer) -> aiohttp.TraceConfig:
+    """An aiohttp trace (discord.py's `http_trace`) that tells `pacer` of every global 429."""
+
+    async def on_request_end(
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        response = params.response
+        if response.status == 429 and response.headers.get("X-RateLimit-Global") == "true":
+            pacer.global_limit_hit(_retry_after(response.headers))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace

@@ -135,6 +135,7 @@ class BriefingScheduler:
         clock: Clock | None = None,
         ready: Callable[[], Awaitable[object]] | None = None,
         rate: float = DISCORD_GLOBAL_LIMIT * 0.95,
+        pacer: Pacer | None = None,
         workers: int = 32,
         sweep_interval: float = 60.0,
         stop_timeout: float = 5.0,
@@ -148,7 +149,7 @@ class BriefingScheduler:
         self._workers_count = workers
         self._sweep_interval = sweep_interval
         self._stop_timeout = stop_timeout
-        self.pacer = Pacer(rate)
+        self.pacer = pacer or Pacer(rate)
         self.deliverer = Deliverer(
             storage=storage,
             kb=kb,

@@ -104,6 +104,10 @@ async def expect_late_briefing(
     assert delivery is not None and delivery.outcome == "sent_late"
 
 
+def messages_in_any(standin: DiscordStandin, channel_ids: set[int]) -> list[dict[str, Any]]:
+    return [m for m in standin.bot_messages if int(m["channel_id"]) in channel_ids]
+
+
 def messages_in(standin: DiscordStandin, channel: Channel) -> list[dict[str, Any]]:
     return [m for m in standin.bot_messages if int(m["channel_id"]) == channel.id]
 
@@ -572,3 +576,50 @@ async def test_a_slot_while_postgresql_is_stopped_is_sent_once_late_when_it_is_b
         await expect_late_briefing(standin, bot, channel, "my database was unavailable")
         assert len(posts_to(standin, channel)) == 1
         await bot.close()
+
+
+@pytest.mark.parametrize("limit", [20.0])
+async def test_under_a_tighter_global_limit_briefings_slow_down_and_interactions_stay_fast(
+    start_bot: StartBot, standin: DiscordStandin, limit: float
+) -> None:
+    """Discord (here the stand-in) allows fewer requests per second than the documented 50:
+    the bot learns it from the first global 429 and keeps under it; slash commands used
+    meanwhile are acknowledged at once, never queued behind the briefings."""
+    count = 120
+    channels = [standin.add_channel(f"brief-{n}", position=n + 10) for n in range(count)]
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    standin.use_clock(clock)
+    bot = await start_bot(clock=clock)
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    clock.set(SLOT - dt.timedelta(seconds=1))
+    for channel in channels:
+        subscription = await bot.storage.upsert_subscription(
+            guild_id=standin.guild_id, channel_id=channel.id, time="09:00", timezone="UTC",
+            created_by=standin.owner.id, now=clock() - dt.timedelta(minutes=1),
+        )  # fmt: skip
+        bot.briefings.subscription_changed(subscription)
+    standin.set_global_rate_limit(limit)
+    wanted = {channel.id for channel in channels}
+
+    def delivered() -> int:
+        return len({int(m["channel_id"]) for m in standin.bot_messages} & wanted)
+
+    acks: list[float] = []
+    while delivered() < count:
+        sent = await standin.dispatch_slash("about")
+        await standin.wait_for_interaction_response(sent, timeout=3)
+        callback = standin.requests_matching("POST", f"/interactions/{sent.id}/{{token}}/callback")
+        acks.append(callback[0].at - sent.created)
+        await asyncio.sleep(0.25)
+        assert len(acks) < 200, f"only {delivered()} of {count} briefings after 50 s"
+    await bot.briefings.idle()
+    posts = [
+        r
+        for r in standin.requests
+        if r.method == "POST" and r.path.endswith("/messages") and r.path[10:-9].isdigit()
+    ]
+    limited = [r for r in posts if r.status == 429]
+    assert len(messages_in_any(standin, wanted)) == count  # each channel exactly once
+    assert len(limited) <= count // 100 + 1, f"{len(limited)} 429s for {count} briefings"
+    assert bot.briefings.pacer.rate < limit  # it learnt the limit
+    assert max(acks) < 1.0, acks

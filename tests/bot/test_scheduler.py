@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot import ratelimit
 from bot import scheduler as scheduler_module
 from bot.delivery import NONCE_WINDOW, ChannelUnavailable, HistoryUnavailable, SendFailed
 from bot.ratelimit import Pacer
@@ -650,3 +651,25 @@ async def test_slots_due_while_the_database_is_locked_are_sent_late_once_it_is_b
             assert delivery.attempts == 1
     finally:
         await storage.close()
+
+
+async def test_pacer_backs_off_on_a_global_429_and_creeps_back_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ratelimit, "RECOVER_EVERY_S", 0.05)
+    pacer = Pacer(200.0)
+    for _ in range(40):  # 0.2 s at 200/s: 40 went out in the last second
+        await pacer.acquire()
+    pacer.global_limit_hit(0.3)
+    assert pacer.global_limits == 1
+    assert pacer.rate == pytest.approx(0.9 * 40, abs=1)  # what got through, less 10%
+    pacer.global_limit_hit(0.3)  # the same burst: no second cut
+    assert pacer.rate == pytest.approx(0.9 * 40, abs=1)
+    began = time.monotonic()
+    await pacer.acquire()
+    assert time.monotonic() - began >= 0.28  # held off for Retry-After
+    cut = pacer.rate
+    for _ in range(10):
+        await asyncio.sleep(0.06)
+        await pacer.acquire()
+    assert cut < pacer.rate <= 200.0  # recovering, towards the ceiling only
