@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.components import RoutedButton
 from bot.delivery import DiscordSender
+from bot.gateway import pin_gateway
 from bot.interactions import invocation_of
 from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer, watch_global_limit
 from bot.render import update_with_reply
@@ -69,6 +70,7 @@ class KurilBriefBot(commands.AutoShardedBot):
             http_trace=watch_global_limit(pacer),
             **options,
         )
+        pin_gateway(self.http)
         self.settings = settings
         self.services = services
         # False for one-off jobs such as `kuril-brief sync`: no scheduler, no automatic sync.
