@@ -9,8 +9,10 @@ fall due at the same minute (the next minute boundary far enough away to start).
 delivered, lost and duplicated briefings (messages per channel in the stand-in), 429s, the
 delivery log's outcomes, total time from the slot to the last delivery against the lower
 bound the rate limit sets (N / rate) as a ratio, and the bot process's peak RSS (VmHWM).
-Targets (issue 6): none lost, none duplicated, at least 90% of the allowed rate, peak RSS
-under 150 MB.
+Meanwhile `/about` is run every 0.25 s and its acknowledgement time measured (ack p50/p99).
+Targets (issues 6, 10): none lost, none duplicated, at least 90% of the allowed rate, peak
+RSS under 150 MB, 429s under 1% of briefings sent also under a tighter limit (`--rate 10`,
+`--rate 40`), every interaction acknowledged within 3 s.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import contextlib
 import datetime as dt
 import os
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -73,6 +75,31 @@ async def populate(data_dir: Path, guild_id: int, channels: list[int], slot: dt.
         await storage.close()
 
 
+async def interact_until(
+    standin: DiscordStandin, done: Callable[[], bool], within: float
+) -> list[float]:
+    """Run `/about` every 0.25 s until `done()`; the seconds each took to be acknowledged
+    (the stand-in's 3 s deadline makes a slower one count as never)."""
+    acks: list[float] = []
+    deadline = time.monotonic() + within
+    while not done() and time.monotonic() < deadline:
+        sent = await standin.dispatch_slash("about")
+        try:
+            await standin.wait_for_interaction_response(sent, timeout=3)
+        except StandinTimeout:
+            acks.append(float("inf"))
+        else:
+            path = f"/interactions/{sent.id}/{{token}}/callback"
+            acks.append(standin.requests_matching("POST", path)[0].at - sent.created)
+        await asyncio.sleep(0.25)
+    return acks
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
 async def main(count: int, rate: float) -> None:
     standin = DiscordStandin(heartbeat_interval_ms=41250)
     channels = [standin.add_channel(f"brief-{n}", position=n + 10).id for n in range(count)]
@@ -115,12 +142,7 @@ async def main(count: int, rate: float) -> None:
                 return {int(m["channel_id"]) for m in standin.bot_messages} & wanted
 
             timeout = wait + count / rate * 2 + 120
-            with contextlib.suppress(StandinTimeout):
-                await standin.wait_for(
-                    lambda: len(standin.bot_messages) >= count and len(delivered()) >= count,
-                    timeout=timeout,
-                    what=f"{count} briefings",
-                )
+            acks = await interact_until(standin, lambda: len(delivered()) >= count, timeout)
             await asyncio.sleep(3)  # anything late or duplicated shows up now
             rss = rss_mb(process.pid)
         finally:
@@ -142,6 +164,7 @@ async def main(count: int, rate: float) -> None:
     ]
     ok_times = sorted(r.at for r in posts if r.status == 200)
     limited = sum(1 for r in standin.requests if r.status == 429)
+    limited_posts = sum(1 for r in posts if r.status == 429)
     all_rest = sum(
         1 for r in standin.requests if not r.path.startswith(("/interactions/", "/webhooks/"))
     )
@@ -159,6 +182,12 @@ async def main(count: int, rate: float) -> None:
         ("lost", f"{count - got}"),
         ("duplicated (extra messages)", f"{duplicated}"),
         ("429 responses (all routes)", f"{limited} of {all_rest} REST"),
+        ("429s per briefing sent", f"{limited_posts / max(1, got):.2%}"),
+        ("interactions during the fan-out", f"{len(acks)}"),
+        (
+            "ack p50 / p99 / max",
+            " / ".join(f"{percentile(acks, q) * 1000:.0f}" for q in (0.5, 0.99, 1.0)) + " ms",
+        ),
         ("delivery log outcomes", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))),
         ("slot -> last delivery", f"{total:.1f} s"),
         ("first -> last delivery", f"{spread:.1f} s"),

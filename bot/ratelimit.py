@@ -100,8 +100,11 @@ def _retry_after(headers: object) -> float:
         return 1.0
 
 
-def watch_global_limit(pacer: Pacer) -> aiohttp.TraceConfig:
-    """An aiohttp trace (discord.py's `http_trace`) that tells `pacer` of every global 429."""
+def watch_global_limit(
+    pacer: Pacer, trace: aiohttp.TraceConfig | None = None
+) -> aiohttp.TraceConfig:
+    """An aiohttp trace (discord.py's `http_trace`) that tells `pacer` of every global 429;
+    added to `trace` when given (discord.py takes one trace config, so others share it)."""
 
     async def on_request_end(
         session: aiohttp.ClientSession,
@@ -112,6 +115,6 @@ def watch_global_limit(pacer: Pacer) -> aiohttp.TraceConfig:
         if response.status == 429 and response.headers.get("X-RateLimit-Global") == "true":
             pacer.global_limit_hit(_retry_after(response.headers))
 
-    trace = aiohttp.TraceConfig()
+    trace = trace or aiohttp.TraceConfig()
     trace.on_request_end.append(on_request_end)
     return trace
