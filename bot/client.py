@@ -20,6 +20,7 @@ from bot.components import RoutedButton
 from bot.delivery import DiscordSender
 from bot.gateway import pin_gateway
 from bot.interactions import invocation_of
+from bot.logfilters import install_log_filters
 from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer, watch_global_limit
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
@@ -58,6 +59,7 @@ class KurilBriefBot(commands.AutoShardedBot):
         # A text-only bot: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        install_log_filters()  # no interaction token in any log line, at any level
         # One pacer for scheduled sends, told of every global 429 on the bot's HTTP session.
         pacer = Pacer(DISCORD_GLOBAL_LIMIT * 0.95)
         super().__init__(
@@ -85,6 +87,7 @@ class KurilBriefBot(commands.AutoShardedBot):
             clock=clock,
             ready=self.wait_until_ready,
             pacer=pacer,
+            stop_timeout=3.0,  # within the runner's shutdown budget
         )
 
     async def login(self, token: str) -> None:

@@ -7,6 +7,7 @@ closes storage (the scheduler too, once it exists) before the process exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -20,6 +21,9 @@ from bot.settings import Settings
 from commands.context import Services
 
 log = logging.getLogger(__name__)
+
+#: SIGTERM/SIGINT to exit, at most (systemd and Docker wait 10 s before SIGKILL).
+SHUTDOWN_BUDGET_S = 4.5
 
 
 def run_discord(command: str, settings: Settings, services: Services) -> int:
@@ -56,18 +60,28 @@ async def serve(settings: Settings, services: Services) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, shut_down, sig.name)
     try:
-        async with bot:
-            running = asyncio.create_task(bot.start(_token(settings)), name="discord-client")
-            stopping = asyncio.create_task(stop.wait(), name="stop-signal")
-            done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if running not in done:
-                await bot.close()
-            await running
+        running = asyncio.create_task(bot.start(_token(settings)), name="discord-client")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if running not in done:
+            running.cancel()  # wherever it waits: a reconnect backoff can last minutes
+        with contextlib.suppress(asyncio.CancelledError):
+            await _close_within_budget(bot, running)
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
     log.info("stopped")
+
+
+async def _close_within_budget(bot: KurilBriefBot, running: asyncio.Task[None]) -> None:
+    """Close the bot (deliveries in flight get a few seconds) in under `SHUTDOWN_BUDGET_S`,
+    then re-raise what ended `running` (the gateway closing for good), if anything did."""
+    try:
+        await asyncio.wait_for(asyncio.shield(bot.close()), SHUTDOWN_BUDGET_S)
+    except TimeoutError:
+        log.warning("closing took longer than %.0f s; stopping anyway", SHUTDOWN_BUDGET_S)
+    await running
 
 
 async def sync(settings: Settings, services: Services) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,38 @@ async def test_unreachable_discord_is_said_plainly(tmp_path: Path) -> None:
     assert code == 1
     assert "Kuril Brief could not start" in err
     assert "Traceback" not in err
+
+
+async def test_sigterm_during_a_reconnect_wait_exits_within_5_seconds(
+    standin: DiscordStandin, tmp_path: Path
+) -> None:
+    """discord.py waits out an exponential backoff between failed reconnects (minutes, in a
+    long outage); a signal must not wait for it."""
+    env = bot_environment(standin, tmp_path / "data")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run",
+        cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process.stderr, "ready as", log), 30)
+        standin.refuse_gateway = True  # an outage: every reconnect attempt fails
+        await standin.disconnect_gateway(code=4000)
+        await standin.wait_for(
+            lambda: standin.gateway_refusals >= 3, timeout=60, what="three failed reconnects"
+        )
+        await asyncio.sleep(0.5)  # now inside discord.py's backoff sleep
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(process.stderr.read(), 10)
+        code = await asyncio.wait_for(process.wait(), 5)
+        took = time.monotonic() - began
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = "".join(log) + rest.decode(errors="replace")
+    assert took < 5.0, output
+    assert code == 0, output
+    assert "SIGTERM received" in output and "Traceback" not in output

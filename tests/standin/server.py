@@ -305,6 +305,9 @@ class DiscordStandin:
         self.gateway_received: list[dict[str, Any]] = []
         self.identify_count = 0
         self.resume_count = 0
+        #: While True, websocket upgrades are refused (503), as in a gateway outage.
+        self.refuse_gateway = False
+        self.gateway_refusals = 0
         self.connections_ready = 0  # READY or RESUMED sent
 
         self.messages: dict[int, dict[str, Any]] = {}  # every message, by id
@@ -820,7 +823,11 @@ class DiscordStandin:
             if session.ws is not None:
                 await self._send(session.ws, frame)
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_gateway:
+            self.gateway_refusals += 1
+            await self._changed()
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(max_msg_size=0, timeout=1.0)
         await ws.prepare(request)
         self._sockets.add(ws)
