@@ -144,11 +144,11 @@ class KurilBriefBot(commands.AutoShardedBot):
 
     async def handle_button(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
         """A button press: only its owner may use it; the registry decides what it does."""
-        owner = component_owner(custom_id)
-        if owner is not None and owner != interaction.user.id:
-            await send_private_note(interaction, NOT_YOUR_BUTTON)
-            return
-        try:
+        try:  # a forged id must end in the polite note below, whatever it holds
+            owner = component_owner(custom_id)
+            if owner is not None and owner != interaction.user.id:
+                await send_private_note(interaction, NOT_YOUR_BUTTON)
+                return
             reply = await run_component(custom_id, self.services, invocation_of(interaction))
             await update_with_reply(interaction, reply)
         except Exception:

@@ -115,7 +115,7 @@ def pack_blocks(
     return pages
 
 
-_PAGE_ID = re.compile(r"^([a-z]+):(\d{1,20}):(\d{1,6}):([a-z0-9-]{1,60})$")
+_PAGE_ID = re.compile(r"^([a-z]+):([0-9]{1,20}):([0-9]{1,6}):([a-z0-9-]{1,60})$")
 NO_STATE = "-"
 
 

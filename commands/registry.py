@@ -318,6 +318,7 @@ def component_owner(custom_id: str) -> int | None:
     Buttons without an owner field (or with a malformed one) return None: anyone may press.
     """
     parts = custom_id.split(":", 2)
-    if len(parts) >= 2 and parts[1].isdigit():
+    # ASCII digits only: `str.isdigit` also takes "²" or "٣", which `int` refuses or reads.
+    if len(parts) >= 2 and parts[1].isascii() and parts[1].isdigit():
         return int(parts[1])
     return None

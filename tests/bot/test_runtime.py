@@ -122,6 +122,23 @@ async def test_stale_button_gets_a_polite_private_note(
     assert "no longer available" in embed_text(callback["data"])
 
 
+@pytest.mark.parametrize("custom_id", ["tl:²:1:-", "sx:²", "tl:٣:1:-", "sx:1٣:0:-"])
+async def test_a_forged_button_id_gets_a_polite_note(
+    start_bot: StartBot, standin: DiscordStandin, custom_id: str
+) -> None:
+    """Ids with digits that are not ASCII (`str.isdigit` accepts "²")."""
+    bot = await start_bot()
+    forged = Reply(content="Forged", buttons=((Button(label="Next", custom_id=custom_id),),))
+    channel = bot.get_channel(standin.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send(**message_kwargs(forged))
+    message = await standin.wait_for_message(standin.channel_id)
+    press = await standin.dispatch_component(message, custom_id)
+    callback = await standin.wait_for_interaction_response(press)
+    assert callback["data"]["flags"] & FLAG_EPHEMERAL
+    assert "buttons are no longer valid" in embed_text(callback["data"])
+
+
 async def test_unexpected_error_is_logged_and_answered_with_an_apology(
     start_bot: StartBot,
     standin: DiscordStandin,
