@@ -8,17 +8,30 @@ busy timeout applies instead of failing at lock upgrade with "database is locked
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["WRITE_OPTION", "make_engine"]
+__all__ = ["WRITE_OPTION", "create_private", "make_engine"]
 
 #: Execution option a connection sets before `begin()` to start a SQLite write transaction.
 WRITE_OPTION = "kuril_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_private(path: Path) -> None:
+    """Create a new SQLite file readable by its owner only (0600): subscriptions and the
+    delivery log are nobody else's business. SQLite gives its -wal and -shm files the same
+    mode. An existing file is left as it is."""
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def make_engine(url: URL, *, echo: bool = False) -> AsyncEngine:

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.engine import WRITE_OPTION, make_engine
+from bot.storage.engine import WRITE_OPTION, create_private, make_engine
 from bot.storage.migrations import migrate, schema_version
 from bot.storage.models import (
     FINAL_OUTCOMES,
@@ -170,6 +170,7 @@ class Storage:
             path = self.sqlite_path
             if path is not None:
                 await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+                await asyncio.to_thread(create_private, path)
             engine = make_engine(self._url, echo=self._echo)
             try:
                 await migrate(engine)

@@ -7,14 +7,22 @@ relative SQLite path must land in the data directory, never wherever the bot was
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-__all__ = ["async_database_url", "sqlite_path"]
+__all__ = ["async_database_url", "hide_password", "sqlite_path"]
 
 _SQLITE_MEMORY = ("", ":memory:")
+#: `user:password@` in anything URL-like, parsable or not (`postgresql//u:pw@host`).
+_CREDENTIALS = re.compile(r"([^\s:/@]+):[^\s@/]*@")
+
+
+def hide_password(text: str) -> str:
+    """`text` with every `user:password@` shown as `user:***@`: safe to print or log."""
+    return _CREDENTIALS.sub(r"\1:***@", text)
 
 
 def async_database_url(url: str | URL, data_dir: Path) -> URL:
@@ -24,8 +32,9 @@ def async_database_url(url: str | URL, data_dir: Path) -> URL:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ValueError(f"not a database URL: {url!r}") from exc
+    except ArgumentError:
+        # Not `from exc`: SQLAlchemy's message repeats the URL, password and all.
+        raise ValueError(f"not a database URL: {hide_password(str(url))!r}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""
