@@ -17,7 +17,7 @@ from typing import Final
 
 from rapidfuzz import fuzz, process
 
-from commands.days import DAY_LABELS, UnknownDayError, normalise_days
+from commands.days import DAY_LABELS, MixedDaysError, UnknownDayError, normalise_days
 from commands.formatting import echo
 from commands.messages import (
     COLOUR_INFO,
@@ -146,6 +146,12 @@ def parse_days(text: str | None) -> str:
     """`daily` (the default), `weekdays`, or days such as `mon,wed,fri` (stored that way)."""
     try:
         return normalise_days((text or "").strip() or "daily")
+    except MixedDaysError as exc:
+        raise OptionError(
+            f"`{_shown(exc.word)}` already means a set of days, so it can't be combined with "
+            "others. Use `daily` or `weekdays` on its own, or list the days you want, such as "
+            "`mon,wed,fri`."
+        ) from None
     except UnknownDayError as exc:
         raise OptionError(
             f"`{_shown(exc.word)}` is not a day I know. Use `daily`, `weekdays`, or days "

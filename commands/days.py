@@ -35,11 +35,23 @@ class UnknownDayError(ValueError):
         self.word = word
 
 
+class MixedDaysError(ValueError):
+    """`daily` or `weekdays` inside a list of days (`daily,mon`): a whole set, not a day."""
+
+    def __init__(self, word: str) -> None:
+        super().__init__(f"{word!r} cannot be combined with other days")
+        self.word = word
+
+
+#: Words that name a whole set of days; alone they are fine, in a list they are not.
+_SET_NAMES: Final = ("daily", "every day", "everyday", "all", "weekdays", "weekday")
+
+
 def normalise_days(text: str) -> str:
     """The stored form of a day set, from names or abbreviations split by commas or spaces.
 
-    Raises `UnknownDayError` for a word that is not a day and `ValueError` when no day is
-    named. A set equal to the whole week or to Monday-Friday collapses to `daily`/`weekdays`.
+    Raises `UnknownDayError` for a word that is not a day, `MixedDaysError` for `daily` or
+    `weekdays` among other days, and `ValueError` when no day is named. A set equal to the whole week or to Monday-Friday collapses to `daily`/`weekdays`.
     """
     value = text.strip().lower()
     if value in ("daily", "every day", "everyday", "all"):
@@ -50,7 +62,7 @@ def normalise_days(text: str) -> str:
     for part in (part for part in re.split(r"[\s,]+", value) if part):
         day = _ALIASES.get(part)
         if day is None:
-            raise UnknownDayError(part)
+            raise MixedDaysError(part) if part in _SET_NAMES else UnknownDayError(part)
         picked.add(DAYS.index(day))
     if not picked:
         raise ValueError("no day named")

@@ -55,6 +55,13 @@ class BriefingsCog(
         self.bot = bot
         super().__init__()
 
+    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        """Before the permission checks: in a DM there are no channel permissions to check,
+        so say the command is for servers (`guild_only` only tells Discord where to show it)."""
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage
+        return True
+
     @app_commands.command(name="subscribe", description=description("briefings subscribe"))
     @app_commands.describe(**described("briefings subscribe"))
     @app_commands.checks.has_permissions(manage_channels=True)

@@ -304,6 +304,17 @@ async def test_members_without_manage_channels_are_refused(
     assert all(option["description"] for option in command["options"])
 
 
+@pytest.mark.parametrize("command", ["briefings list", "briefings unsubscribe"])
+async def test_briefings_in_a_direct_message_says_it_is_for_servers(
+    start_bot: StartBot, standin: DiscordStandin, command: str
+) -> None:
+    await start_bot()
+    options = {"channel": briefings_channel(standin)} if "unsubscribe" in command else None
+    sent = await standin.dispatch_slash(command, options, user=standin.user("mod"), dm=True)
+    reply = embed_text(await standin.wait_for_reply(sent))
+    assert "only works in a server" in reply and "Manage Channels" not in reply
+
+
 @pytest.mark.parametrize(
     ("options", "complaint", "kept"),
     [

@@ -107,6 +107,15 @@ def test_days(given_: str | None, expected: str) -> None:
     assert parse_days(given_) == expected
 
 
+@pytest.mark.parametrize("given_", ["daily,mon", "weekdays sat", "Mon, daily"])
+def test_daily_or_weekdays_among_days_is_explained(given_: str) -> None:
+    with pytest.raises(OptionError) as error:
+        parse_days(given_)
+    message = str(error.value)
+    assert "already means a set of days" in message and "not a day I know" not in message
+    assert "on its own" in message and "`mon,wed,fri`" in message
+
+
 def test_describe_days() -> None:
     assert describe_days("daily") == "every day"
     assert describe_days("mon,wed,fri") == "Mon, Wed, Fri"
