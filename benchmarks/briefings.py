@@ -1,6 +1,7 @@
 """Scheduled briefings at scale: N subscriptions due in the same minute, through the stand-in.
 
     uv run python benchmarks/briefings.py [--subscriptions 10000] [--rate 50]
+    uv run python benchmarks/briefings.py --matrix [--subscriptions 200] [--faults-only]
 
 Runs `kuril-brief run` as a real process (SQLite database in a temporary data directory)
 against the loopback stand-in with Discord's global rate limit enforced (`--rate` requests
@@ -13,6 +14,14 @@ Meanwhile `/about` is run every 0.25 s and its acknowledgement time measured (ac
 Targets (issues 6, 10): none lost, none duplicated, at least 90% of the allowed rate, peak
 RSS under 150 MB, 429s under 1% of briefings sent also under a tighter limit (`--rate 10`,
 `--rate 40`), every interaction acknowledged within 3 s.
+
+`--matrix` runs the crash and fault matrix instead (`tests/bot/crash_matrix.py`): SIGKILL
+after 1, 25%, 50%, 75% and N-1 of N briefings, each followed by a restart after 5 s, 150 s
+and 30 minutes (a test clock shared by the bot and the stand-in); then the database failing
+across the slot for 90 s without a restart (SQLite write lock held by another connection;
+PostgreSQL stopped and started, when `KURIL_TEST_POSTGRES_URL` says PostgreSQL tests can
+run here). One row per case: lost, duplicated, late, in doubt at the kill, read from the
+channel's history, 429s, /about ack p99. Targets: 0 lost, 0 duplicated in every case.
 """
 
 from __future__ import annotations
@@ -26,7 +35,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,7 +42,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from bot.storage import Storage  # noqa: E402
-from tests.standin.server import DiscordStandin, StandinTimeout  # noqa: E402
+from tests.bot.crash_matrix import (  # noqa: E402
+    CaseResult,
+    interact_until,
+    run_case,
+    run_fault_case,
+)
+from tests.standin.server import DiscordStandin  # noqa: E402
 
 ZONES = (
     "UTC",
@@ -75,24 +89,53 @@ async def populate(data_dir: Path, guild_id: int, channels: list[int], slot: dt.
         await storage.close()
 
 
-async def interact_until(
-    standin: DiscordStandin, done: Callable[[], bool], within: float
-) -> list[float]:
-    """Run `/about` every 0.25 s until `done()`; the seconds each took to be acknowledged
-    (the stand-in's 3 s deadline makes a slower one count as never)."""
-    acks: list[float] = []
-    deadline = time.monotonic() + within
-    while not done() and time.monotonic() < deadline:
-        sent = await standin.dispatch_slash("about")
-        try:
-            await standin.wait_for_interaction_response(sent, timeout=3)
-        except StandinTimeout:
-            acks.append(float("inf"))
-        else:
-            path = f"/interactions/{sent.id}/{{token}}/callback"
-            acks.append(standin.requests_matching("POST", path)[0].at - sent.created)
-        await asyncio.sleep(0.25)
-    return acks
+async def matrix(count: int, *, faults_only: bool) -> None:
+    """The crash and fault matrix; one printed row per case, as each finishes."""
+    kills = sorted({1, count // 4, count // 2, 3 * count // 4, count - 1})
+    delays = (dt.timedelta(seconds=5), dt.timedelta(seconds=150), dt.timedelta(minutes=30))
+    header = (
+        f"{'case':<34}{'lost':>5}{'dup':>5}{'late':>6}{'doubt':>7}{'read':>6}"
+        f"{'429s':>6}{'ack p99':>9}{'secs':>6}"
+    )
+    print(f"{count} briefings due at once; stand-in global limit 50/s")
+    print(header)
+
+    def row(label: str, r: CaseResult) -> None:
+        print(
+            f"{label:<34}{r.lost:>5}{r.duplicated:>5}{r.late:>6}{r.in_doubt_at_kill:>7}"
+            f"{r.history_reads:>6}{r.rate_limited:>6}{r.ack_p99 * 1000:>7.0f}ms"
+            f"{r.seconds:>6.0f}",
+            flush=True,
+        )
+
+    cases: list[CaseResult] = []
+    if not faults_only:
+        for kill in kills:
+            for delay in delays:
+                workdir = Path(tempfile.mkdtemp(prefix="kuril-bench-crash-"))
+                result = await run_case(
+                    workdir, channels=count, kill_after=kill, restart_after=delay
+                )
+                cases.append(result)
+                restart = (
+                    f"{delay.total_seconds() / 60:g} min"
+                    if delay.seconds >= 60
+                    else (f"{delay.total_seconds():g} s")
+                )
+                row(f"SIGKILL after {kill}, restart {restart}", result)
+    faults = ["sqlite-lock"]
+    if os.environ.get("KURIL_TEST_POSTGRES_URL"):
+        faults.append("postgres-stopped")
+    for fault in faults:
+        workdir = Path(tempfile.mkdtemp(prefix="kuril-bench-fault-"))
+        result = await run_fault_case(
+            workdir, channels=count, fault=fault, hold=dt.timedelta(seconds=90)
+        )
+        cases.append(result)
+        row(f"{fault}, 90 s across the slot", result)
+    lost = sum(r.lost for r in cases)
+    doubled = sum(r.duplicated for r in cases)
+    print(f"all {len(cases)} cases: {lost} lost, {doubled} duplicated")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -142,7 +185,11 @@ async def main(count: int, rate: float) -> None:
                 return {int(m["channel_id"]) for m in standin.bot_messages} & wanted
 
             timeout = wait + count / rate * 2 + 120
-            acks = await interact_until(standin, lambda: len(delivered()) >= count, timeout)
+
+            async def all_delivered() -> bool:
+                return len(delivered()) >= count
+
+            acks = await interact_until(standin, all_delivered, timeout)
             await asyncio.sleep(3)  # anything late or duplicated shows up now
             rss = rss_mb(process.pid)
         finally:
@@ -207,5 +254,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--matrix", action="store_true", help="the crash and fault matrix")
+    parser.add_argument("--faults-only", action="store_true", help="with --matrix: no SIGKILLs")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.subscriptions, arguments.rate))
+    if arguments.matrix:
+        count = arguments.subscriptions if arguments.subscriptions != 10_000 else 200
+        asyncio.run(matrix(count, faults_only=arguments.faults_only))
+    else:
+        asyncio.run(main(arguments.subscriptions, arguments.rate))

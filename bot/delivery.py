@@ -79,6 +79,8 @@ SEND_ATTEMPTS = 3
 BACKOFF_BASE_S = 1.0
 #: A slot sent within this long of its time is on time (no "sent late" note).
 ON_TIME = dt.timedelta(minutes=1)
+#: Why a briefing that was due on time went out late anyway (it waited on our side).
+HELD_UP = "it was held up on my side"
 #: Discord deduplicates a nonce with `enforce_nonce` for "a few minutes": a re-send with the
 #: same nonce is certainly harmless only this soon after the claim it repeats.
 NONCE_WINDOW = dt.timedelta(minutes=2)
@@ -250,21 +252,24 @@ class Deliverer:
         reference = nonce_for(channel_id, slot)
         try:
             state = await self.storage.get_channel_state(channel_id)
-            briefing = compose_briefing(
-                self.kb,
-                slot,
-                tz=ZoneInfo(subscription.timezone),
-                cursor=state.cursor if state else 0,
-                seen=state.seen_entry_ids if state else None,
-                late_note=late_note(slot, late) if late else None,
-                role_id=subscription.role_id,
-                reference=reference,
-            )
+
+            def compose(why: str | None) -> Briefing:
+                return compose_briefing(
+                    self.kb,
+                    slot,
+                    tz=ZoneInfo(subscription.timezone),
+                    cursor=state.cursor if state else 0,
+                    seen=state.seen_entry_ids if state else None,
+                    late_note=late_note(slot, why) if why else None,
+                    role_id=subscription.role_id,
+                    reference=reference,
+                )
+
             if existing is not None and (existing.outcome == "claimed" or existing.attempts):
-                settled = await self._settle_in_doubt(subscription, slot, existing, briefing)
+                settled = await self._settle_in_doubt(subscription, slot, existing, compose(late))
                 if settled is not None:
                     return settled
-            message_id = await self._send(subscription, slot, briefing.reply, reference)
+            message_id, briefing, late = await self._send(subscription, slot, compose, late)
         except _Taken:
             return "taken"
         except _NoLongerSubscribed as gone:
@@ -395,9 +400,17 @@ class Deliverer:
         return "paused"
 
     async def _send(
-        self, subscription: Subscription, slot: dt.datetime, reply: Reply, nonce: str
-    ) -> int:
+        self,
+        subscription: Subscription,
+        slot: dt.datetime,
+        compose: Callable[[str | None], Briefing],
+        late: str | None,
+    ) -> tuple[int, Briefing, str | None]:
+        """Send (claiming right before each attempt); returns the message id, the briefing
+        sent and why it was late. A briefing that became late while it waited (for the
+        pacer, a backoff, or a database lock) is composed again with the late note."""
         channel_id = subscription.channel_id
+        nonce = nonce_for(channel_id, slot)
         for attempt in range(SEND_ATTEMPTS):
             await self.pacer.acquire()
             # Re-check right before sending (after any wait for the pacer or a backoff), so
@@ -415,13 +428,17 @@ class Deliverer:
             # most the sends actually in flight, not every slot waiting for the pacer.
             if not await self.storage.claim_slot(channel_id, slot, now=self.clock()):
                 raise _Taken
+            if late is None and self.clock() - slot > ON_TIME:
+                late = HELD_UP
+            briefing = compose(late)
             try:
-                return await self.sender.send(
+                message_id = await self.sender.send(
                     guild_id=subscription.guild_id,
                     channel_id=channel_id,
-                    reply=reply,
+                    reply=briefing.reply,
                     nonce=nonce,
                 )
+                return message_id, briefing, late
             except SendFailed as error:
                 if attempt == SEND_ATTEMPTS - 1:
                     raise

@@ -1,11 +1,19 @@
-"""One case of the crash matrix: a fan-out of briefings, SIGKILL part-way, restart later.
+"""Cases of the crash and fault matrix, each a fan-out of briefings through a real process.
+
+Crash (`run_case`): SIGKILL part-way through the fan-out, restart later.
 
 `kuril-brief run` runs as a real process (`tests.bot.clocked_bot`, on a shifted clock shared
 with the stand-in) with a SQLite database; N channels are due at the same slot. Once
 `kill_after` of them have their briefing, the process is killed with SIGKILL, the clocks of
 both sides jump `restart_after`, and a new process starts on the same database. The case
-ends when every slot is settled in the delivery log. Used by `test_crash_matrix.py` and
-`benchmarks/briefings.py`.
+ends when every slot is settled in the delivery log.
+
+Fault (`run_fault_case`): the database fails across the slot and comes back `hold` later,
+with no restart: another connection holds SQLite's write lock (longer than the bot's 30 s
+busy timeout), or a PostgreSQL server of the case's own is stopped, then started again.
+
+Meanwhile `/about` runs every 0.25 s and its acknowledgement time is kept (`acks`). Used by
+`test_crash_matrix.py` and `benchmarks/briefings.py`.
 """
 
 # ruff: noqa: ASYNC109
@@ -17,16 +25,21 @@ import collections
 import contextlib
 import datetime as dt
 import os
+import shutil
 import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
+
 from bot.storage import Storage
 from tests.bot.clocked_bot import OFFSET_VARIABLE
-from tests.standin.server import DiscordStandin
+from tests.bot.postgres import PrivateCluster
+from tests.standin.server import DiscordStandin, StandinTimeout
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLOT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -51,8 +64,14 @@ class CaseResult:
     history_reads: int = 0
     rate_limited: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    acks: list[float] = field(default_factory=list)  # seconds to acknowledge /about
     seconds: float = 0.0
     log: str = ""
+
+    @property
+    def ack_p99(self) -> float:
+        ordered = sorted(self.acks)
+        return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else 0.0
 
 
 class _Clock:
@@ -65,8 +84,35 @@ class _Clock:
         return dt.datetime.now(dt.UTC) + self.offset
 
 
-async def _populate(database: Path, guild_id: int, channels: list[int], now: dt.datetime) -> None:
-    storage = await Storage(f"sqlite:///{database}", data_dir=database.parent).open()
+async def interact_until(
+    standin: DiscordStandin, done: Callable[[], Awaitable[bool]], within: float
+) -> list[float]:
+    """Run `/about` every 0.25 s until `done()`; the seconds each took to be acknowledged
+    (the stand-in's 3 s deadline makes a slower one count as never: infinity)."""
+    acks: list[float] = []
+    deadline = time.monotonic() + within
+    while not await done() and time.monotonic() < deadline:
+        sent = await standin.dispatch_slash("about")
+        try:
+            await standin.wait_for_interaction_response(sent, timeout=3)
+        except StandinTimeout:
+            acks.append(float("inf"))
+        else:
+            path = f"/interactions/{sent.id}/{{token}}/callback"
+            acks.append(standin.requests_matching("POST", path)[0].at - sent.created)
+        await asyncio.sleep(0.25)
+    return acks
+
+
+async def _settled(database: str, channels: int) -> bool:
+    outcomes = await _outcomes(database)
+    return sum(outcomes.get(name, 0) for name in SETTLED) >= channels
+
+
+async def _populate(
+    url: str, data_dir: Path, guild_id: int, channels: list[int], now: dt.datetime
+) -> None:
+    storage = await Storage(url, data_dir=data_dir).open()
     try:
         for channel_id in channels:
             await storage.upsert_subscription(
@@ -82,12 +128,30 @@ async def _populate(database: Path, guild_id: int, channels: list[int], now: dt.
         await storage.close()
 
 
-def _outcomes(database: Path) -> dict[str, int]:
-    with contextlib.closing(sqlite3.connect(database, timeout=30)) as db:
-        return dict(db.execute("SELECT outcome, count(*) FROM delivery_log GROUP BY outcome"))
+async def _outcomes(database: str) -> dict[str, int]:
+    """Delivery-log rows by outcome, read beside the bot (SQLite file path or PostgreSQL URL)."""
+    query = "SELECT outcome, count(*) FROM delivery_log GROUP BY outcome"
+    if database.startswith("postgresql://"):
+        conn = await asyncpg.connect(database)
+        try:
+            return {row[0]: row[1] for row in await conn.fetch(query)}
+        finally:
+            await conn.close()
+
+    def read() -> dict[str, int]:
+        with contextlib.closing(sqlite3.connect(database, timeout=60)) as db:
+            return dict(db.execute(query))
+
+    return await asyncio.to_thread(read)
 
 
-async def _spawn(standin: DiscordStandin, data_dir: Path, clock: _Clock, log_path: Path):
+async def _spawn(
+    standin: DiscordStandin,
+    data_dir: Path,
+    clock: _Clock,
+    log_path: Path,
+    database_url: str | None = None,
+) -> asyncio.subprocess.Process:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DISCORD_TOKEN": standin.token,
@@ -95,6 +159,7 @@ async def _spawn(standin: DiscordStandin, data_dir: Path, clock: _Clock, log_pat
         "KURIL_DATA_DIR": str(data_dir),
         "LOG_LEVEL": "INFO",
         OFFSET_VARIABLE: str(clock.offset.total_seconds()),
+        **({"DATABASE_URL": database_url} if database_url else {}),
     }
     log_file = log_path.open("ab")
     try:
@@ -127,7 +192,10 @@ async def run_case(
     database = data_dir / "kuril-brief.db"
     log_path = workdir / "bot.log"
     began = time.monotonic()
-    await _populate(database, standin.guild_id, sorted(wanted), clock() - dt.timedelta(hours=1))
+    await _populate(
+        f"sqlite:///{database}", data_dir, standin.guild_id, sorted(wanted),
+        clock() - dt.timedelta(hours=1),
+    )  # fmt: skip
     clock.offset += dt.timedelta(seconds=time.monotonic() - began)  # still LEAD to go
     standin.set_global_rate_limit(rate_limit)
 
@@ -142,18 +210,16 @@ async def run_case(
         process.send_signal(signal.SIGKILL)
         await process.wait()
         result.delivered_at_kill = delivered()
-        at_kill = _outcomes(database)
+        at_kill = await _outcomes(str(database))
         result.in_doubt_at_kill = at_kill.get("claimed", 0)
         result.unclaimed_at_kill = channels - sum(at_kill.values())
 
         clock.offset += restart_after
         process = await _spawn(standin, data_dir, clock, log_path)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            outcomes = _outcomes(database)
-            if sum(outcomes.get(name, 0) for name in SETTLED) >= channels:
-                break
-            await asyncio.sleep(0.5)
+        await standin.wait_for_connections(2, timeout=60)
+        result.acks = await interact_until(
+            standin, lambda: _settled(str(database), channels), timeout
+        )
         await asyncio.sleep(1.0)  # anything late or doubled shows up now
     finally:
         if process.returncode is None:
@@ -165,23 +231,129 @@ async def run_case(
                 await process.wait()
         await standin.stop()
     result.seconds = time.monotonic() - began
+    await _count(result, standin, wanted, str(database), log_path)
+    return result
+
+
+async def _count(
+    result: CaseResult, standin: DiscordStandin, wanted: set[int], database: str, log: Path
+) -> None:
     per_channel = collections.Counter(
         int(m["channel_id"]) for m in standin.bot_messages if int(m["channel_id"]) in wanted
     )
-    result.lost = channels - len(per_channel)
+    result.lost = result.channels - len(per_channel)
     result.duplicated = sum(n - 1 for n in per_channel.values())
-    result.outcomes = _outcomes(database)
+    result.outcomes = await _outcomes(database)
     result.late = result.outcomes.get("sent_late", 0)
     result.skipped = result.outcomes.get("skipped_missed", 0)
-    posts = [
-        r
+    result.posts = sum(
+        1
         for r in standin.requests
         if r.method == "POST" and r.path.endswith("/messages") and r.status == 200
-    ]
-    result.posts = len(posts)
+    )
     result.history_reads = sum(
         1 for r in standin.requests if r.method == "GET" and r.path.endswith("/messages")
     )
     result.rate_limited = sum(1 for r in standin.requests if r.status == 429)
-    result.log = log_path.read_text(errors="replace")
+    result.log = await asyncio.to_thread(log.read_text, errors="replace")
+
+
+FAULTS = ("sqlite-lock", "postgres-stopped")
+
+
+async def run_fault_case(
+    workdir: Path,
+    *,
+    channels: int,
+    fault: str,
+    hold: dt.timedelta,
+    rate_limit: float | None = 50.0,
+    timeout: float = 180.0,
+) -> CaseResult:
+    """The database fails from just before the slot until `hold` after it; no restart."""
+    if fault not in FAULTS:
+        raise ValueError(f"fault must be one of {FAULTS}")
+    result = CaseResult(channels, 0, hold)
+    standin = DiscordStandin(heartbeat_interval_ms=41250)
+    wanted = {standin.add_channel(f"brief-{n}", position=n + 10).id for n in range(channels)}
+    clock = _Clock(SLOT - LEAD)
+    standin.use_clock(clock)
+    await standin.start()
+    data_dir = workdir / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / "bot.log"
+    cluster = None
+    if fault == "postgres-stopped":  # under /var/tmp: the server runs as `postgres` for root
+        cluster = PrivateCluster(Path("/var/tmp") / f"kuril-brief-pg-fault-{os.getpid()}")
+        database_url: str | None = await cluster.start()
+        database = database_url
+    else:
+        database_url = None
+        database = str(data_dir / "kuril-brief.db")
+    began = time.monotonic()
+    locker: sqlite3.Connection | None = None
+    process: asyncio.subprocess.Process | None = None
+    try:
+        await _populate(
+            database_url or f"sqlite:///{database}", data_dir, standin.guild_id, sorted(wanted),
+            clock() - dt.timedelta(hours=1),
+        )  # fmt: skip
+        clock.offset += dt.timedelta(seconds=time.monotonic() - began)
+        standin.set_global_rate_limit(rate_limit)
+        process = await _spawn(standin, data_dir, clock, log_path, database_url)
+        await standin.wait_for_connections(1, timeout=60)
+        await asyncio.sleep(max(0.0, (SLOT - clock()).total_seconds() - 2))
+        if cluster is not None:
+            await cluster.stop()
+        else:
+            locker = await hold_write_lock(Path(database))
+
+        async def lifted() -> bool:
+            return clock() >= SLOT + hold
+
+        result.acks = await interact_until(standin, lifted, hold.total_seconds() + 30)
+        result.delivered_at_kill = len(
+            {int(m["channel_id"]) for m in standin.bot_messages} & wanted
+        )
+        if cluster is not None:
+            await cluster.start()
+        elif locker is not None:
+            locker.execute("ROLLBACK")
+            locker.close()
+            locker = None
+        result.acks += await interact_until(standin, lambda: _settled(database, channels), timeout)
+        await asyncio.sleep(1.0)  # anything late or doubled shows up now
+    finally:
+        if locker is not None:
+            locker.close()
+        if process is not None and process.returncode is None:
+            process.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), 15)
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        await standin.stop()
+    result.seconds = time.monotonic() - began
+    try:
+        await _count(result, standin, wanted, database, log_path)
+    finally:
+        if cluster is not None:
+            await cluster.stop()
+            shutil.rmtree(cluster.root, ignore_errors=True)
     return result
+
+
+async def hold_write_lock(database: Path) -> sqlite3.Connection:
+    """Take SQLite's write lock from another connection, as another process would; the
+    caller releases it with ROLLBACK. SQLite can refuse at once while the bot checkpoints,
+    so it is retried briefly."""
+    locker = sqlite3.connect(database, isolation_level=None, timeout=5)
+    for _ in range(50):
+        try:
+            locker.execute("BEGIN IMMEDIATE")
+            return locker
+        except sqlite3.OperationalError:
+            await asyncio.sleep(0.1)
+    locker.close()
+    raise AssertionError("could not take the database's write lock")

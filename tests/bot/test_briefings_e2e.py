@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from bot import scheduler as scheduler_module
 from bot.client import KurilBriefBot
 from bot.slots import nonce_for
 from bot.storage import Storage, engine
+from tests.bot.crash_matrix import hold_write_lock
 from tests.bot.postgres import fresh_postgres_url, private_cluster
 from tests.bot.running_bot import Clock, StartBot, embed_text
 from tests.standin.server import (
@@ -76,21 +76,6 @@ def posts_to(standin: DiscordStandin, channel: Channel) -> list[Any]:
         for r in standin.requests_matching("POST", f"/channels/{channel.id}/messages")
         if r.status == 200
     ]
-
-
-async def hold_write_lock(database: Path) -> sqlite3.Connection:
-    """Take SQLite's write lock from another connection, as another process would; the
-    caller releases it with ROLLBACK. SQLite can refuse at once while the bot checkpoints,
-    so it is retried briefly."""
-    locker = sqlite3.connect(database, isolation_level=None, timeout=5)
-    for _ in range(50):
-        try:
-            locker.execute("BEGIN IMMEDIATE")
-            return locker
-        except sqlite3.OperationalError:
-            await asyncio.sleep(0.1)
-    locker.close()
-    raise AssertionError("could not take the database's write lock")
 
 
 async def expect_late_briefing(

@@ -673,3 +673,32 @@ async def test_pacer_backs_off_on_a_global_429_and_creeps_back_up(
         await asyncio.sleep(0.06)
         await pacer.acquire()
     assert cut < pacer.rate <= 200.0  # recovering, towards the ceiling only
+
+
+async def test_a_briefing_that_waits_past_a_minute_to_be_claimed_says_it_is_late(
+    storage: Storage, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queued on time, but its claim waited (a database lock, a long pacer queue): the note
+    is decided when it is sent, not when it was queued."""
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    await subscribe(storage, 111, clock.now)
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    real_claim = storage.claim_slot
+
+    async def slow_claim(channel_id: int, slot: dt.datetime, **kw: Any) -> bool:
+        clock.now = SLOT + dt.timedelta(minutes=2)  # the claim waited this long
+        return await real_claim(channel_id, slot, **kw)
+
+    monkeypatch.setattr(storage, "claim_slot", slow_claim)
+    try:
+        clock.now = SLOT
+        await scheduler._on_slot(111)
+        await scheduler.idle()
+    finally:
+        await scheduler.stop()
+    ((_, _, reply),) = sender.sent
+    assert "held up on my side" in (reply.embeds[0].description or "")
+    delivery = await storage.get_delivery(111, SLOT)
+    assert delivery is not None and delivery.outcome == "sent_late"
