@@ -35,7 +35,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -157,15 +157,8 @@ class DiscordSender:
             # discord.py sends `enforce_nonce: true` with every nonce it is given. It retries
             # 429s itself (a global one holds back every request) and 500/502/504 a few times.
             message = await channel.send(**message_kwargs(reply), nonce=nonce)
-        except discord.HTTPException as error:
-            reason = PAUSE_REASONS.get(error.code)
-            if reason is not None and isinstance(error, discord.NotFound | discord.Forbidden):
-                raise ChannelUnavailable(reason) from error
-            raise SendFailed(
-                f"Discord error {error.status} ({error.code}): {error.text}"
-            ) from error
-        except (aiohttp.ClientError, OSError, TimeoutError) as error:
-            raise SendFailed(f"network error: {error!r}") from error
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise _translated(error, SendFailed, pause_on=PAUSE_REASONS) from error
         return message.id
 
     async def find_briefing(
@@ -178,15 +171,9 @@ class DiscordSender:
                 # Oldest first after `after`, 100 at a time (the response lists them newest
                 # first); discord.py's bucket handling and 429 retries apply as to a send.
                 page = await self._bot.http.logs_from(channel_id, 100, after=after)
-            except discord.HTTPException as error:
-                reason = PAUSE_REASONS.get(error.code)
-                if error.code in (10003, 50001) and reason is not None:
-                    raise ChannelUnavailable(reason) from error
-                raise HistoryUnavailable(
-                    f"Discord error {error.status} ({error.code}): {error.text}"
-                ) from error
-            except (aiohttp.ClientError, OSError, TimeoutError) as error:
-                raise HistoryUnavailable(f"network error: {error!r}") from error
+            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as error:
+                # Missing Read Message History (50013) is no reason to pause: posting works.
+                raise _translated(error, HistoryUnavailable, pause_on=(10003, 50001)) from error
             for message in page:
                 if _is_briefing(message, me, reference):
                     return int(message["id"])
@@ -194,6 +181,20 @@ class DiscordSender:
                 return None
             after = max(int(message["id"]) for message in page)
         raise HistoryUnavailable(f"more than {HISTORY_PAGES * 100} messages since the slot")
+
+
+def _translated(
+    error: BaseException, failure: type[Exception], *, pause_on: Collection[int]
+) -> Exception:
+    """discord.py's error as ours: `ChannelUnavailable` for a gone or closed channel (codes
+    in `pause_on`), else `failure` with a one-line description."""
+    if isinstance(error, discord.HTTPException):
+        reason = PAUSE_REASONS.get(error.code)
+        closed = isinstance(error, discord.NotFound | discord.Forbidden)
+        if closed and error.code in pause_on and reason is not None:
+            return ChannelUnavailable(reason)
+        return failure(f"Discord error {error.status} ({error.code}): {error.text}")
+    return failure(f"network error: {error!r}")
 
 
 def _is_briefing(message: Any, me: int | None, reference: str) -> bool:

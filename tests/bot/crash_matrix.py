@@ -171,6 +171,28 @@ async def _spawn(
         log_file.close()
 
 
+async def _world(channels: int) -> tuple[DiscordStandin, set[int], _Clock]:
+    """A running stand-in with `channels` channels for briefings, on a clock `LEAD` before
+    the slot that the stand-in shares."""
+    standin = DiscordStandin(heartbeat_interval_ms=41250)
+    wanted = {standin.add_channel(f"brief-{n}", position=n + 10).id for n in range(channels)}
+    clock = _Clock(SLOT - LEAD)
+    standin.use_clock(clock)
+    await standin.start()
+    return standin, wanted, clock
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM, and SIGKILL if that has not ended it within 15 s."""
+    if process.returncode is None:
+        process.terminate()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), 15)
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
 async def run_case(
     workdir: Path,
     *,
@@ -182,11 +204,7 @@ async def run_case(
 ) -> CaseResult:
     """Run one case; the stand-in and both processes are stopped before it returns."""
     result = CaseResult(channels, kill_after, restart_after)
-    standin = DiscordStandin(heartbeat_interval_ms=41250)
-    wanted = {standin.add_channel(f"brief-{n}", position=n + 10).id for n in range(channels)}
-    clock = _Clock(SLOT - LEAD)
-    standin.use_clock(clock)
-    await standin.start()
+    standin, wanted, clock = await _world(channels)
     data_dir = workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     database = data_dir / "kuril-brief.db"
@@ -222,13 +240,7 @@ async def run_case(
         )
         await asyncio.sleep(1.0)  # anything late or doubled shows up now
     finally:
-        if process.returncode is None:
-            process.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), 15)
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await _stop(process)
         await standin.stop()
     result.seconds = time.monotonic() - began
     await _count(result, standin, wanted, str(database), log_path)
@@ -274,11 +286,7 @@ async def run_fault_case(
     if fault not in FAULTS:
         raise ValueError(f"fault must be one of {FAULTS}")
     result = CaseResult(channels, 0, hold)
-    standin = DiscordStandin(heartbeat_interval_ms=41250)
-    wanted = {standin.add_channel(f"brief-{n}", position=n + 10).id for n in range(channels)}
-    clock = _Clock(SLOT - LEAD)
-    standin.use_clock(clock)
-    await standin.start()
+    standin, wanted, clock = await _world(channels)
     data_dir = workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "bot.log"
@@ -326,13 +334,8 @@ async def run_fault_case(
     finally:
         if locker is not None:
             locker.close()
-        if process is not None and process.returncode is None:
-            process.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), 15)
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        if process is not None:
+            await _stop(process)
         await standin.stop()
     result.seconds = time.monotonic() - began
     try:
