@@ -175,9 +175,9 @@ async def _world(channels: int) -> tuple[DiscordStandin, set[int], _Clock]:
     """A running stand-in with `channels` channels for briefings, on a clock `LEAD` before
     the slot that the stand-in shares."""
     standin = DiscordStandin(heartbeat_interval_ms=41250)
-    wanted = {standin.add_channel(f"brief-{n}", position=n + 10).id for n in range(channels)}
     clock = _Clock(SLOT - LEAD)
-    standin.use_clock(clock)
+    standin.use_clock(clock)  # first: ids made from now on follow the shared clock
+    wanted = {standin.add_channel(f"brief-{n}", position=n + 10).id for n in range(channels)}
     await standin.start()
     return standin, wanted, clock
 

@@ -35,5 +35,7 @@ async def test_sigkill_mid_fan_out_then_restart_loses_and_doubles_nothing(
     assert result.posts == CHANNELS, summary  # no briefing was even re-sent
     # Each claim the kill left in doubt was settled by reading the channel once.
     assert result.history_reads == result.in_doubt_at_kill, summary
-    if restart_after > ON_TIME:  # what the restart sent carries the late note
-        assert result.late >= CHANNELS - result.delivered_at_kill, summary
+    # What went out before the kill, in doubt or not, is recorded as sent on time ...
+    assert result.outcomes.get("sent", 0) >= result.delivered_at_kill, summary
+    if restart_after > ON_TIME:  # ... and what the restart sent carries the late note
+        assert result.late >= CHANNELS - result.delivered_at_kill - 1, summary
