@@ -23,15 +23,16 @@ WRITE_OPTION = "kuril_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def create_private(path: Path) -> None:
+def create_private(path: Path) -> bool:
     """Create a new SQLite file readable by its owner only (0600): subscriptions and the
     delivery log are nobody else's business. SQLite gives its -wal and -shm files the same
-    mode. An existing file is left as it is."""
+    mode. An existing file is left as it is. Returns whether the file was created."""
     try:
         descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        return
+        return False
     os.close(descriptor)
+    return True
 
 
 def make_engine(url: URL, *, echo: bool = False) -> AsyncEngine:

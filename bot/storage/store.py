@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import os
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,13 +45,22 @@ from bot.storage.models import (
     validate_time,
     validate_timezone,
 )
+from bot.storage.ownership import refuse_foreign
 from bot.storage.schema import CHANNEL_STATE, DELIVERY_LOG, KV, SUBSCRIPTIONS
 from bot.storage.url import async_database_url, sqlite_path
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-__all__ = ["UNAVAILABLE_ERRORS", "Storage", "StorageClosedError", "unavailable_reason"]
+__all__ = [
+    "UNAVAILABLE_ERRORS",
+    "DatabaseFileReplacedError",
+    "Storage",
+    "StorageClosedError",
+    "unavailable_reason",
+]
+
+log = logging.getLogger(__name__)
 
 _SUB = SUBSCRIPTIONS.c
 _LOG = DELIVERY_LOG.c
@@ -58,6 +69,12 @@ _STATE = CHANNEL_STATE.c
 
 class StorageClosedError(RuntimeError):
     """Storage was used before `open()` or after `close()`."""
+
+
+class DatabaseFileReplacedError(StorageClosedError):
+    """The SQLite file was deleted or replaced while the bot ran: the open connections
+    would go on with the old file and new ones would make an empty database, each half of
+    the bot seeing a different one. Nothing more is read or written until a restart."""
 
 
 #: What a storage call raises when the database cannot be used right now (locked, read-only,
@@ -84,6 +101,11 @@ def _clip(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _file_id(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
 
 
 def _subscription(row: Row[Any]) -> Subscription:
@@ -140,6 +162,8 @@ class Storage:
         self._sqlite = self._url.get_backend_name() == "sqlite"
         self._write_lock = asyncio.Lock() if self._sqlite else None
         self._open_lock = asyncio.Lock()
+        self._file_id: tuple[int, int] | None = None  # (device, inode) of the SQLite file
+        self._file_lost = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
@@ -170,10 +194,13 @@ class Storage:
             path = self.sqlite_path
             if path is not None:
                 await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-                await asyncio.to_thread(create_private, path)
+                if await asyncio.to_thread(create_private, path):
+                    log.info("no database at %s: created a new, empty one", path)
             engine = make_engine(self._url, echo=self._echo)
             try:
+                await refuse_foreign(engine, self.url, path)
                 await migrate(engine)
+                self._file_id = None if path is None else _file_id(path)
             except BaseException:
                 await engine.dispose()
                 raise
@@ -198,7 +225,29 @@ class Storage:
     def _require_engine(self) -> AsyncEngine:
         if self._engine is None:
             raise StorageClosedError("storage is not open; call `await storage.open()` first")
+        if self._file_id is not None:
+            self._check_file()
         return self._engine
+
+    def _check_file(self) -> None:
+        """Fail loudly if the SQLite file is not the one opened (one `stat`, microseconds)."""
+        path = self.sqlite_path
+        assert path is not None
+        try:
+            same = _file_id(path) == self._file_id
+        except FileNotFoundError:
+            same = False
+        if same:
+            return
+        if not self._file_lost:
+            self._file_lost = True
+            log.error(
+                "the database file %s was deleted or replaced while I was running; nothing "
+                "more is read from or written to it. Put the file back (from a backup) and "
+                "restart me.",
+                path,
+            )
+        raise DatabaseFileReplacedError(f"the database file {path} was deleted or replaced")
 
     @contextlib.asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:

@@ -1,0 +1,67 @@
+"""Is this database Kuril Brief's? Checked at start, before anything is written to it.
+
+Pointed at another application's database by mistake, the bot must not create its tables
+beside that application's, let alone alter a table that happens to share a name
+(`subscriptions`). A database is Kuril Brief's when it is empty, or carries our schema
+version: the `schema_version` table, or Alembic's `alembic_version` next to our
+`delivery_log`. Anything else with tables in it is refused, untouched. (Which version a
+database of ours is at, and whether this release can run it, is `migrations`' business.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["ForeignDatabaseError", "refuse_foreign"]
+
+_SHOWN = 6
+
+
+class ForeignDatabaseError(SQLAlchemyError):
+    """The database belongs to something else; nothing was changed in it."""
+
+
+def _foreign(tables: list[str]) -> list[str]:
+    """The tables that make a database someone else's; empty when it is ours or empty."""
+    names = {name for name in tables if not name.startswith("sqlite_")}
+    ours = "schema_version" in names or {"alembic_version", "delivery_log"} <= names
+    return [] if ours else sorted(names)
+
+
+def _sqlite_tables(path: Path) -> list[str]:
+    """Read-only, and without the pragmas our engine sets on connect (WAL would rewrite
+    the file's header): a foreign file must come out exactly as it went in."""
+    if not path.exists() or path.stat().st_size == 0:
+        return []
+    with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+        return [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+
+
+def _table_names(conn: Connection) -> list[str]:
+    return list(inspect(conn).get_table_names())
+
+
+async def refuse_foreign(engine: AsyncEngine, where: str, sqlite_file: Path | None) -> None:
+    """Raise ForeignDatabaseError, having only read, unless the database is empty or ours.
+    `sqlite_file` is the database file on SQLite (None on PostgreSQL)."""
+    if sqlite_file is not None:
+        tables = await asyncio.to_thread(_sqlite_tables, sqlite_file)
+    else:
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(_table_names)
+    foreign = _foreign(tables)
+    if foreign:
+        shown = ", ".join(foreign[:_SHOWN]) + (", …" if len(foreign) > _SHOWN else "")
+        raise ForeignDatabaseError(
+            f"the database at {where} is not Kuril Brief's (it has the tables {shown} and no "
+            "Kuril Brief schema version), so it was left untouched. Point DATABASE_URL at "
+            "an empty database, or at Kuril Brief's own."
+        )
