@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -140,3 +142,19 @@ async def test_sigterm_during_a_reconnect_wait_exits_within_5_seconds(
     assert took < 5.0, output
     assert code == 0, output
     assert "SIGTERM received" in output and "Traceback" not in output
+
+
+async def test_another_applications_database_stops_the_start_with_one_line(
+    standin: DiscordStandin, tmp_path: Path
+) -> None:
+    database = tmp_path / "their-app.db"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.execute("CREATE TABLE subscriptions (id INTEGER PRIMARY KEY, plan TEXT)")
+    before = database.read_bytes()
+    env = {**bot_environment(standin, tmp_path / "data"), "DATABASE_URL": f"sqlite:///{database}"}
+    code, err = await run_cli("run", env=env)
+    assert code == 1
+    lines = [line for line in err.splitlines() if "INFO" not in line]
+    assert len(lines) == 1 and "is not Kuril Brief's" in lines[0], err
+    assert "Traceback" not in err
+    assert database.read_bytes() == before
