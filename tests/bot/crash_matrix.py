@@ -1,6 +1,6 @@
 """Cases of the crash and fault matrix, each a fan-out of briefings through a real process.
 
-Crash (`run_case`): SIGKILL part-way through the fan-out, restart later.
+Crash (`run_case`): SIGKILL (or SIGTERM) part-way through the fan-out, restart later.
 
 `kuril-brief run` runs as a real process (`tests.bot.clocked_bot`, on a shifted clock shared
 with the stand-in) with a SQLite database; N channels are due at the same slot. Once
@@ -65,6 +65,8 @@ class CaseResult:
     rate_limited: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     acks: list[float] = field(default_factory=list)  # seconds to acknowledge /about
+    exit_seconds: float = 0.0  # from the signal to the process's exit
+    exit_code: int | None = None
     seconds: float = 0.0
     log: str = ""
 
@@ -201,6 +203,7 @@ async def run_case(
     restart_after: dt.timedelta,
     rate_limit: float | None = 50.0,
     timeout: float = 120.0,
+    stop_with: signal.Signals = signal.SIGKILL,
 ) -> CaseResult:
     """Run one case; the stand-in and both processes are stopped before it returns."""
     result = CaseResult(channels, kill_after, restart_after)
@@ -225,8 +228,11 @@ async def run_case(
         await standin.wait_for(
             lambda: delivered() >= kill_after, timeout=timeout, what=f"{kill_after} briefings"
         )
-        process.send_signal(signal.SIGKILL)
+        stopped = time.monotonic()
+        process.send_signal(stop_with)
         await process.wait()
+        result.exit_seconds = time.monotonic() - stopped
+        result.exit_code = process.returncode
         result.delivered_at_kill = delivered()
         at_kill = await _outcomes(str(database))
         result.in_doubt_at_kill = at_kill.get("claimed", 0)

@@ -4,6 +4,7 @@ doubled. A few representative cases; `benchmarks/briefings.py --crash-matrix` ru
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,20 @@ async def test_sigkill_mid_fan_out_then_restart_loses_and_doubles_nothing(
     assert result.outcomes.get("sent", 0) >= result.delivered_at_kill, summary
     if restart_after > ON_TIME:  # ... and what the restart sent carries the late note
         assert result.late >= CHANNELS - result.delivered_at_kill - 1, summary
+
+
+async def test_sigterm_mid_fan_out_stops_within_5_seconds_and_the_restart_finishes(
+    tmp_path: Path,
+) -> None:
+    result = await run_case(
+        tmp_path,
+        channels=CHANNELS,
+        kill_after=CHANNELS // 2,
+        restart_after=dt.timedelta(seconds=5),
+        stop_with=signal.SIGTERM,
+    )
+    summary = {k: v for k, v in vars(result).items() if k != "log"}
+    assert result.exit_code == 0 and result.exit_seconds < 5.0, summary
+    assert result.lost == 0 and result.duplicated == 0, summary
+    assert result.in_doubt_at_kill == 0, summary  # a clean stop leaves nothing in doubt
+    assert "Traceback" not in result.log
