@@ -485,6 +485,8 @@ class BriefingScheduler:
         Claims held by this process's workers are left alone."""
         now = self.clock()
         queued = 0
+        # Deliveries dropped or unrecorded because the database failed in this process.
+        dropped = self._storage_missed
         for delivery in await self.storage.pending_retries(stale_claims_before=now):
             if self._stopping:  # what is left stays in the log for the next start
                 return queued
@@ -499,13 +501,16 @@ class BriefingScheduler:
                 continue
             # A claim nobody here holds is in doubt (its process died, or its outcome could
             # not be recorded): the deliverer asks Discord whether it went out.
-            why = OFFLINE if delivery.outcome == "claimed" else RETRIED
+            if delivery.outcome == "claimed":
+                why = STORAGE_DOWN if dropped else OFFLINE
+            else:
+                why = RETRIED
             late = why if now - delivery.slot > ON_TIME else None
             if self._enqueue(subscription, delivery.slot, late=late):
                 queued += 1
         # Slots due with no log row at all: their claim failed (the database was down) or
         # their queue item was dropped while it was.
-        dropped, self._storage_missed = self._storage_missed, False
+        self._storage_missed = False
         if dropped:
             queued += await self._catch_up(STORAGE_DOWN, "missed while my database was unavailable")
         else:

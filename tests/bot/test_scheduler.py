@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot import ratelimit
 from bot import scheduler as scheduler_module
@@ -702,3 +703,44 @@ async def test_a_briefing_that_waits_past_a_minute_to_be_claimed_says_it_is_late
     assert "held up on my side" in (reply.embeds[0].description or "")
     delivery = await storage.get_delivery(111, SLOT)
     assert delivery is not None and delivery.outcome == "sent_late"
+
+
+async def test_a_send_whose_outcome_could_not_be_recorded_is_settled_from_the_channel(
+    storage: Storage, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails right after Discord took the message: once it is back, the slot is
+    found in the channel and recorded, not sent again."""
+    monkeypatch.setattr(scheduler_module, "RECOVERY_FIRST_S", 0.05)
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    await subscribe(storage, 121, clock.now)
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    real_record = storage.record_outcome
+    failures = [OperationalError("UPDATE delivery_log", None, Exception("disk I/O error"))]
+
+    async def record_fails_once(*args: Any, **kw: Any) -> bool:
+        if args[2] == "sent" and failures:
+            raise failures.pop()
+        return await real_record(*args, **kw)
+
+    monkeypatch.setattr(storage, "record_outcome", record_fails_once)
+    try:
+        clock.now = SLOT
+        await scheduler._on_slot(121)
+        await scheduler.idle()
+        assert (await storage.get_delivery(121, SLOT)).outcome == "claimed"  # type: ignore[union-attr]
+        clock.now = SLOT + dt.timedelta(seconds=20)
+
+        async def settled() -> None:
+            while (await storage.get_delivery(121, SLOT)).outcome == "claimed":  # type: ignore[union-attr]  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(settled(), 10)
+        await scheduler.idle()
+    finally:
+        await scheduler.stop()
+    assert len(sender.sent) == 1 and sender.lookups == 1
+    delivery = await storage.get_delivery(121, SLOT)
+    assert delivery is not None and delivery.outcome == "sent"
+    assert delivery.message_id == sender.posted[(121, nonce_for(121, SLOT))]
