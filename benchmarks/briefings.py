@@ -132,7 +132,7 @@ async def matrix(count: int, *, faults_only: bool) -> None:
             workdir, channels=count, fault=fault, hold=dt.timedelta(seconds=90)
         )
         cases.append(result)
-        row(f"{fault}, 90 s across the slot", result)
+        row(f"{fault} from {result.fault_from:+.0f} s to +90 s", result)
     lost = sum(r.lost for r in cases)
     doubled = sum(r.duplicated for r in cases)
     print(f"all {len(cases)} cases: {lost} lost, {doubled} duplicated")

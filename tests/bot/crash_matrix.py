@@ -66,6 +66,7 @@ class CaseResult:
     outcomes: dict[str, int] = field(default_factory=dict)
     acks: list[float] = field(default_factory=list)  # seconds to acknowledge /about
     exit_seconds: float = 0.0  # from the signal to the process's exit
+    fault_from: float = 0.0  # when the fault began, in seconds from the slot (< 0: before)
     exit_code: int | None = None
     seconds: float = 0.0
     log: str = ""
@@ -321,6 +322,7 @@ async def run_fault_case(
             await cluster.stop()
         else:
             locker = await hold_write_lock(Path(database))
+        result.fault_from = (clock() - SLOT).total_seconds()
 
         async def lifted() -> bool:
             return clock() >= SLOT + hold
@@ -355,12 +357,13 @@ async def run_fault_case(
 
 async def hold_write_lock(database: Path) -> sqlite3.Connection:
     """Take SQLite's write lock from another connection, as another process would; the
-    caller releases it with ROLLBACK. SQLite can refuse at once while the bot checkpoints,
-    so it is retried briefly."""
-    locker = sqlite3.connect(database, isolation_level=None, timeout=5)
-    for _ in range(50):
+    caller releases it with ROLLBACK (from any thread). Each try waits at most 0.1 s, off the
+    event loop (a blocked loop would stall the stand-in too); SQLite can refuse at once
+    while the bot checkpoints, so it is retried for up to 10 s."""
+    locker = sqlite3.connect(database, isolation_level=None, timeout=0.1, check_same_thread=False)
+    for _ in range(100):
         try:
-            locker.execute("BEGIN IMMEDIATE")
+            await asyncio.to_thread(locker.execute, "BEGIN IMMEDIATE")
             return locker
         except sqlite3.OperationalError:
             await asyncio.sleep(0.1)
