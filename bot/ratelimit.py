@@ -55,9 +55,8 @@ class Pacer:
         self._starts: deque[float] = deque()
         self._calm_since = clock()
         self._last_cut = float("-inf")
-        #: Global 429s reported so far, and the lowest rate it was cut to (for figures).
+        #: Global 429s reported so far.
         self.global_limits = 0
-        self.lowest_rate = rate
 
     async def acquire(self) -> None:
         while True:
@@ -90,7 +89,6 @@ class Pacer:
         self._last_cut = now
         sent = sum(1 for start in self._starts if now - WINDOW_S < start <= now)
         self.rate = max(MIN_RATE, min(self.rate, sent or self.rate) * CUT)
-        self.lowest_rate = min(self.lowest_rate, self.rate)
 
 
 def _retry_after(headers: object) -> float:
