@@ -10,7 +10,8 @@ ends when every slot is settled in the delivery log.
 
 Fault (`run_fault_case`): the database fails across the slot and comes back `hold` later,
 with no restart: another connection holds SQLite's write lock (longer than the bot's 30 s
-busy timeout), or a PostgreSQL server of the case's own is stopped, then started again.
+busy timeout), SQLite's disk is full (a small tmpfs of the case's own, filled up), or a
+PostgreSQL server of the case's own is stopped, then started again.
 
 Meanwhile `/about` runs every 0.25 s and its acknowledgement time is kept (`acks`). Used by
 `test_crash_matrix.py` and `benchmarks/briefings.py`.
@@ -30,7 +31,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ import asyncpg
 from bot.storage import Storage
 from tests.bot.clocked_bot import OFFSET_VARIABLE
 from tests.bot.postgres import PrivateCluster
+from tests.bot.storage_faults import small_filesystem, sqlite_fault
 from tests.standin.server import DiscordStandin, StandinTimeout
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -277,7 +279,22 @@ async def _count(
     result.log = await asyncio.to_thread(log.read_text, errors="replace")
 
 
-FAULTS = ("sqlite-lock", "postgres-stopped")
+FAULTS = ("sqlite-lock", "sqlite-disk-full", "postgres-stopped")
+
+
+@contextlib.asynccontextmanager
+async def _database_fault(
+    fault: str, database: str, cluster: PrivateCluster | None
+) -> AsyncIterator[None]:
+    if cluster is not None:
+        await cluster.stop()
+        try:
+            yield
+        finally:
+            await cluster.start()
+    else:
+        async with sqlite_fault(fault.removeprefix("sqlite-"), Path(database)):
+            yield
 
 
 async def run_fault_case(
@@ -289,83 +306,61 @@ async def run_fault_case(
     rate_limit: float | None = 50.0,
     timeout: float = 180.0,
 ) -> CaseResult:
-    """The database fails from just before the slot until `hold` after it; no restart."""
+    """The database fails from just before the slot until `hold` after it; no restart.
+    "sqlite-disk-full" mounts a small tmpfs for the data directory (root only)."""
     if fault not in FAULTS:
         raise ValueError(f"fault must be one of {FAULTS}")
     result = CaseResult(channels, 0, hold)
-    standin, wanted, clock = await _world(channels)
     data_dir = workdir / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / "bot.log"
-    cluster = None
-    if fault == "postgres-stopped":  # under /var/tmp: the server runs as `postgres` for root
-        cluster = PrivateCluster(Path("/var/tmp") / f"kuril-brief-pg-fault-{os.getpid()}")
-        database_url: str | None = await cluster.start()
-        database = database_url
-    else:
-        database_url = None
+    with contextlib.ExitStack() as stack:
+        if fault == "sqlite-disk-full":
+            stack.enter_context(small_filesystem(data_dir))
+        data_dir.mkdir(parents=True, exist_ok=True)
+        standin, wanted, clock = await _world(channels)
+        cluster = None
+        database_url: str | None = None
         database = str(data_dir / "kuril-brief.db")
-    began = time.monotonic()
-    locker: sqlite3.Connection | None = None
-    process: asyncio.subprocess.Process | None = None
-    try:
-        await _populate(
-            database_url or f"sqlite:///{database}", data_dir, standin.guild_id, sorted(wanted),
-            clock() - dt.timedelta(hours=1),
-        )  # fmt: skip
-        clock.offset += dt.timedelta(seconds=time.monotonic() - began)
-        standin.set_global_rate_limit(rate_limit)
-        process = await _spawn(standin, data_dir, clock, log_path, database_url)
-        await standin.wait_for_connections(1, timeout=60)
-        await asyncio.sleep(max(0.0, (SLOT - clock()).total_seconds() - 2))
-        if cluster is not None:
-            await cluster.stop()
-        else:
-            locker = await hold_write_lock(Path(database))
-        result.fault_from = (clock() - SLOT).total_seconds()
-
-        async def lifted() -> bool:
-            return clock() >= SLOT + hold
-
-        result.acks = await interact_until(standin, lifted, hold.total_seconds() + 30)
-        result.delivered_at_kill = len(
-            {int(m["channel_id"]) for m in standin.bot_messages} & wanted
-        )
-        if cluster is not None:
-            await cluster.start()
-        elif locker is not None:
-            locker.execute("ROLLBACK")
-            locker.close()
-            locker = None
-        result.acks += await interact_until(standin, lambda: _settled(database, channels), timeout)
-        await asyncio.sleep(1.0)  # anything late or doubled shows up now
-    finally:
-        if locker is not None:
-            locker.close()
-        if process is not None:
-            await _stop(process)
-        await standin.stop()
-    result.seconds = time.monotonic() - began
-    try:
-        await _count(result, standin, wanted, database, log_path)
-    finally:
-        if cluster is not None:
-            await cluster.stop()
-            shutil.rmtree(cluster.root, ignore_errors=True)
-    return result
-
-
-async def hold_write_lock(database: Path) -> sqlite3.Connection:
-    """Take SQLite's write lock from another connection, as another process would; the
-    caller releases it with ROLLBACK (from any thread). Each try waits at most 0.1 s, off the
-    event loop (a blocked loop would stall the stand-in too); SQLite can refuse at once
-    while the bot checkpoints, so it is retried for up to 10 s."""
-    locker = sqlite3.connect(database, isolation_level=None, timeout=0.1, check_same_thread=False)
-    for _ in range(100):
+        if fault == "postgres-stopped":  # under /var/tmp: the server runs as `postgres`
+            cluster = PrivateCluster(Path("/var/tmp") / f"kuril-brief-pg-fault-{os.getpid()}")
+            database = database_url = await cluster.start()
+        began = time.monotonic()
+        process: asyncio.subprocess.Process | None = None
         try:
-            await asyncio.to_thread(locker.execute, "BEGIN IMMEDIATE")
-            return locker
-        except sqlite3.OperationalError:
-            await asyncio.sleep(0.1)
-    locker.close()
-    raise AssertionError("could not take the database's write lock")
+            await _populate(
+                database_url or f"sqlite:///{database}", data_dir, standin.guild_id,
+                sorted(wanted), clock() - dt.timedelta(hours=1),
+            )  # fmt: skip
+            clock.offset += dt.timedelta(seconds=time.monotonic() - began)
+            standin.set_global_rate_limit(rate_limit)
+            process = await _spawn(standin, data_dir, clock, log_path, database_url)
+            await standin.wait_for_connections(1, timeout=60)
+            await asyncio.sleep(max(0.0, (SLOT - clock()).total_seconds() - 2))
+            async with _database_fault(fault, database, cluster):
+                result.fault_from = (clock() - SLOT).total_seconds()
+
+                async def lifted() -> bool:
+                    return clock() >= SLOT + hold
+
+                result.acks = await interact_until(standin, lifted, hold.total_seconds() + 30)
+                result.delivered_at_kill = len(
+                    {int(m["channel_id"]) for m in standin.bot_messages} & wanted
+                )
+
+            async def settled() -> bool:
+                return await _settled(database, channels)
+
+            result.acks += await interact_until(standin, settled, timeout)
+            await asyncio.sleep(1.0)  # anything late or doubled shows up now
+        finally:
+            if process is not None:
+                await _stop(process)
+            await standin.stop()
+        result.seconds = time.monotonic() - began
+        try:
+            await _count(result, standin, wanted, database, log_path)
+        finally:
+            if cluster is not None:
+                await cluster.stop()
+                shutil.rmtree(cluster.root, ignore_errors=True)
+    return result

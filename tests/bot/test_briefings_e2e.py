@@ -7,6 +7,7 @@ few real seconds away; restarting with the same data directory shows what surviv
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ from bot import scheduler as scheduler_module
 from bot.client import KurilBriefBot
 from bot.slots import nonce_for
 from bot.storage import Storage, engine
-from tests.bot.crash_matrix import hold_write_lock
 from tests.bot.postgres import fresh_postgres_url, private_cluster
 from tests.bot.running_bot import Clock, StartBot, embed_text
+from tests.bot.storage_faults import SQLITE_FAULTS, small_filesystem, sqlite_fault
 from tests.standin.server import (
     EMBED_LINKS,
     EVERYONE_DEFAULT,
@@ -508,41 +509,48 @@ async def test_on_postgresql_a_restart_neither_loses_nor_repeats_a_slot(
     assert len(messages_in(standin, channel)) == 2
 
 
-async def test_a_slot_across_a_database_lock_is_sent_once_late_without_a_restart(
+@pytest.mark.parametrize("fault", SQLITE_FAULTS)
+async def test_a_slot_across_a_sqlite_fault_is_sent_once_late_without_a_restart(
     start_bot: StartBot,
     standin: DiscordStandin,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    fault: str,
 ) -> None:
-    """Another process holds SQLite's write lock across the slot: commands that change
-    subscriptions say so plainly, others keep working, and once the lock is gone the
-    briefing goes out, once, late, with the note, from the running bot."""
+    """Across the slot, another process holds SQLite's write lock, or the disk is full:
+    commands that change subscriptions say so plainly,
+    others keep working, and once the fault is gone the briefing goes out, once, late, with
+    the note, from the running bot."""
     monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 300)
     monkeypatch.setattr(scheduler_module, "RECOVERY_FIRST_S", 0.2)
-    channel = briefings_channel(standin)
-    clock = Clock(SLOT - dt.timedelta(minutes=5))
-    standin.use_clock(clock)
-    bot = await start_bot(clock=clock)
-    await asyncio.wait_for(bot.briefings.started.wait(), 5)  # its start-up writes are done
-    clock.set(SLOT - LEAD)
-    await subscribe(standin, channel)
-    locker = await hold_write_lock(tmp_path / "data" / "kuril-brief.db")
-    try:
-        await asyncio.sleep((SLOT - clock()).total_seconds() + 1.5)  # the slot passes
-        assert messages_in(standin, channel) == []
+    with contextlib.ExitStack() as stack:
+        if fault != "lock":  # the database on a small filesystem of its own
+            try:
+                stack.enter_context(small_filesystem(tmp_path / "data"))
+            except PermissionError as error:
+                pytest.skip(str(error))
+        channel = briefings_channel(standin)
+        clock = Clock(SLOT - dt.timedelta(minutes=5))
+        standin.use_clock(clock)
+        bot = await start_bot(clock=clock)
+        await asyncio.wait_for(bot.briefings.started.wait(), 5)  # its start-up writes are done
+        clock.set(SLOT - LEAD)
+        await subscribe(standin, channel)
+        async with sqlite_fault(fault, tmp_path / "data" / "kuril-brief.db"):
+            await asyncio.sleep((SLOT - clock()).total_seconds() + 1.5)  # the slot passes
+            assert messages_in(standin, channel) == []
 
-        reply = embed_text(await subscribe(standin, standin.channel("general")))
-        assert "The briefings database is unavailable right now; nothing was changed." in reply
-        about = await standin.dispatch_slash("about")
-        assert "About Kuril Brief" in embed_text(await standin.wait_for_reply(about))
-
-        clock.jump(dt.timedelta(minutes=3))
-        locker.execute("ROLLBACK")
-    finally:
-        locker.close()
-    await expect_late_briefing(standin, bot, channel, "my database was unavailable")
-    assert len(posts_to(standin, channel)) == 1
-    assert await bot.storage.get_subscription(standin.channel("general").id) is None
+            reply = embed_text(await subscribe(standin, standin.channel("general")))
+            assert "The briefings database is unavailable right now; nothing was changed." in (
+                reply
+            )
+            about = await standin.dispatch_slash("about")
+            assert "About Kuril Brief" in embed_text(await standin.wait_for_reply(about))
+            clock.jump(dt.timedelta(minutes=3))
+        await expect_late_briefing(standin, bot, channel, "my database was unavailable")
+        assert len(posts_to(standin, channel)) == 1
+        assert await bot.storage.get_subscription(standin.channel("general").id) is None
+        await bot.close()
 
 
 @pytest.mark.postgres
