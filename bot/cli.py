@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from bot.console import ConsoleSession, input_lines
+from bot.dbcli import add_db_parser, run_db
 from bot.settings import Settings
 from commands.ask import ask_payload
 from commands.context import Services
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = kb_sub.add_parser("export", help="print the whole knowledge base")
     export.add_argument("--json", action="store_true", required=True, help="as JSON")
     sub.add_parser("sync", help="register the slash commands with Discord")
+    add_db_parser(sub)
     return parser
 
 
@@ -63,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "db":
+        return run_db(args)  # reads only the database settings
     try:
         settings = Settings()
     except ValidationError as exc:

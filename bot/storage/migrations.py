@@ -11,6 +11,9 @@ no `alembic_version`. They are stamped at the revision matching their version (1
 Concurrent starters are serialised: PostgreSQL by a transaction-scoped advisory lock, SQLite
 by BEGIN IMMEDIATE (its write lock). A database at a revision this code does not know (a
 newer release migrated it) is refused with `SchemaTooNewError`.
+
+Alembic is imported inside the functions: every `kuril-brief` command imports this package,
+and only the ones that touch the database need Alembic (a quarter-second at start-up).
 """
 
 from __future__ import annotations
@@ -19,17 +22,17 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import WRITE_OPTION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 __all__ = [
     "LEGACY_REVISIONS",
@@ -38,6 +41,7 @@ __all__ = [
     "alembic_config",
     "current_revision",
     "head_revision",
+    "is_known_revision",
     "upgrade",
 ]
 
@@ -60,6 +64,8 @@ def alembic_config(*, extra_version_locations: Sequence[Path] = ()) -> Config:
 
     `extra_version_locations` adds revision directories, e.g. a test's deliberately broken step.
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(SCRIPTS_DIR))
     config.set_main_option("path_separator", "os")
@@ -70,10 +76,28 @@ def alembic_config(*, extra_version_locations: Sequence[Path] = ()) -> Config:
 
 def head_revision(config: Config | None = None) -> str:
     """The newest revision this code knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(config or alembic_config()).get_current_head()
     if head is None:
         raise RuntimeError("no Alembic revisions found in the package")
     return head
+
+
+def is_known_revision(revision: str, config: Config | None = None) -> bool:
+    """Whether this code has `revision` (False: a newer release wrote it)."""
+    from alembic.script import ScriptDirectory
+
+    return _known(ScriptDirectory.from_config(config or alembic_config()), revision)
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.util.exc import CommandError
+
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def _legacy_version(conn: Connection) -> int | None:
@@ -87,6 +111,8 @@ def _legacy_version(conn: Connection) -> int | None:
 
 def _revision_of(conn: Connection) -> str | None:
     """The database's revision: Alembic's, else the legacy version's; None when empty."""
+    from alembic.runtime.migration import MigrationContext
+
     legacy = _legacy_version(conn)
     if legacy is not None:
         if legacy not in LEGACY_REVISIONS:
@@ -99,13 +125,7 @@ def _revision_of(conn: Connection) -> str | None:
 
 
 def _check_known(script: ScriptDirectory, revision: str | None) -> None:
-    if revision is None:
-        return
-    try:
-        known = script.get_revision(revision) is not None
-    except CommandError:
-        known = False
-    if not known:
+    if revision is not None and not _known(script, revision):
         raise SchemaTooNewError(
             f"the database is at schema revision {revision}, which this release does not "
             f"know (its newest is {script.get_current_head()}): a newer release migrated it. "
@@ -114,6 +134,9 @@ def _check_known(script: ScriptDirectory, revision: str | None) -> None:
 
 
 def _upgrade(conn: Connection, config: Config, target: str) -> list[str]:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
     script = ScriptDirectory.from_config(config)

@@ -143,6 +143,11 @@ class Storage:
         return self._url.render_as_string(hide_password=True)
 
     @property
+    def display_url(self) -> str:
+        """The URL as a user writes it (no async driver), password hidden: for messages."""
+        return self._url.set(drivername=self.dialect).render_as_string(hide_password=True)
+
+    @property
     def sqlite_path(self) -> Path | None:
         """The database file when on SQLite, else None."""
         return sqlite_path(self._url)

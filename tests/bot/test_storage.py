@@ -562,7 +562,7 @@ def _sqlite_executescript(path: Path, script: str) -> None:
         conn.executescript(script)
 
 
-async def _create_legacy_database(engine: AsyncEngine, db_url: str, version: int) -> None:
+async def create_legacy_database(engine: AsyncEngine, db_url: str, version: int) -> None:
     """What release 0.1.0 left behind at `version`: its schema holding real rows."""
     await _load_legacy_schema(engine, db_url, version)
     async with engine.begin() as conn:
@@ -640,7 +640,7 @@ async def test_upgrade_from_release_0_1_keeps_every_row(
     raw_engine: AsyncEngine,
     open_storage: Callable[[], Awaitable[Storage]],
 ) -> None:
-    await _create_legacy_database(raw_engine, db_url, version)
+    await create_legacy_database(raw_engine, db_url, version)
     columns = await _columns(raw_engine, "subscriptions")
     assert ("pause_reason" in columns) == (version == 2)  # really the old schema
     async with raw_engine.connect() as conn:
