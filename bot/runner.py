@@ -16,6 +16,7 @@ import discord
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.client import KurilBriefBot
+from bot.metrics import BotMetrics
 from bot.settings import Settings
 from commands.context import Services
 
@@ -45,7 +46,7 @@ def _token(settings: Settings) -> str:
 
 async def serve(settings: Settings, services: Services) -> None:
     """Run until the gateway closes for good or a signal asks us to stop."""
-    bot = KurilBriefBot(settings, services)
+    bot = KurilBriefBot(settings, services, metrics=BotMetrics())
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 

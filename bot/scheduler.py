@@ -126,6 +126,7 @@ class BriefingScheduler:
         grace: dt.timedelta,
         clock: Clock | None = None,
         ready: Callable[[], Awaitable[object]] | None = None,
+        on_result: Callable[[str], object] | None = None,
         rate: float = DISCORD_GLOBAL_LIMIT * 0.95,
         workers: int = 32,
         sweep_interval: float = 60.0,
@@ -137,6 +138,7 @@ class BriefingScheduler:
         self._clock_given = clock is not None
         self.clock: Clock = clock or _real_now
         self._ready = ready
+        self._on_result = on_result  # each delivery's result, e.g. for metrics
         self._workers_count = workers
         self._sweep_interval = sweep_interval
         self._stop_timeout = stop_timeout
@@ -345,6 +347,8 @@ class BriefingScheduler:
                 if current is not None and not self._stopping:
                     result = await self.deliverer.deliver(current, slot, late=late)
                     self.stats.results[result] = self.stats.results.get(result, 0) + 1
+                    if self._on_result is not None:
+                        self._on_result(result)
             except Exception:
                 log.exception("delivering to channel %s failed", subscription.channel_id)
             finally:

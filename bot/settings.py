@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     briefing_grace_minutes: int = Field(
         default=120, ge=0, description="How late a missed briefing may still be sent."
     )
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Serve /metrics and /healthz here; off if unset."
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address the metrics port binds to (0.0.0.0 in a container).",
+    )
 
     @field_validator("log_level")
     @classmethod

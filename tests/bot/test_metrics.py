@@ -1,0 +1,64 @@
+"""`bot.metrics` without Discord: registries stay private, the server reports a busy port."""
+
+from __future__ import annotations
+
+import socket
+
+import prometheus_client
+import pytest
+from pydantic import ValidationError
+
+from bot.metrics import BotMetrics, Health, MetricsServer, snowflake_seconds
+from bot.settings import Settings
+
+
+def test_each_bot_gets_its_own_registry_and_the_global_one_stays_clean() -> None:
+    first, second = BotMetrics(), BotMetrics()  # a shared registry would refuse the second
+    first.interaction("timeline", "ok")
+    first.briefing("sent_late")
+    first.briefing("taken")  # another worker's slot: not a briefing outcome
+    assert (
+        first.registry.get_sample_value(
+            "kuril_brief_interactions_total", {"command": "timeline", "outcome": "ok"}
+        )
+        == 1
+    )
+    assert first.registry.get_sample_value("kuril_brief_briefings_total", {"outcome": "late"}) == 1
+    assert (
+        second.registry.get_sample_value(
+            "kuril_brief_interactions_total", {"command": "timeline", "outcome": "ok"}
+        )
+        is None
+    )
+    global_names = {metric.name for metric in prometheus_client.REGISTRY.collect()}
+    assert not any(name.startswith("kuril_brief") for name in global_names)
+
+
+def test_snowflake_time_matches_discords_epoch() -> None:
+    # Discord's documented example: 175928847299117063 was created at 1462015105.796 s.
+    assert snowflake_seconds(175928847299117063) == pytest.approx(1462015105.796)
+
+
+async def _healthy() -> Health:
+    return Health(gateway=True, database_error=None)
+
+
+async def test_a_busy_metrics_port_is_said_plainly() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = MetricsServer(BotMetrics(), _healthy, host="127.0.0.1", port=port)
+        with pytest.raises(OSError, match=f"METRICS_HOST=127.0.0.1 METRICS_PORT={port}"):
+            await server.start()
+    await server.stop()
+
+
+def test_metrics_are_off_by_default_and_bind_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("METRICS_PORT", raising=False)
+    monkeypatch.delenv("METRICS_HOST", raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.metrics_port is None and settings.metrics_host == "127.0.0.1"
+    monkeypatch.setenv("METRICS_PORT", "70000")
+    with pytest.raises(ValidationError, match="metrics_port"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
