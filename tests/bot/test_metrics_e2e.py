@@ -6,17 +6,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import signal
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import discord
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.client import KurilBriefBot
+from bot.render import message_kwargs
+from commands.messages import Button, Reply
 from tests.bot.postgres import fresh_postgres_url
 from tests.bot.running_bot import Clock, StartBot
+from tests.bot.test_process import bot_environment, read_until
+from tests.conftest import REPO_ROOT
 from tests.standin.server import DiscordStandin
 
 UTC = dt.UTC
@@ -126,6 +135,50 @@ async def test_interaction_counters_and_ack_latency_move(
     )
 
 
+async def test_button_presses_are_counted_by_kind_and_outcome(
+    bot: KurilBriefBot, standin: DiscordStandin
+) -> None:
+    page = await standin.wait_for_reply(await standin.dispatch_slash("timeline"))
+    following = next(
+        button
+        for row in page["components"]
+        for button in row["components"]
+        if "Next" in button["label"]
+    )
+    kind = "button:" + following["custom_id"].partition(":")[0]
+    stranger = await standin.dispatch_component(
+        page, following["custom_id"], user=standin.user("mod")
+    )
+    await standin.wait_for_interaction_response(stranger)
+    await standin.wait_for_interaction_response(
+        await standin.dispatch_component(page, following["custom_id"])
+    )
+    # A button of a kind the bot does not know (an older release's): counted as unknown, so
+    # made-up ids cannot create new label values.
+    channel = bot.get_channel(standin.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    old = Reply(content="Old", buttons=((Button(label="Old", custom_id="gone:button"),),))
+    await channel.send(**message_kwargs(old))
+    stale = await standin.wait_for_message(standin.channel_id)
+    await standin.wait_for_interaction_response(
+        await standin.dispatch_component(stale, "gone:button")
+    )
+
+    async def counted() -> bool:
+        samples = await scrape(bot)
+        return (
+            value(samples, "kuril_brief_interactions_total", command=kind, outcome="ok") == 1
+            and value(samples, "kuril_brief_interactions_total", command=kind, outcome="refused")
+            == 1
+            and value(
+                samples, "kuril_brief_interactions_total", command="button:unknown", outcome="ok"
+            )
+            == 1
+        )
+
+    await until(counted, timeout=5, what="the button counters")
+
+
 async def test_free_text_answers_are_counted_answered_or_declined(
     bot: KurilBriefBot, standin: DiscordStandin
 ) -> None:
@@ -200,6 +253,46 @@ async def test_healthz_is_503_while_the_gateway_is_down(
         return (await health(bot))[0] == 200
 
     await until(back, timeout=20, what="/healthz to recover after the gateway came back")
+
+
+async def test_run_as_a_process_serves_metrics_from_the_environment(
+    standin: DiscordStandin, tmp_path: Path
+) -> None:
+    """`kuril-brief run` with METRICS_PORT set, as a container's HEALTHCHECK would probe it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**bot_environment(standin, tmp_path / "data"), "METRICS_PORT": str(port)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-X", "dev", "-m", "bot.cli", "run",
+        cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process.stderr, "ready as", log), 30)
+        assert any(f"metrics and /healthz on http://127.0.0.1:{port}" in line for line in log)
+        status, _, body = await fetch(port, "/healthz")
+        assert status == 200, body
+        await standin.wait_for_reply(await standin.dispatch_slash("about"), timeout=10)
+
+        async def counted() -> bool:
+            _, _, text = await fetch(port, "/metrics")
+            return 'kuril_brief_interactions_total{command="about",outcome="ok"} 1.0' in text
+
+        await until(counted, timeout=5, what="the process's interaction counter")
+        process.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(process.stderr.read(), 15)
+        assert await asyncio.wait_for(process.wait(), 5) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = "".join(log) + rest.decode(errors="replace")
+    for trouble in ("Traceback", "Unclosed", "was never awaited", "Task was destroyed"):
+        assert trouble not in output
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await fetch(port, "/healthz")  # the port is closed with the bot
 
 
 class TcpProxy:
