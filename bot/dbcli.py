@@ -107,7 +107,7 @@ def run_db(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(command(storage))
     except SchemaTooNewError as exc:
-        print(f"Refusing the database at {storage.display_url}: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return 1
     except (OSError, SQLAlchemyError) as exc:
         reason = getattr(exc, "orig", None) or exc

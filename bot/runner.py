@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.client import KurilBriefBot
 from bot.metrics import BotMetrics
 from bot.settings import Settings
+from bot.storage import SchemaTooNewError
 from commands.context import Services
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ def run_discord(command: str, settings: Settings, services: Services) -> int:
         asyncio.run(sync(settings, services) if command == "sync" else serve(settings, services))
     except discord.LoginFailure as exc:
         print(f"Discord refused the login: {exc}. Check DISCORD_TOKEN.", file=sys.stderr)
+        return 1
+    except SchemaTooNewError as exc:  # a newer release migrated the database: say so plainly
+        print(f"Kuril Brief could not start. {exc}", file=sys.stderr)
         return 1
     except (OSError, aiohttp.ClientError, SQLAlchemyError) as exc:
         log.debug("start-up failed", exc_info=exc)

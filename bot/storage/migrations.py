@@ -117,8 +117,8 @@ def _revision_of(conn: Connection) -> str | None:
     if legacy is not None:
         if legacy not in LEGACY_REVISIONS:
             raise SchemaTooNewError(
-                f"the database is at schema version {legacy}, which this release does not "
-                "know: a newer release migrated it. Run that release, or restore a backup."
+                f"its old-style schema version {legacy} is unknown to this release; "
+                "a newer release migrated it. Run that release, or restore a backup."
             )
         return LEGACY_REVISIONS[legacy]
     return MigrationContext.configure(conn).get_current_revision()
@@ -127,8 +127,8 @@ def _revision_of(conn: Connection) -> str | None:
 def _check_known(script: ScriptDirectory, revision: str | None) -> None:
     if revision is not None and not _known(script, revision):
         raise SchemaTooNewError(
-            f"the database is at schema revision {revision}, which this release does not "
-            f"know (its newest is {script.get_current_head()}): a newer release migrated it. "
+            f"schema revision {revision} is unknown to this release (newest: "
+            f"{script.get_current_head()}); a newer release migrated it. "
             "Run that release, or restore a backup."
         )
 

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.engine import WRITE_OPTION, make_engine
-from bot.storage.migrations import current_revision, upgrade
+from bot.storage.migrations import SchemaTooNewError, current_revision, upgrade
 from bot.storage.models import (
     FINAL_OUTCOMES,
     MAX_NOTE,
@@ -168,6 +168,11 @@ class Storage:
             try:
                 if upgrade_schema:
                     await upgrade(engine)
+            except SchemaTooNewError as exc:
+                await engine.dispose()
+                raise SchemaTooNewError(
+                    f"The database at {self.display_url} cannot be used: {exc}"
+                ) from None
             except BaseException:
                 await engine.dispose()
                 raise

@@ -22,7 +22,9 @@ from bot.dbcli import DatabaseSettings
 from bot.storage import Storage, async_database_url, head_revision
 from bot.storage.engine import make_engine
 from tests.bot.postgres import fresh_postgres_url
+from tests.bot.test_process import bot_environment, run_cli
 from tests.bot.test_storage import create_legacy_database
+from tests.standin.server import DiscordStandin
 
 pytestmark = pytest.mark.usefixtures("clean_environment")
 
@@ -319,3 +321,21 @@ def test_postgres_status_and_backup_points_to_pg_dump(
         ["pg_restore", "--list", str(dump)], check=True, capture_output=True, text=True
     ).stdout
     assert "TABLE DATA public subscriptions" in listing
+
+
+async def test_the_bot_refuses_a_newer_database_in_one_plain_line(
+    standin: DiscordStandin, tmp_path: Path
+) -> None:
+    data = tmp_path / "bot-data"
+    async with Storage(f"sqlite:///{data / 'kuril-brief.db'}", data_dir=data):
+        pass  # created and migrated, as a first start would
+    with contextlib.closing(sqlite3.connect(data / "kuril-brief.db")) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed'")
+    code, err = await run_cli("run", env=bot_environment(standin, data))
+    lines = [line for line in err.splitlines() if "could not start" in line]
+    assert code == 1 and "Traceback" not in err
+    assert lines == [
+        f"Kuril Brief could not start. The database at sqlite:///{data / 'kuril-brief.db'} "
+        "cannot be used: schema revision f00dfeed is unknown to this release (newest: "
+        f"{head_revision()}); a newer release migrated it. Run that release, or restore a backup."
+    ]
