@@ -12,6 +12,18 @@ Concurrent starters are serialised: PostgreSQL by a transaction-scoped advisory 
 by BEGIN IMMEDIATE (its write lock). A database at a revision this code does not know (a
 newer release migrated it) is refused with `SchemaTooNewError`.
 
+Changing the schema: edit `schema.py`, then generate a revision against a database at head
+and review it (SQLite needs batch operations for most ALTERs; env.py turns them on):
+
+    engine = sqlalchemy.create_engine("sqlite:////tmp/dev.db")
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        command.revision(config, message="what changes", autogenerate=True, rev_id="0004")
+
+`tests/bot/test_storage.py` fails until the models and the migration head agree.
+
 Alembic is imported inside the functions: every `kuril-brief` command imports this package,
 and only the ones that touch the database need Alembic (a quarter-second at start-up).
 """
