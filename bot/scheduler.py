@@ -347,13 +347,17 @@ class BriefingScheduler:
                 if current is not None and not self._stopping:
                     result = await self.deliverer.deliver(current, slot, late=late)
                     self.stats.results[result] = self.stats.results.get(result, 0) + 1
-                    if self._on_result is not None:
-                        self._on_result(result)
+                    self._observe(result)
             except Exception:
                 log.exception("delivering to channel %s failed", subscription.channel_id)
             finally:
                 self._pending.discard((subscription.channel_id, slot))
                 self._queue.task_done()
+
+    def _observe(self, result: str) -> None:
+        """Tell `on_result` (metrics) what happened to a slot."""
+        if self._on_result is not None:
+            self._on_result(result)
 
     async def idle(self) -> None:
         """Until every queued delivery is done (for tests and benchmarks)."""
@@ -385,9 +389,10 @@ class BriefingScheduler:
                     note += f", more than {int(self.grace.total_seconds() // 60)} minutes ago"
                 else:
                     note += "; a later briefing replaced it"
-                await self.storage.record_outcome(
+                if await self.storage.record_outcome(
                     channel_id, slot, "skipped_missed", note=note, now=now
-                )
+                ):
+                    self._observe("skipped")
             if plan.skip or plan.unrecorded:
                 log.warning(
                     "channel %s: %d missed briefing(s) skipped (%d too old to record)",

@@ -231,6 +231,29 @@ async def test_briefing_deliveries_are_counted(
     )
 
 
+async def test_briefings_missed_while_down_are_counted_late_or_skipped(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    clock = Clock(SLOT - dt.timedelta(hours=1))
+    bot = await start_bot(clock=clock)
+    for channel in (standin.channel("briefings"), standin.default_channel):
+        options: dict[str, Any] = {"channel": channel, "time": "18:00", "timezone": "Asia/Tokyo"}
+        sent = await standin.dispatch_slash(
+            "briefings subscribe", options, user=standin.user("mod")
+        )
+        await standin.wait_for_followup(sent)
+    await bot.close()
+
+    clock.set(SLOT + dt.timedelta(days=1, minutes=30))  # down over two slots; one within grace
+    bot = await start_bot(clock=clock, metrics_port=0)
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    await bot.briefings.idle()
+    samples = await scrape(bot)
+    assert value(samples, "kuril_brief_briefings_total", outcome="late") == 2
+    assert value(samples, "kuril_brief_briefings_total", outcome="skipped") == 2
+    assert value(samples, "kuril_brief_briefings_total", outcome="delivered") == 0
+
+
 async def test_healthz_is_503_while_the_gateway_is_down(
     bot: KurilBriefBot, standin: DiscordStandin
 ) -> None:
