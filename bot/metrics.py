@@ -95,7 +95,8 @@ class BotMetrics:
         self.briefings = Counter(
             PREFIX + "briefings",
             "Scheduled briefings by outcome: delivered (on time), late (delivered late), "
-            "failed (will be retried), paused (channel gone or forbidden), skipped.",
+            "failed (will be retried), paused (channel gone or forbidden), skipped (missed "
+            "past the grace period).",
             ["outcome"],
             registry=self.registry,
         )
