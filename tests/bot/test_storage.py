@@ -713,6 +713,20 @@ async def test_a_fresh_database_gets_every_revision_in_order(raw_engine: AsyncEn
     assert await current_revision(raw_engine) == head_revision()
 
 
+async def test_concurrent_starters_migrate_once(
+    db_url: str, raw_engine: AsyncEngine, open_storage: Callable[[], Awaitable[Storage]]
+) -> None:
+    """Several bots (or `db upgrade` beside a starting bot) on one old database at once."""
+    await create_legacy_database(raw_engine, db_url, 1)
+    opened = await asyncio.gather(*(open_storage() for _ in range(4)))
+    for storage in opened:
+        assert await storage.schema_revision() == head_revision()
+    async with raw_engine.connect() as conn:
+        versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert [tuple(row) for row in versions] == [(head_revision(),)]
+    assert await opened[0].count_subscriptions() == len(V1_ROWS)
+
+
 BROKEN_REVISION = '''
 """A step that fails half-way, to show the whole upgrade rolls back."""
 import sqlalchemy as sa
