@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shlex
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -110,9 +111,23 @@ def run_db(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     except (OSError, SQLAlchemyError) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        print(f"Cannot use the database at {storage.display_url}: {reason}", file=sys.stderr)
+        print(
+            f"Cannot use the database at DATABASE_URL={storage.display_url}: {_reason(exc)}",
+            file=sys.stderr,
+        )
         return 1
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause in a few plain words, without SQLAlchemy's "Background on this error" link."""
+    cause = getattr(exc, "orig", None) or exc
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused. Is the database server running, and is the port right?"
+    if isinstance(cause, socket.gaierror):
+        return "unknown host name. Check the host in DATABASE_URL."
+    if isinstance(cause, TimeoutError):
+        return "timed out. Is the server reachable from here?"
+    return str(cause).splitlines()[0] if str(cause) else type(cause).__name__
 
 
 def _missing_sqlite_file(storage: Storage) -> bool:

@@ -7,6 +7,7 @@ import contextlib
 import os
 import shlex
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -115,6 +116,21 @@ def test_db_commands_ignore_settings_they_do_not_use(
     monkeypatch.setenv("DATABASE_URL", "garbage")
     code, _, err = run(capsys, "current")
     assert code == 2 and err == "Invalid setting DATABASE_URL: not a database URL: 'garbage'\n"
+
+
+def test_an_unreachable_database_is_said_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens here once the socket closes
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://bot:secret@127.0.0.1:{port}/kuril")
+    code, out, err = run(capsys, "status")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Cannot use the database at DATABASE_URL=postgresql://bot:***@127.0.0.1:{port}/kuril: "
+        "connection refused. Is the database server running, and is the port right?\n"
+    )
 
 
 def test_status_shows_revision_states_deliveries_and_failures(
