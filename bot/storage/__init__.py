@@ -6,7 +6,8 @@
 
 Modules, one job each: `models` (records and validation), `url` (DATABASE_URL to an async
 URL), `engine` (engine and SQLite pragmas), `schema` (current tables), `migrations`
-(Alembic, whose revisions are in `alembic/versions/`), `store` (the `Storage` class).
+(Alembic, whose revisions are in `alembic/versions/`), `store` (the `Storage` class),
+`backup` (a consistent copy of a live SQLite file).
 """
 
 from bot.storage.migrations import SchemaTooNewError, head_revision
