@@ -105,5 +105,6 @@ def test_unsupported_database_url_is_refused_before_anything_starts(
     monkeypatch.setenv("DATABASE_URL", "mysql://user@127.0.0.1/kuril")
     assert main(["run"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("Invalid setting DATABASE_URL:")
+    assert err.startswith("Invalid setting DATABASE_URL=mysql://user@127.0.0.1/kuril: ")
     assert "sqlite:///... or postgresql://..." in err
+    assert len(err.splitlines()) == 1 and "Value error" not in err
