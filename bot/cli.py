@@ -38,10 +38,14 @@ Run = Callable[[argparse.Namespace, Settings], int]
 
 @dataclass(frozen=True)
 class Subcommand:
+    """One `kuril-brief` command: `reads` names (as in the environment) the settings it
+    reads besides LOG_LEVEL and LOG_FORMAT: only those are validated, and `--help` lists
+    them. A group (`kb`) has `children` instead of `run`."""
+
     name: str
     help: str
     reads: tuple[str, ...]
-    run: Run
+    run: Run | None
     arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
     description: str = ""
     children: tuple[Subcommand, ...] = field(default=())
@@ -272,7 +276,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "kb",
         "knowledge-base tools",
         KNOWLEDGE,
-        run_kb_check,
+        None,
         children=(
             Subcommand(
                 "check",
@@ -372,6 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     command: Subcommand = args.subcommand
+    assert command.run is not None, "argparse requires a group's subcommand"
     try:
         settings = load_settings((*command.reads, *LOGGING))
     except SettingsError as exc:

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HANDLER_NAME = "kuril-brief"
 
 
 class JsonFormatter(logging.Formatter):
@@ -39,3 +40,4 @@ def configure_logging(level: str, log_format: str) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # warnings too, so JSON logs stay one object per line

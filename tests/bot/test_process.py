@@ -37,11 +37,15 @@ def bot_environment(standin: DiscordStandin, data_dir: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    ("stop", "log_format"), [(signal.SIGTERM, "json"), (signal.SIGINT, "text")], ids=str
+)
 async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
-    standin: DiscordStandin, tmp_path: Path, stop: signal.Signals
+    standin: DiscordStandin, tmp_path: Path, stop: signal.Signals, log_format: str
 ) -> None:
-    env = bot_environment(standin, tmp_path / "data")
+    """It serves, logs the invite URL once ready, and stops cleanly; LOG_FORMAT=json makes
+    every log line one JSON object."""
+    env = {**bot_environment(standin, tmp_path / "data"), "LOG_FORMAT": log_format}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-X", "dev", "-m", "bot.cli", "run",
         cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
@@ -66,6 +70,13 @@ async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
     for trouble in ("Traceback", "Unclosed", "was never awaited", "Task was destroyed"):
         assert trouble not in output
     assert standin.token not in output, "the token must never be logged"
+    invites = [line for line in output.splitlines() if "invite the bot to a server" in line]
+    assert len(invites) == 1
+    assert f"client_id={standin.application_id}&scope=bot+applications.commands" in invites[0]
+    if log_format == "json":
+        records = [json_line(line) for line in output.splitlines()]  # each line one object
+        assert {"time", "level", "logger", "message"} <= set(records[0])
+        assert any(record["message"].startswith("ready as") for record in records)
 
 
 async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
@@ -166,29 +177,8 @@ async def test_a_refused_token_is_said_plainly(standin: DiscordStandin, tmp_path
     assert "wrong.token" not in err
 
 
-async def test_json_logs_are_one_object_a_line_and_ready_logs_the_invite(
-    standin: DiscordStandin, tmp_path: Path
-) -> None:
-    env = {**bot_environment(standin, tmp_path / "data"), "LOG_FORMAT": "json"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
-        cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    assert process.stderr is not None
-    log: list[str] = []
+def json_line(line: str) -> dict:
     try:
-        await asyncio.wait_for(read_until(process.stderr, "invite the bot", log), 30)
-        process.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(process.stderr.read(), 15)
-        assert await asyncio.wait_for(process.wait(), 5) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    lines = [*log, *rest.decode().splitlines(keepends=True)]
-    records = [json.loads(line) for line in lines]  # every line is one JSON object
-    assert {"time", "level", "logger", "message"} <= set(records[0])
-    invites = [r["message"] for r in records if "invite the bot" in r["message"]]
-    assert len(invites) == 1
-    assert f"client_id={standin.application_id}" in invites[0]
-    assert "scope=bot+applications.commands" in invites[0]
+        return json.loads(line)
+    except json.JSONDecodeError:
+        raise AssertionError(f"not one JSON object: {line!r}") from None
