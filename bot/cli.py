@@ -119,10 +119,12 @@ def run_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_default(args: argparse.Namespace, settings: Settings) -> int:
+    """`kuril-brief` alone: the console without a token (so only the console's settings
+    matter), else `run`, whose settings are validated now."""
     if settings.discord_token is None:
         print("DISCORD_TOKEN is not set: opening the console instead.", file=sys.stderr)
         return run_console(args, settings)
-    return _discord("run", settings)
+    return _discord("run", load_settings((*RUN.reads, *LOGGING)))
 
 
 def _discord(command: str, settings: Settings) -> int:
@@ -311,13 +313,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
 )
 
+RUN, CONSOLE = SUBCOMMANDS[0], SUBCOMMANDS[1]
 #: `kuril-brief` alone: run the bot with a token, else the console.
-DEFAULT = Subcommand(
-    "",
-    "",
-    tuple(dict.fromkeys(SUBCOMMANDS[0].reads + SUBCOMMANDS[1].reads)),
-    run_default,
-)
+DEFAULT = Subcommand("", "", (*CONSOLE.reads, "DISCORD_TOKEN"), run_default)
 
 
 def version() -> str:
@@ -379,13 +377,12 @@ def _main(argv: Sequence[str] | None) -> int:
     assert command.run is not None, "argparse requires a group's subcommand"
     try:
         settings = load_settings((*command.reads, *LOGGING))
+        configure_logging(settings.log_level, settings.log_format)
+        return command.run(args, settings)
     except SettingsError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format)
-    try:
-        return command.run(args, settings)
     except StartupError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ import platformdirs
 import pytest
 
 from bot import settings as settings_module
-from bot.cli import DEFAULT, LOGGING, SUBCOMMANDS, Subcommand, build_parser
+from bot.cli import LOGGING, SUBCOMMANDS, Subcommand, build_parser
 from bot.cogs.briefings import missing_permissions
 from bot.invite import application_id_from_token, required_permissions
 from bot.settings import Settings
@@ -28,13 +28,13 @@ def token_for(user_id: int) -> str:
     return base64.b64encode(str(user_id).encode()).decode().rstrip("=") + ".GhIjKl.secret-part"
 
 
-def all_subcommands() -> list[tuple[str, Subcommand]]:
-    found = []
+def all_subcommands() -> dict[str, Subcommand]:
+    found = {}
     for command in SUBCOMMANDS:
         if command.children:
-            found += [(f"{command.name} {child.name}", child) for child in command.children]
+            found |= {f"{command.name} {child.name}": child for child in command.children}
         else:
-            found.append((command.name, command))
+            found[command.name] = command
     return found
 
 
@@ -45,10 +45,11 @@ def test_version_is_the_projects(tmp_path: Path) -> None:
     assert result.stdout.strip() == f"kuril-brief {pyproject['project']['version']}"
 
 
-@pytest.mark.parametrize(("name", "command"), all_subcommands(), ids=lambda v: str(v))
+@pytest.mark.parametrize("name", all_subcommands())
 def test_every_subcommand_help_lists_the_settings_it_reads(
-    name: str, command: Subcommand, capsys: pytest.CaptureFixture[str]
+    name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    command = all_subcommands()[name]
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args([*name.split(), "--help"])
     assert exited.value.code == 0
@@ -186,8 +187,19 @@ def test_ask_jsonl_with_a_question_is_refused(tmp_path: Path) -> None:
     assert "--jsonl reads its questions from stdin" in result.stderr
 
 
-def test_default_command_reads_what_run_and_console_read() -> None:
-    assert set(DEFAULT.reads) == set(SUBCOMMANDS[0].reads) | set(SUBCOMMANDS[1].reads)
+def test_no_command_without_a_token_is_the_console_and_ignores_runs_settings(
+    tmp_path: Path,
+) -> None:
+    result = kuril_brief(home=tmp_path, input="/about\n", DATABASE_URL="garbage")
+    assert result.returncode == 0, result.stderr
+    assert "opening the console" in result.stderr
+    assert "About Kuril Brief" in result.stdout
+
+
+def test_no_command_with_a_token_validates_what_run_reads(tmp_path: Path) -> None:
+    result = kuril_brief(home=tmp_path, DATABASE_URL="garbage", DISCORD_TOKEN=token_for(APP_ID))
+    assert result.returncode == 2
+    assert result.stderr.startswith("Invalid setting DATABASE_URL=garbage: ")
 
 
 def test_data_dir_is_the_checkouts_data_folder_in_a_checkout() -> None:
