@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.startup import (
     StartupError,
     database_error,
+    discord_gateway_error,
     discord_http_error,
     discord_unreachable,
     login_refused,
@@ -42,6 +43,9 @@ def run_discord(command: str, settings: Settings, services: Services) -> int:
         raise discord_http_error(
             exc.status, exc.text or str(exc), settings.discord_api_base
         ) from exc
+    except (discord.ConnectionClosed, discord.GatewayNotFound, discord.ClientException) as exc:
+        log.debug("start-up failed", exc_info=exc)
+        raise discord_gateway_error(exc) from exc
     except (OSError, aiohttp.ClientError) as exc:
         log.debug("start-up failed", exc_info=exc)
         raise discord_unreachable(exc, settings.discord_api_base) from exc

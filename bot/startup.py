@@ -141,3 +141,12 @@ def discord_http_error(status: int, reason: str, api_base: str) -> StartupError:
         f"Discord answered HTTP {status} at DISCORD_API_BASE={api_base}: {reason}. "
         "Try again later; check DISCORD_API_BASE if you set it."
     )
+
+
+def discord_gateway_error(exc: BaseException) -> StartupError:
+    """Discord's gateway closed on the bot (authentication failed, an intent refused, ...)."""
+    reason = str(exc).strip().rstrip(".") or type(exc).__name__
+    return StartupError(
+        f"Discord's gateway closed the connection: {reason}. Check DISCORD_TOKEN, and the "
+        "bot's settings on the Developer Portal (the bot needs no privileged intents)."
+    )

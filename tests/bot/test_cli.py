@@ -64,7 +64,12 @@ def test_broken_knowledge_base_stops_start_up_with_a_pointer(
 ) -> None:
     monkeypatch.setenv("KURIL_SEEDS_DIR", str(tmp_path / "missing"))
     assert main(["console"]) == 1
-    assert "kuril-brief kb check" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"Cannot load the knowledge base at KURIL_SEEDS_DIR={tmp_path / 'missing'}: "
+        f"{tmp_path / 'missing'}: seeds directory does not exist. "
+        "Run `kuril-brief kb check` for every problem."
+    ]
 
 
 def test_bad_log_level_is_a_clear_error(

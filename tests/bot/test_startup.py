@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
-from bot.startup import database_error, discord_unreachable, login_refused, redact_url
+from bot.startup import (
+    database_error,
+    discord_gateway_error,
+    discord_unreachable,
+    login_refused,
+    redact_url,
+)
 from bot.storage import Storage
 from tests.bot.postgres import POSTGRES_ENV
 
@@ -107,3 +113,11 @@ def test_discord_failures_name_the_setting() -> None:
     login = str(login_refused(Exception("Improper token has been passed.")))
     assert "passed.." not in login
     assert login.startswith("Discord refused the login with DISCORD_TOKEN: improper token")
+
+
+def test_a_gateway_refusal_is_one_line_with_advice() -> None:
+    import discord
+
+    failure = str(discord_gateway_error(discord.PrivilegedIntentsRequired(shard_id=None)))
+    assert failure.startswith("Discord's gateway closed the connection: Shard ID None is ")
+    assert "\n" not in failure and failure.endswith("(the bot needs no privileged intents).")
