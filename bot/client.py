@@ -24,7 +24,7 @@ from bot.invite import invite_url
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
-from bot.startup import database_error, discord_unreachable
+from bot.startup import StartupError, database_error, discord_unreachable
 from bot.storage import Storage
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
@@ -101,6 +101,8 @@ class KurilBriefBot(commands.AutoShardedBot):
 
         try:
             await self.storage.open()
+        except StartupError:
+            raise  # already said plainly by storage
         except Exception as exc:
             log.debug("opening the database failed", exc_info=exc)
             raise database_error(exc, self.settings) from exc
