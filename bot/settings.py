@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.storage.url import async_database_url
@@ -118,11 +118,13 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("discord_token", "database_url", "discord_application_id", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        """`DISCORD_TOKEN=` in a `.env` template means "not set", not an empty token."""
-        return None if isinstance(value, str) and not value.strip() else value
+    def _empty_is_unset(cls, values: Any) -> Any:
+        """`DISCORD_TOKEN=` (as in `.env.example`) means "not set": the default applies."""
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())}
+        return values
 
     @property
     def resolved_database_url(self) -> str:

@@ -226,3 +226,13 @@ def test_kb_export_still_works_through_the_table(tmp_path: Path) -> None:
     result = kuril_brief("kb", "export", "--json", home=tmp_path)
     assert result.returncode == 0
     assert json.loads(result.stdout)["entries"]
+
+
+def test_an_empty_setting_is_unset_and_masks_the_env_file(tmp_path: Path) -> None:
+    """`NAME=` as copied from .env.example means the default, for every setting."""
+    (tmp_path / ".env").write_text("LOG_LEVEL=LOUD\n", encoding="utf-8")
+    result = kuril_brief(
+        "run", home=tmp_path, LOG_LEVEL="", BRIEFING_GRACE_MINUTES="", DISCORD_DEV_GUILD_ID=""
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("DISCORD_TOKEN is not set"), result.stderr
