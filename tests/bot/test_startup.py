@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from bot.startup import (
     redact_url,
 )
 from bot.storage import Storage
-from tests.bot.postgres import POSTGRES_ENV
+from tests.bot.postgres import postgres_url
 
 
 def settings_for(tmp_path: Path, database_url: str | None) -> Settings:
@@ -72,13 +71,6 @@ async def test_an_unopenable_sqlite_file_is_said_plainly(tmp_path: Path) -> None
         "unable to open database file. "
         "Check that the file's folder exists and the bot's user may write there."
     )
-
-
-def postgres_url() -> str:
-    url = os.environ.get(POSTGRES_ENV, "")
-    if not url:
-        pytest.skip(f"PostgreSQL: set {POSTGRES_ENV}")
-    return url
 
 
 @pytest.mark.postgres
