@@ -8,9 +8,12 @@ object and to the README's production install (which CI runs verbatim).
 from __future__ import annotations
 
 import configparser
+import http.server
 import re
 import shutil
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -182,3 +185,35 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
         ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+class _Healthz(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self) -> None:
+        self.send_response(self.status if self.path == "/healthz" else 404)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.mark.parametrize(("status", "healthy"), [(200, True), (503, False)])
+def test_the_images_health_check_command_follows_healthz(status: int, healthy: bool) -> None:
+    """The HEALTHCHECK's own shell command, run against a /healthz on 127.0.0.1."""
+    handler = type("Healthz", (_Healthz,), {"status": status})
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        health = next(
+            rest for keyword, rest in dockerfile_instructions() if keyword == "HEALTHCHECK"
+        )
+        command = health.split(" CMD ", 1)[1]
+        env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+        env["METRICS_PORT"] = str(server.server_address[1])
+        result = subprocess.run(["sh", "-c", command], env=env, capture_output=True, timeout=30)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (result.returncode == 0) is healthy, result.stderr
