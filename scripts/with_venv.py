@@ -31,9 +31,10 @@ def fail(message: str) -> None:
 
 
 def fingerprint() -> str:
-    """What the environment was installed from; a change means reinstall."""
+    """What the environment was installed from (the lock's export, the project, and the
+    venv's Python, which `pyvenv.cfg` names); a change means reinstall."""
     digest = hashlib.sha256()
-    for path in (REQUIREMENTS, ROOT / "pyproject.toml"):
+    for path in (REQUIREMENTS, ROOT / "pyproject.toml", VENV / "pyvenv.cfg"):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
