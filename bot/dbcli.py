@@ -1,7 +1,7 @@
 """`kuril-brief db upgrade|current|status|backup FILE`: the database, for operators.
 
-Each subcommand reads only DATABASE_URL and KURIL_DATA_DIR (`DatabaseSettings`), so a bad
-token or an unrelated setting never stops a backup. Only `upgrade` changes the database;
+Each subcommand reads only DATABASE_URL and KURIL_DATA_DIR (`bot.cli` validates just those),
+so a bad token or an unrelated setting never stops a backup. Only `upgrade` changes the database;
 `current` and `status` show it as it is, and `backup` reads it through SQLite's online backup
 API (for PostgreSQL it says to use pg_dump).
 """
@@ -11,123 +11,70 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shlex
-import socket
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.settings import Settings, default_data_dir
-from bot.storage import Delivery, SchemaTooNewError, Storage, async_database_url, head_revision
+from bot.settings import Settings
+from bot.startup import StartupError, database_error
+from bot.storage import Delivery, SchemaTooNewError, Storage, head_revision
 from bot.storage.backup import BackupError, backup_sqlite
 from bot.storage.migrations import is_known_revision
 
-__all__ = ["DatabaseSettings", "add_db_parser", "run_db"]
+__all__ = [
+    "backup_arguments",
+    "run_db_backup",
+    "run_db_current",
+    "run_db_status",
+    "run_db_upgrade",
+]
 
-SETTINGS_HELP = "Settings read: DATABASE_URL, KURIL_DATA_DIR (environment or .env)."
 RECENT = 10
 FAILURES = ("failed_retrying", "paused", "skipped_missed")
 DELIVERED = ("sent", "sent_late")
 
 
-class DatabaseSettings(BaseSettings):
-    """The slice of `Settings` the db commands use; same names, same `.env`."""
-
-    model_config = Settings.model_config
-
-    database_url: str | None = None
-    kuril_data_dir: Path = Field(default_factory=default_data_dir)
-
-    @field_validator("database_url")
-    @classmethod
-    def _supported_database(cls, value: str | None) -> str | None:
-        if value is not None:
-            async_database_url(value, Path("/"))  # raises ValueError with the reason
-        return value
-
-    def storage(self) -> Storage:
-        url = self.database_url or f"sqlite:///{self.kuril_data_dir.resolve() / 'kuril-brief.db'}"
-        return Storage(url, data_dir=self.kuril_data_dir)
+def backup_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
-def add_db_parser(sub: Any) -> None:
-    """Register `db` and its subcommands on the top-level subparsers object."""
-    db = sub.add_parser(
-        "db",
-        help="database schema, status and backups",
-        description="The subscriptions database: migrate it, inspect it, back it up.",
-        epilog=SETTINGS_HELP,
-    )
-    db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
-    for name, text in (
-        ("upgrade", "migrate the database to the newest schema revision"),
-        ("current", "print the database's schema revision"),
-        ("status", "schema revision, subscriptions by state, recent deliveries and failures"),
-    ):
-        db_sub.add_parser(name, help=text, description=text + ".", epilog=SETTINGS_HELP)
-    backup = db_sub.add_parser(
-        "backup",
-        help="a consistent copy of a SQLite database, safe while the bot runs",
-        description=(
-            "Copy the SQLite database to FILE with SQLite's online backup API (consistent "
-            "while the bot runs). For PostgreSQL use pg_dump (see the README)."
-        ),
-        epilog=SETTINGS_HELP,
-    )
-    backup.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
-    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+def run_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(_upgrade, settings, create=True)
 
 
-def run_db(args: argparse.Namespace) -> int:
-    try:
-        settings = DatabaseSettings()
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            name = ".".join(str(part) for part in error["loc"]).upper()
-            message = str(error.get("ctx", {}).get("error") or error["msg"])
-            print(f"Invalid setting {name}: {message}", file=sys.stderr)
-        return 2
-    storage = settings.storage()
-    if args.db_command == "backup":
-        if storage.dialect == "postgresql":
-            return _use_pg_dump(settings.database_url or "", args.file)
-        return _backup(storage, args.file, overwrite=args.force)
-    if args.db_command != "upgrade" and _missing_sqlite_file(storage):
+def run_db_current(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(_current, settings)
+
+
+def run_db_status(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(_status, settings)
+
+
+def run_db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    storage = Storage.from_settings(settings)
+    if storage.dialect == "postgresql":
+        return _use_pg_dump(settings.database_url or "", args.file)
+    return _backup(storage, args.file, overwrite=args.force)
+
+
+def _run(
+    command: Callable[[Storage], Awaitable[int]], settings: Settings, *, create: bool = False
+) -> int:
+    """Run one async db command; a database that cannot be used is one plain line (exit 1)."""
+    storage = Storage.from_settings(settings)
+    if not create and _missing_sqlite_file(storage):
         return 1
-    command: Callable[[Storage], Awaitable[int]] = {
-        "upgrade": _upgrade,
-        "current": _current,
-        "status": _status,
-    }[args.db_command]
     try:
         return asyncio.run(command(storage))
     except SchemaTooNewError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        raise StartupError(str(exc)) from exc
     except (OSError, SQLAlchemyError) as exc:
-        print(
-            f"Cannot use the database at DATABASE_URL={storage.display_url}: {_reason(exc)}",
-            file=sys.stderr,
-        )
-        return 1
-
-
-def _reason(exc: BaseException) -> str:
-    """The cause in a few plain words, without SQLAlchemy's "Background on this error" link."""
-    cause = getattr(exc, "orig", None) or exc
-    if isinstance(cause, ConnectionRefusedError):
-        return "connection refused. Is the database server running, and is the port right?"
-    if isinstance(cause, socket.gaierror):
-        return "unknown host name. Check the host in DATABASE_URL."
-    if isinstance(cause, TimeoutError):
-        return "timed out. Is the server reachable from here?"
-    return str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        raise database_error(exc, settings) from exc
 
 
 def _missing_sqlite_file(storage: Storage) -> bool:

@@ -22,6 +22,7 @@ import dataclasses
 import json
 import logging
 import math
+import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -33,6 +34,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
+
+from bot.startup import StartupError
 
 if TYPE_CHECKING:
     import discord
@@ -267,10 +270,11 @@ class MetricsServer:
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            raise OSError(
-                exc.errno,
-                f"cannot serve metrics on METRICS_HOST={self._host} METRICS_PORT={self._port}: "
-                f"{exc.strerror or exc}",
+            reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+            raise StartupError(
+                f"Cannot serve metrics on METRICS_HOST={self._host} METRICS_PORT={self._port}: "
+                f"{reason}. Pick a free port (and an address of this machine), or unset "
+                "METRICS_PORT."
             ) from exc
         self._runner = runner
         self.port = runner.addresses[0][1]

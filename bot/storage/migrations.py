@@ -30,9 +30,10 @@ and only the ones that touch the database need Alembic (a quarter-second at star
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -165,6 +166,20 @@ def _upgrade(conn: Connection, config: Config, target: str) -> list[str]:
     return pending[::-1]
 
 
+@contextlib.contextmanager
+def _alembic_quiet() -> Iterator[None]:
+    """Alembic logs "Context impl SQLiteImpl." and "Will assume non-transactional DDL." at INFO
+    whenever it looks at a database (the latter is wrong here: we hold a transaction); this
+    module logs what was applied itself."""
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 async def upgrade(
     engine: AsyncEngine, *, target: str = "head", config: Config | None = None
 ) -> list[str]:
@@ -174,7 +189,8 @@ async def upgrade(
     async with engine.connect() as conn:
         await conn.execution_options(**{WRITE_OPTION: True})
         async with conn.begin():
-            applied = await conn.run_sync(_upgrade, config, target)
+            with _alembic_quiet():
+                applied = await conn.run_sync(_upgrade, config, target)
     for revision in applied:
         log.info("database migrated to schema revision %s", revision)
     return applied
@@ -183,4 +199,5 @@ async def upgrade(
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at (None for an empty database); never changes it."""
     async with engine.connect() as conn:
-        return await conn.run_sync(_revision_of)
+        with _alembic_quiet():
+            return await conn.run_sync(_revision_of)

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.dbcli import DatabaseSettings
 from bot.storage import Storage, async_database_url, head_revision
 from bot.storage.engine import make_engine
 from tests.bot.postgres import fresh_postgres_url
@@ -32,11 +31,6 @@ pytestmark = pytest.mark.usefixtures("clean_environment")
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 GUILD, ADMIN = 111_111_111_111_111_111, 500_000_000_000_000_001
 CHANNELS = [900_000_000_000_000_001 + n for n in range(4)]
-
-
-@pytest.fixture(autouse=True)
-def no_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(DatabaseSettings.model_config, "env_file", None)
 
 
 @pytest.fixture
@@ -111,11 +105,15 @@ def test_db_commands_ignore_settings_they_do_not_use(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BRIEFING_GRACE_MINUTES", "-5")
-    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    monkeypatch.setenv("METRICS_PORT", "70000")
     assert run(capsys, "upgrade")[0] == 0
     monkeypatch.setenv("DATABASE_URL", "garbage")
     code, _, err = run(capsys, "current")
-    assert code == 2 and err == "Invalid setting DATABASE_URL: not a database URL: 'garbage'\n"
+    assert code == 2
+    assert err == (
+        "Invalid setting DATABASE_URL=garbage: not a database URL: 'garbage'. "
+        "Fix it in the environment or .env.\n"
+    )
 
 
 def test_an_unreachable_database_is_said_in_one_line(
@@ -128,8 +126,8 @@ def test_an_unreachable_database_is_said_in_one_line(
     code, out, err = run(capsys, "status")
     assert (code, out) == (1, "")
     assert err == (
-        f"Cannot use the database at DATABASE_URL=postgresql://bot:***@127.0.0.1:{port}/kuril: "
-        "connection refused. Is the database server running, and is the port right?\n"
+        f"Cannot reach the database at DATABASE_URL=postgresql://bot:***@127.0.0.1:{port}/kuril: "
+        "connection refused. Is PostgreSQL running there, on that port?\n"
     )
 
 
@@ -348,10 +346,10 @@ async def test_the_bot_refuses_a_newer_database_in_one_plain_line(
     with contextlib.closing(sqlite3.connect(data / "kuril-brief.db")) as conn, conn:
         conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed'")
     code, err = await run_cli("run", env=bot_environment(standin, data))
-    lines = [line for line in err.splitlines() if "could not start" in line]
+    lines = [line for line in err.splitlines() if "cannot be used" in line]
     assert code == 1 and "Traceback" not in err
     assert lines == [
-        f"Kuril Brief could not start. The database at sqlite:///{data / 'kuril-brief.db'} "
+        f"The database at sqlite:///{data / 'kuril-brief.db'} "
         "cannot be used: schema revision f00dfeed is unknown to this release (newest: "
         f"{head_revision()}); a newer release migrated it. Run that release, or restore a backup."
     ]

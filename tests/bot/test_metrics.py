@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from bot.metrics import BotMetrics, Health, MetricsServer, snowflake_seconds
 from bot.settings import Settings
+from bot.startup import StartupError
 
 
 def test_each_bot_gets_its_own_registry_and_the_global_one_stays_clean() -> None:
@@ -49,8 +50,12 @@ async def test_a_busy_metrics_port_is_said_plainly() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         server = MetricsServer(BotMetrics(), _healthy, host="127.0.0.1", port=port)
-        with pytest.raises(OSError, match=f"METRICS_HOST=127.0.0.1 METRICS_PORT={port}"):
+        with pytest.raises(StartupError) as refused:
             await server.start()
+    assert str(refused.value) == (
+        f"Cannot serve metrics on METRICS_HOST=127.0.0.1 METRICS_PORT={port}: address already "
+        "in use. Pick a free port (and an address of this machine), or unset METRICS_PORT."
+    )
     await server.stop()
 
 

@@ -71,9 +71,16 @@ async def until(check: Callable[[], Awaitable[bool]], *, timeout: float, what: s
         await asyncio.sleep(0.05)
 
 
+def free_port() -> int:
+    """A port nothing listens on now (METRICS_PORT must name one; 0 is not allowed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
 async def bot(start_bot: StartBot) -> KurilBriefBot:
-    return await start_bot(metrics_port=0)  # any free port on 127.0.0.1 (the default host)
+    return await start_bot(metrics_port=free_port())  # on 127.0.0.1, the default host
 
 
 async def test_metrics_are_served_with_the_prefix_and_health_is_ok(bot: KurilBriefBot) -> None:
@@ -213,7 +220,7 @@ async def test_briefing_deliveries_are_counted(
     start_bot: StartBot, standin: DiscordStandin
 ) -> None:
     clock = Clock(SLOT - dt.timedelta(seconds=3))
-    bot = await start_bot(clock=clock, metrics_port=0)
+    bot = await start_bot(clock=clock, metrics_port=free_port())
     channel = standin.channel("briefings")
     options: dict[str, Any] = {"channel": channel, "time": "18:00", "timezone": "Asia/Tokyo"}
     sent = await standin.dispatch_slash("briefings subscribe", options, user=standin.user("mod"))
@@ -245,7 +252,7 @@ async def test_briefings_missed_while_down_are_counted_late_or_skipped(
     await bot.close()
 
     clock.set(SLOT + dt.timedelta(days=1, minutes=30))  # down over two slots; one within grace
-    bot = await start_bot(clock=clock, metrics_port=0)
+    bot = await start_bot(clock=clock, metrics_port=free_port())
     await asyncio.wait_for(bot.briefings.started.wait(), 5)
     await bot.briefings.idle()
     samples = await scrape(bot)
@@ -282,9 +289,7 @@ async def test_run_as_a_process_serves_metrics_from_the_environment(
     standin: DiscordStandin, tmp_path: Path
 ) -> None:
     """`kuril-brief run` with METRICS_PORT set, as a container's HEALTHCHECK would probe it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**bot_environment(standin, tmp_path / "data"), "METRICS_PORT": str(port)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-X", "dev", "-m", "bot.cli", "run",
@@ -381,7 +386,7 @@ async def test_healthz_is_503_while_the_database_is_unreachable(
     start_bot: StartBot, postgres_proxy: tuple[str, TcpProxy]
 ) -> None:
     url, proxy = postgres_proxy
-    bot = await start_bot(metrics_port=0, database_url=url)
+    bot = await start_bot(metrics_port=free_port(), database_url=url)
     assert (await health(bot))[0] == 200
     await proxy.cut()
     status, body = await health(bot)
