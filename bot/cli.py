@@ -39,6 +39,7 @@ LOGGING = ("LOG_LEVEL", "LOG_FORMAT")
 KNOWLEDGE = ("KURIL_SEEDS_DIR",)
 DISCORD = ("DISCORD_TOKEN", "DISCORD_API_BASE")
 STORAGE = ("DATABASE_URL", "KURIL_DATA_DIR")
+METRICS = ("METRICS_PORT", "METRICS_HOST")
 
 Run = Callable[[argparse.Namespace, Settings], int]
 
@@ -259,7 +260,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "run",
         "connect to Discord (needs DISCORD_TOKEN)",
-        (*DISCORD, *STORAGE, *KNOWLEDGE, "DISCORD_DEV_GUILD_ID", "BRIEFING_GRACE_MINUTES"),
+        (
+            *DISCORD,
+            *STORAGE,
+            *KNOWLEDGE,
+            "DISCORD_DEV_GUILD_ID",
+            "BRIEFING_GRACE_MINUTES",
+            *METRICS,
+        ),
         run_bot,
         description="Connect to Discord and serve until SIGTERM or Ctrl-C. Logs the invite "
         "URL once ready.",

@@ -8,6 +8,7 @@ import prometheus_client
 import pytest
 from pydantic import ValidationError
 
+from bot.cli import main
 from bot.metrics import BotMetrics, Health, MetricsServer, snowflake_seconds
 from bot.settings import Settings
 from bot.startup import StartupError
@@ -67,3 +68,19 @@ def test_metrics_are_off_by_default_and_bind_to_loopback(monkeypatch: pytest.Mon
     monkeypatch.setenv("METRICS_PORT", "70000")
     with pytest.raises(ValidationError, match="metrics_port"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.usefixtures("clean_environment")
+def test_run_reads_and_validates_the_metrics_settings(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    help_text = capsys.readouterr().out
+    assert "METRICS_PORT" in help_text and "METRICS_HOST" in help_text
+    monkeypatch.setenv("DISCORD_TOKEN", "a.token")
+    monkeypatch.setenv("METRICS_PORT", "70000")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Invalid setting METRICS_PORT=70000: ") and len(err.splitlines()) == 1
+    assert main(["ask", "--json", "Who signed in 1855?"]) == 0  # ask does not read it
