@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -20,15 +21,18 @@ from bot.components import RoutedButton
 from bot.delivery import DiscordSender
 from bot.gateway import pin_gateway
 from bot.interactions import invocation_of
+from bot.invite import invite_url
 from bot.logfilters import install_log_filters
+from bot.metrics import BotMetrics, MetricsServer, check_health
 from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer, watch_global_limit
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.startup import StartupError, database_error, discord_unreachable
+from bot.storage import DatabaseRefusedError, Storage
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
-from commands.registry import component_owner, run_component
+from commands.registry import COMPONENTS, component_owner, run_component
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +58,15 @@ class KurilBriefBot(commands.AutoShardedBot):
         *,
         serve: bool = True,
         clock: Callable[[], dt.datetime] | None = None,
+        metrics: BotMetrics | None = None,
         **options: Any,
     ) -> None:
         # A text-only bot: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         install_log_filters()  # no interaction token in any log line, at any level
+        # One registry per bot, made at start-up (`bot.runner`) and passed in; see bot.metrics.
+        self.metrics = metrics or BotMetrics()
         # One pacer for scheduled sends, told of every global 429 on the bot's HTTP session.
         pacer = Pacer(DISCORD_GLOBAL_LIMIT * 0.95)
         super().__init__(
@@ -69,14 +76,17 @@ class KurilBriefBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BriefTree,
             max_messages=None,  # nothing here reads discord.py's message cache
-            http_trace=watch_global_limit(pacer),
+            # discord.py takes one trace config: metrics (ack latency, 429s) and the pacer share it.
+            http_trace=watch_global_limit(pacer, self.metrics.http_trace()),
             **options,
         )
         pin_gateway(self.http)
         self.settings = settings
-        self.services = services
+        self.services = self.metrics.count_free_text(services)
+        self.metrics.watch_gateway(self)
         # False for one-off jobs such as `kuril-brief sync`: no scheduler, no automatic sync.
         self.serve = serve
+        self._invite_logged = False
         self.storage = Storage.from_settings(settings)
         # Cron jobs per subscription; deliveries wait until the bot is ready to send.
         self.briefings = BriefingScheduler(
@@ -86,22 +96,45 @@ class KurilBriefBot(commands.AutoShardedBot):
             grace=dt.timedelta(minutes=settings.briefing_grace_minutes),
             clock=clock,
             ready=self.wait_until_ready,
+            on_result=self.metrics.briefing,
             pacer=pacer,
             stop_timeout=3.0,  # within the runner's shutdown budget
+        )
+        self.metrics_server = (
+            MetricsServer(
+                self.metrics,
+                lambda: check_health(self, self.storage),
+                host=settings.metrics_host,
+                port=settings.metrics_port,
+            )
+            if serve and settings.metrics_port is not None
+            else None
         )
 
     async def login(self, token: str) -> None:
         # A rate-limit proxy or test stand-in replaces Discord's REST base; the gateway URL
         # then comes from that server's GET /gateway/bot.
         discord.http.Route.BASE = self.settings.discord_api_base
-        await super().login(token)
+        try:
+            await super().login(token)  # REST login, then setup_hook (storage opens there)
+        except (OSError, aiohttp.ClientError) as exc:
+            log.debug("login failed", exc_info=exc)
+            raise discord_unreachable(exc, self.settings.discord_api_base) from exc
 
     async def setup_hook(self) -> None:
         from bot.cogs.ask import AskCog
         from bot.cogs.briefings import BriefingsCog
         from bot.cogs.reference import ReferenceCog
 
-        await self.storage.open()
+        try:
+            await self.storage.open()
+        except StartupError:
+            raise  # already said plainly by storage
+        except DatabaseRefusedError as exc:  # another application's, or too new: its own line
+            raise StartupError(str(exc)) from exc
+        except Exception as exc:
+            log.debug("opening the database failed", exc_info=exc)
+            raise database_error(exc, self.settings) from exc
         self.add_dynamic_items(RoutedButton)
         await self.add_cog(ReferenceCog(self))
         await self.add_cog(AskCog(self))
@@ -109,12 +142,23 @@ class KurilBriefBot(commands.AutoShardedBot):
         if self.serve:
             await self.briefings.start()
             await self.sync_commands(force=False)
+        if self.metrics_server is not None:
+            await self.metrics_server.start()
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        if not self._invite_logged and self.application_id is not None:
+            self._invite_logged = True  # on_ready fires again after a reconnect
+            log.info("invite the bot to a server: %s", invite_url(self.application_id))
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: messages are handled by the ask cog's listener only."""
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: Any
+    ) -> None:
+        """A command ran without error (errors are counted in `BriefTree.on_error`)."""
+        self.metrics.interaction(command.qualified_name, "ok")
 
     async def sync_commands(self, *, force: bool) -> bool:
         """Register the slash commands; unless forced, only when the set changed since last time.
@@ -144,20 +188,28 @@ class KurilBriefBot(commands.AutoShardedBot):
 
     async def handle_button(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
         """A button press: only its owner may use it; the registry decides what it does."""
+        prefix = custom_id.partition(":")[0]  # a known prefix only: ids can be forged
+        kind = f"button:{prefix if prefix in COMPONENTS else 'unknown'}"
         try:  # a forged id must end in the polite note below, whatever it holds
             owner = component_owner(custom_id)
             if owner is not None and owner != interaction.user.id:
+                self.metrics.interaction(kind, "refused")
                 await send_private_note(interaction, NOT_YOUR_BUTTON)
                 return
             reply = await run_component(custom_id, self.services, invocation_of(interaction))
             await update_with_reply(interaction, reply)
         except Exception:
+            self.metrics.interaction(kind, "error")
             log.exception("button %r failed", custom_id)
             await send_private_note(
                 interaction, "Sorry, that button failed. Please run the command again."
             )
+        else:
+            self.metrics.interaction(kind, "ok")
 
     async def close(self) -> None:
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         await self.briefings.stop()  # in-flight deliveries finish while HTTP is still open
         await super().close()
         await self.storage.close()

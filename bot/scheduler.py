@@ -134,6 +134,7 @@ class BriefingScheduler:
         grace: dt.timedelta,
         clock: Clock | None = None,
         ready: Callable[[], Awaitable[object]] | None = None,
+        on_result: Callable[[str], object] | None = None,
         rate: float = DISCORD_GLOBAL_LIMIT * 0.95,
         pacer: Pacer | None = None,
         workers: int = 32,
@@ -146,6 +147,7 @@ class BriefingScheduler:
         self._clock_given = clock is not None
         self.clock: Clock = clock or _real_now
         self._ready = ready
+        self._on_result = on_result  # each delivery's result, e.g. for metrics
         self._workers_count = workers
         self._sweep_interval = sweep_interval
         self._stop_timeout = stop_timeout
@@ -365,7 +367,9 @@ class BriefingScheduler:
                 elif current is not None and not self._stopping:
                     result = await self.deliverer.deliver(current, slot, late=late)
                     self.stats.results[result] = self.stats.results.get(result, 0) + 1
+                    self._observe(result)
             except UNAVAILABLE_ERRORS as error:
+                self._observe("failed")  # nothing recorded; the recovery sweep sends it
                 self._storage_missed = True
                 self._storage_failed(error)
             except Exception:
@@ -373,6 +377,11 @@ class BriefingScheduler:
             finally:
                 self._pending.discard((subscription.channel_id, slot))
                 self._queue.task_done()
+
+    def _observe(self, result: str) -> None:
+        """Tell `on_result` (metrics) what happened to a slot."""
+        if self._on_result is not None:
+            self._on_result(result)
 
     def _storage_failed(self, error: BaseException) -> None:
         """The database failed under us: hold deliveries and start probing for its return."""
@@ -451,9 +460,10 @@ class BriefingScheduler:
                     note += f", more than {int(self.grace.total_seconds() // 60)} minutes ago"
                 else:
                     note += "; a later briefing replaced it"
-                await self.storage.record_outcome(
+                if await self.storage.record_outcome(
                     channel_id, slot, "skipped_missed", note=note, now=now
-                )
+                ):
+                    self._observe("skipped")
             if plan.skip or plan.unrecorded:
                 log.warning(
                     "channel %s: %d missed briefing(s) skipped (%d too old to record)",

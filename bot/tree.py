@@ -56,11 +56,17 @@ class BriefTree(app_commands.CommandTree[Any]):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         message = friendly_message(error)
-        command = interaction.command.qualified_name if interaction.command else "?"
+        command = interaction.command.qualified_name if interaction.command else "unknown"
         if message is None and database_unavailable(command, error):
             reason = unavailable_reason(error.__cause__ or error)
             log.warning("/%s: the database is unavailable: %s", command, reason)
             message = DATABASE_UNAVAILABLE
+            outcome = "error"  # said politely, but the command did not do its job
+        else:
+            outcome = "refused" if message is not None else "error"
+        metrics = getattr(interaction.client, "metrics", None)
+        if metrics is not None:
+            metrics.interaction(command, outcome)
         if message is None:
             options = interaction.namespace.__dict__ if interaction.namespace else {}
             log.error(

@@ -16,12 +16,20 @@ from sqlalchemy.exc import ArgumentError
 __all__ = ["async_database_url", "hide_password", "sqlite_path"]
 
 _SQLITE_MEMORY = ("", ":memory:")
-#: `user:password@` in anything URL-like, parsable or not (`postgresql//u:pw@host`).
-_CREDENTIALS = re.compile(r"([^\s:/@]+):[^\s@/]*@")
+#: `user:password@` in anything URL-like, parsable or not (`postgresql//u:pw@host`); a
+#: password with an unescaped `@` in it (`u:p@ss@host`) is taken up to the last `@`.
+_CREDENTIALS = re.compile(r"([^\s:/@]+):(?:[^\s@/]*@)+")
 
 
 def hide_password(text: str) -> str:
-    """`text` with every `user:password@` shown as `user:***@`: safe to print or log."""
+    """`text` with every `user:password@` shown as `user:***@`: safe to print or log. The one
+    place passwords are hidden in what the bot says (settings errors, start-up failures)."""
+    try:
+        parsed = make_url(text)
+    except ArgumentError:
+        parsed = None
+    if parsed is not None and parsed.password is not None:
+        text = parsed.render_as_string(hide_password=True)  # a password with `/` in it too
     return _CREDENTIALS.sub(r"\1:***@", text)
 
 

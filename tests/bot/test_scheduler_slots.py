@@ -24,6 +24,8 @@ from bot.slots import (
     previous_slot,
     slot_on,
     slots_between,
+    snowflake_at,
+    snowflake_time,
 )
 
 UTC = dt.UTC
@@ -268,3 +270,14 @@ def test_nonce_is_deterministic_short_and_distinct() -> None:
     assert nonce != nonce_for(900_000_000_000_000_001, slot + dt.timedelta(days=1))
     with pytest.raises(ValueError):
         nonce_for(1, dt.datetime(2025, 6, 2, 9, 0))
+
+
+def test_snowflake_time_matches_discords_epoch() -> None:
+    # Discord's documented example: 175928847299117063 was created at 1462015105.796 s.
+    assert snowflake_time(175928847299117063).timestamp() == pytest.approx(1462015105.796)
+
+
+def test_snowflake_at_is_the_first_id_of_its_millisecond() -> None:
+    when = snowflake_time(175928847299117063)
+    assert snowflake_at(when) == 175928847299117063 >> 22 << 22
+    assert snowflake_time(snowflake_at(when)) == when

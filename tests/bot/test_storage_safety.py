@@ -77,6 +77,20 @@ def test_hide_password_keeps_the_rest() -> None:
     assert hide_password("sqlite:////var/lib/kuril/kuril-brief.db") == (
         "sqlite:////var/lib/kuril/kuril-brief.db"
     )
+    assert hide_password("postgresql://bot@db/kuril") == "postgresql://bot@db/kuril"
+    assert hide_password("garbage") == "garbage"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot:pa/ss@db/kuril",  # SQLAlchemy reads `pa/ss` as the password
+        "postgresql://bot:p@ss@db/kuril",  # an unescaped `@` in the password
+        "postgresql://bot:p%40ss@db/kuril",
+    ],
+)
+def test_hide_password_hides_awkward_passwords_whole(url: str) -> None:
+    assert hide_password(url) == "postgresql://bot:***@db/kuril"
 
 
 def foreign_sqlite(path: Path) -> bytes:

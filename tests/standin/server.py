@@ -304,10 +304,9 @@ class DiscordStandin:
         self.violations: list[Violation] = []
         self.gateway_received: list[dict[str, Any]] = []
         self.identify_count = 0
+        self.gateway_refused = False  # see refuse_gateway()
+        self.gateway_refusals = 0  # connections refused so far
         self.resume_count = 0
-        #: While True, websocket upgrades are refused (503), as in a gateway outage.
-        self.refuse_gateway = False
-        self.gateway_refusals = 0
         self.connections_ready = 0  # READY or RESUMED sent
 
         self.messages: dict[int, dict[str, Any]] = {}  # every message, by id
@@ -824,10 +823,10 @@ class DiscordStandin:
                 await self._send(session.ws, frame)
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
-        if self.refuse_gateway:
+        if self.gateway_refused:
             self.gateway_refusals += 1
             await self._changed()
-            return web.Response(status=503, text="gateway unavailable")
+            return web.Response(status=503, text="gateway unavailable (refuse_gateway)")
         ws = web.WebSocketResponse(max_msg_size=0, timeout=1.0)
         await ws.prepare(request)
         self._sockets.add(ws)
@@ -925,6 +924,12 @@ class DiscordStandin:
             raise RuntimeError("the client is not connected")
         ws, session.ws = session.ws, None
         await ws.close(code=code)
+
+    def refuse_gateway(self, refused: bool = True) -> None:
+        """While refused, gateway connections get HTTP 503 (an outage): discord.py keeps
+        retrying with backoff (`gateway_refusals` counts the attempts). Combine with
+        `disconnect_gateway()` to take the bot offline."""
+        self.gateway_refused = refused
 
     async def send_reconnect(self) -> None:
         """Send op 7 RECONNECT, as Discord does before moving a session."""
