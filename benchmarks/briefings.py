@@ -94,7 +94,7 @@ async def matrix(count: int, *, faults_only: bool) -> None:
     kills = sorted({1, count // 4, count // 2, 3 * count // 4, count - 1})
     delays = (dt.timedelta(seconds=5), dt.timedelta(seconds=150), dt.timedelta(minutes=30))
     header = (
-        f"{'case':<34}{'lost':>5}{'dup':>5}{'late':>6}{'doubt':>7}{'read':>6}"
+        f"{'case':<38}{'lost':>5}{'dup':>5}{'late':>6}{'doubt':>7}{'read':>6}"
         f"{'429s':>6}{'ack p99':>9}{'secs':>6}"
     )
     print(f"{count} briefings due at once; stand-in global limit 50/s")
@@ -102,7 +102,7 @@ async def matrix(count: int, *, faults_only: bool) -> None:
 
     def row(label: str, r: CaseResult) -> None:
         print(
-            f"{label:<34}{r.lost:>5}{r.duplicated:>5}{r.late:>6}{r.in_doubt_at_kill:>7}"
+            f"{label:<38}{r.lost:>5}{r.duplicated:>5}{r.late:>6}{r.in_doubt_at_kill:>7}"
             f"{r.history_reads:>6}{r.rate_limited:>6}{r.ack_p99 * 1000:>7.0f}ms"
             f"{r.seconds:>6.0f}",
             flush=True,
