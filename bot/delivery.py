@@ -408,12 +408,13 @@ class Deliverer:
         late: str | None,
     ) -> tuple[int, Briefing, str | None]:
         """Send (claiming right before each attempt); returns the message id, the briefing
-        sent and why it was late. A briefing that became late while it waited (for the
-        pacer, a backoff, or a database lock) is composed again with the late note."""
+        sent and why it was late. A briefing that became late after the pacer let it go
+        (a database lock, a backoff) is composed again with the late note."""
         channel_id = subscription.channel_id
         nonce = nonce_for(channel_id, slot)
         for attempt in range(SEND_ATTEMPTS):
             await self.pacer.acquire()
+            paced_at = self.clock()
             # Re-check right before sending (after any wait for the pacer or a backoff), so
             # an unsubscribe confirmed while this delivery was queued or composing stops it.
             # Not airtight: an unsubscribe landing between this read and Discord receiving
@@ -429,7 +430,9 @@ class Deliverer:
             # most the sends actually in flight, not every slot waiting for the pacer.
             if not await self.storage.claim_slot(channel_id, slot, now=self.clock()):
                 raise _Taken
-            if late is None and self.clock() - slot > ON_TIME:
+            # Late only now, after the pacer let it go: held up on our side (a database lock).
+            # Waiting for its turn in a large fan-out is no news worth a note.
+            if late is None and self.clock() - slot > ON_TIME >= paced_at - slot:
                 late = HELD_UP
             briefing = compose(late)
             try:

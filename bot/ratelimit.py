@@ -14,8 +14,10 @@ The pacer hands out start times spaced `1 / rate` apart (a token bucket holding 
 so any one-second window sees at most `floor(rate) + 1` starts. `rate` starts at the
 ceiling (a little under the documented 50/s) and listens to Discord: `watch_global_limit`
 is an aiohttp trace on the bot's HTTP session that reports every global 429. On one, the
-pacer stops handing out starts for the `Retry-After`, and cuts its rate to 90% of what it
-actually sent in the last second (that is what the limit let through); then, after every
+pacer stops handing out starts for the `Retry-After`, and, unless it was running at full
+speed (then the 429 came from a burst of senders the event loop woke late, not from a lower
+limit), cuts its rate to 90% of what it actually sent in the last second (what the limit let
+through); then, after every
 `RECOVER_EVERY_S` seconds without a global 429, it creeps back up by 2%, never past the
 ceiling. Interaction callbacks never pass through it (Discord exempts them from the global
 limit, and discord.py's global hold does not apply to them either).
@@ -37,6 +39,9 @@ DISCORD_GLOBAL_LIMIT = 50.0
 #: Starts are kept for this long to tell what actually went out in the last second.
 WINDOW_S = 1.0
 CUT = 0.9
+#: A 429 while this much of the ceiling went out in the last second is a burst, not a lower
+#: limit: no cut.
+FULL_SPEED = 0.98
 RECOVER_EVERY_S = 10.0
 RECOVER_STEP = 1.02
 MIN_RATE = 1.0
@@ -88,6 +93,10 @@ class Pacer:
             return
         self._last_cut = now
         sent = sum(1 for start in self._starts if now - WINDOW_S < start <= now)
+        if sent >= self.ceiling * FULL_SPEED:
+            # At full speed the limit is not below the ceiling: a burst (the event loop woke
+            # several senders late at once) went over it. Holding off is enough.
+            return
         self.rate = max(MIN_RATE, min(self.rate, sent or self.rate) * CUT)
 
 
