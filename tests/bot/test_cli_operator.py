@@ -90,15 +90,23 @@ def test_the_same_setting_stops_a_command_that_reads_it(tmp_path: Path) -> None:
     ]
 
 
-def test_invalid_settings_hide_secrets(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("mysql://bot:hunter2@127.0.0.1/kuril", "mysql://bot:***@127.0.0.1/kuril"),
+        # Not a URL at all (a missing colon): the password is hidden all the same.
+        ("postgresql//bot:hunter2@127.0.0.1/kuril", "postgresql//bot:***@127.0.0.1/kuril"),
+    ],
+)
+def test_invalid_settings_hide_secrets(tmp_path: Path, url: str, shown: str) -> None:
     result = kuril_brief(
         "run",
         home=tmp_path,
         DISCORD_TOKEN=token_for(APP_ID),
-        DATABASE_URL="mysql://bot:hunter2@127.0.0.1/kuril",
+        DATABASE_URL=url,
     )
     assert result.returncode == 2
-    assert "DATABASE_URL=mysql://bot:***@127.0.0.1/kuril" in result.stderr
+    assert f"DATABASE_URL={shown}" in result.stderr
     assert "hunter2" not in result.stderr
     assert "Value error" not in result.stderr
 
