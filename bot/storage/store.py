@@ -44,7 +44,7 @@ from bot.storage.models import (
     validate_timezone,
 )
 from bot.storage.schema import CHANNEL_STATE, DELIVERY_LOG, KV, SUBSCRIPTIONS
-from bot.storage.url import async_database_url, sqlite_path
+from bot.storage.url import async_database_url, redact_url, sqlite_path
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -115,11 +115,13 @@ class Storage:
 
     Use `Storage.from_settings(settings)`, then `await storage.open()` (or `async with`),
     and `await storage.close()` at shutdown. `open()` creates the SQLite file's directory
-    and runs pending migrations.
+    when it is inside the data directory, and runs pending migrations.
     """
 
     def __init__(self, url: str, *, data_dir: Path, echo: bool = False) -> None:
         self._url = async_database_url(url, data_dir)
+        self._given_url = str(url)
+        self._data_dir = Path(data_dir).expanduser().resolve()
         self._echo = echo
         self._engine: AsyncEngine | None = None
         self._sqlite = self._url.get_backend_name() == "sqlite"
@@ -139,13 +141,18 @@ class Storage:
 
     @property
     def url(self) -> str:
-        """The async URL in use, password hidden: safe to log."""
-        return self._url.render_as_string(hide_password=True)
+        """The async URL in use, passwords hidden: safe to log."""
+        return redact_url(self._url.render_as_string(hide_password=False))
 
     @property
     def display_url(self) -> str:
-        """The URL as a user writes it (no async driver), password hidden: for messages."""
-        return self._url.set(drivername=self.dialect).render_as_string(hide_password=True)
+        """The URL as configured, passwords hidden, and the file a relative SQLite URL
+        resolves to: for messages."""
+        shown = redact_url(self._given_url)
+        path = self.sqlite_path
+        if path is not None and str(path) not in self._given_url:
+            shown += f" (file {path})"
+        return shown
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -162,7 +169,9 @@ class Storage:
             if self._engine is not None:
                 return self
             path = self.sqlite_path
-            if path is not None:
+            if path is not None and path.is_relative_to(self._data_dir):
+                # The data directory is the bot's own: made when missing. Any other folder
+                # named by DATABASE_URL must exist (a typo must not create folders at /).
                 await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
             engine = make_engine(self._url, echo=self._echo)
             try:

@@ -111,8 +111,8 @@ def test_db_commands_ignore_settings_they_do_not_use(
     code, _, err = run(capsys, "current")
     assert code == 2
     assert err == (
-        "Invalid setting DATABASE_URL=garbage: not a database URL: 'garbage'. "
-        "Fix it in the environment or .env.\n"
+        "Invalid setting DATABASE_URL=garbage: not a database URL: write sqlite:///FILE or "
+        "postgresql://USER:PASSWORD@HOST:PORT/DATABASE. Fix it in the environment or .env.\n"
     )
 
 
