@@ -72,7 +72,7 @@ def check_database_url(url: str) -> URL:
             f"unsupported database {backend!r}: DATABASE_URL must be sqlite:///... or "
             "postgresql://..."
         )
-    if rest.count("@") > 1:
+    if backend != "sqlite" and rest.count("@") > 1:
         raise ValueError(
             "'@' appears more than once: write an '@' in the user name or password as %40"
         )

@@ -122,7 +122,7 @@ def test_sqlite_urls_the_bot_cannot_keep_data_in_are_settings_errors(
     ("url", "reason"),
     [
         (
-            f"postgresql://bot@127.0.0.1:{closed_port()}/x?password=s3cretpw",
+            "postgresql://bot@127.0.0.1:{port}/x?password=s3cretpw",
             "connection refused. Is PostgreSQL running there, on that port?",
         ),
         (
@@ -135,6 +135,7 @@ def test_sqlite_urls_the_bot_cannot_keep_data_in_are_settings_errors(
 def test_connection_failures_hide_password_parameters_and_say_why_in_words(
     tmp_path: Path, url: str, reason: str
 ) -> None:
+    url = url.format(port=closed_port())
     result = kuril_brief("db", "status", home=tmp_path, DATABASE_URL=url)
     assert result.returncode == 1
     assert result.stdout == ""
