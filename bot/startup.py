@@ -131,8 +131,11 @@ def database_error(exc: BaseException, settings: Settings) -> StartupError:
 
 def discord_unreachable(exc: BaseException, api_base: str) -> StartupError:
     """Discord's REST API did not answer (network, DNS, proxy, a wrong DISCORD_API_BASE)."""
-    reason = str(exc).strip() or type(exc).__name__
+    reason = _in_words(_root_causes(exc)[-1])
     for cause in _root_causes(exc):
+        if isinstance(cause, TimeoutError):
+            reason = "timed out"
+            break
         if isinstance(cause, socket.gaierror):
             reason = "host not found"
             break

@@ -113,3 +113,17 @@ def test_a_gateway_refusal_is_one_line_with_advice() -> None:
     failure = str(discord_gateway_error(discord.PrivilegedIntentsRequired(shard_id=None)))
     assert failure.startswith("Discord's gateway closed the connection: Shard ID None is ")
     assert "\n" not in failure and failure.endswith("(the bot needs no privileged intents).")
+
+
+def test_discord_failures_are_said_in_words_not_exception_names() -> None:
+    class ClientConnectorSSLError(OSError):
+        pass
+
+    failure = str(
+        discord_unreachable(ClientConnectorSSLError("certificate verify failed"), "https://x/v10")
+    )
+    assert "ClientConnectorSSLError" not in failure
+    assert failure.startswith(
+        "Cannot reach Discord at DISCORD_API_BASE=https://x/v10: certificate verify failed."
+    )
+    assert ": timed out." in str(discord_unreachable(TimeoutError(), "https://x/v10"))
