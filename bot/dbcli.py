@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import logging
 import shlex
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -75,7 +76,7 @@ def _run(command: Callable[[Storage], Awaitable[int]], settings: Settings) -> in
         return asyncio.run(command(storage))
     except SchemaTooNewError as exc:
         raise StartupError(str(exc)) from exc
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
         log.debug("the database command failed", exc_info=exc)
         raise database_error(exc, settings) from exc
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from sqlalchemy import Row, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.engine import WRITE_OPTION, make_engine
+from bot.storage.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION, make_engine
 from bot.storage.migrations import SchemaTooNewError, current_revision, upgrade
 from bot.storage.models import (
     FINAL_OUTCOMES,
@@ -110,6 +111,16 @@ def _channel_state(row: Row[Any]) -> ChannelState:
     )
 
 
+def _open_sqlite_file(path: Path) -> None:
+    """Open (or create) the file once with the stdlib, so an unopenable file fails here.
+
+    A failed connect in aiosqlite (0.22) leaves its worker thread to report to the event loop
+    later; once `asyncio.run` has closed the loop, that thread prints a stray traceback
+    under the one-line error. Failing here first keeps aiosqlite out of it.
+    """
+    sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000).close()
+
+
 class Storage:
     """Async storage over SQLite (aiosqlite) or PostgreSQL (asyncpg).
 
@@ -173,6 +184,8 @@ class Storage:
                 # The data directory is the bot's own: made when missing. Any other folder
                 # named by DATABASE_URL must exist (a typo must not create folders at /).
                 await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            if path is not None:
+                await asyncio.to_thread(_open_sqlite_file, path)
             engine = make_engine(self._url, echo=self._echo)
             try:
                 if upgrade_schema:
