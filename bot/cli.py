@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -59,12 +60,20 @@ class Subcommand:
     children: tuple[Subcommand, ...] = field(default=())
 
 
+#: How an empty value behaves (python-dotenv's rule too), said the same in --help and README.
+EMPTY_VALUES = (
+    "An empty value (NAME=) means unset: the default applies, and an empty NAME in the "
+    "environment also hides NAME in the .env files."
+)
+
+
 def env_file_note() -> str:
-    """Where settings come from, first match wins."""
+    """Where settings come from, first match wins, and what an empty value does."""
     places = ["the environment", "a .env file in the working directory"]
     if is_checkout():
         places.append(str(PROJECT_ROOT / ".env"))
-    return f"Settings come from {', else '.join(places)}."
+    note = f"Settings come from {', else '.join(places)}. {EMPTY_VALUES}"
+    return textwrap.fill(note, 88, break_long_words=False, break_on_hyphens=False)
 
 
 def settings_help(reads: Sequence[str]) -> str:
@@ -105,11 +114,16 @@ NO_TOKEN = (
 )
 
 
-def no_token_message() -> str:
+def env_files_read() -> str:
+    """The .env files this run reads, for "is not set (looked in ...)" messages."""
     places = [str(Path(".env").resolve())]
     if is_checkout() and (PROJECT_ROOT / ".env").resolve() != Path(".env").resolve():
         places.insert(0, str(PROJECT_ROOT / ".env"))
-    return NO_TOKEN.format(where=" and ".join(places))
+    return " and ".join(places)
+
+
+def no_token_message() -> str:
+    return NO_TOKEN.format(where=env_files_read())
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
@@ -234,10 +248,14 @@ def run_kb_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 NO_APPLICATION_ID = (
-    "Cannot build the invite URL: DISCORD_APPLICATION_ID is not set and DISCORD_TOKEN {why}. "
-    "Set DISCORD_APPLICATION_ID to the Application ID on the Developer Portal's General "
-    "Information page."
+    "Cannot build the invite URL: DISCORD_APPLICATION_ID is not set and DISCORD_TOKEN {why} "
+    "(looked in the environment and {where}). Set DISCORD_APPLICATION_ID to the Application "
+    "ID on the Developer Portal's General Information page."
 )
+
+
+def no_application_id(why: str) -> str:
+    return NO_APPLICATION_ID.format(why=why, where=env_files_read())
 
 
 def run_invite(args: argparse.Namespace, settings: Settings) -> int:
@@ -246,11 +264,11 @@ def run_invite(args: argparse.Namespace, settings: Settings) -> int:
     application_id = settings.discord_application_id
     if application_id is None:
         if settings.discord_token is None:
-            print(NO_APPLICATION_ID.format(why="is not set either"), file=sys.stderr)
+            print(no_application_id("is not set either"), file=sys.stderr)
             return 2
         application_id = application_id_from_token(settings.discord_token.get_secret_value())
         if application_id is None:
-            print(NO_APPLICATION_ID.format(why="does not start with one"), file=sys.stderr)
+            print(no_application_id("does not start with one"), file=sys.stderr)
             return 2
     print(invite_url(application_id))
     return 0
@@ -338,16 +356,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 "print the database's schema revision",
                 STORAGE,
                 run_db_current,
-                description="Print the schema revision; exit 1 for one this release does not "
-                "know. Never changes or creates the database.",
+                description="Print the schema revision, or none for an empty database or a "
+                "SQLite file that does not exist yet (exit 0); exit 1 for a revision this "
+                "release does not know. Never changes or creates the database.",
             ),
             Subcommand(
                 "status",
                 "revision, subscriptions by state, recent deliveries and failures",
                 STORAGE,
                 run_db_status,
-                description="The schema revision, subscriptions by state (active, paused), and "
-                "the last deliveries and failures. Never changes or creates the database.",
+                description="The database (as configured, passwords hidden), the schema "
+                "revision, subscriptions by state (active, paused), and the last deliveries and "
+                "failures. Never changes or creates the database.",
             ),
             Subcommand(
                 "backup",
@@ -356,8 +376,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 run_db_backup,
                 backup_arguments,
                 description="Copy the SQLite database to FILE with SQLite's online backup API "
-                "(consistent while the bot runs). For PostgreSQL it prints the pg_dump command "
-                "to use instead.",
+                "(consistent while the bot runs). For PostgreSQL it copies nothing: it prints "
+                "the pg_dump command to use instead and exits 2.",
             ),
         ),
     ),

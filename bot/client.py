@@ -111,6 +111,14 @@ class KurilBriefBot(commands.AutoShardedBot):
             else None
         )
 
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Bind the metrics port first: a taken port or unknown METRICS_HOST stops the bot
+        before it logs in, migrates the database or registers commands. It is served from
+        `setup_hook` on; /healthz answers 503 until the gateway is ready."""
+        if self.metrics_server is not None:
+            self.metrics_server.bind()
+        await super().start(token, reconnect=reconnect)
+
     async def login(self, token: str) -> None:
         # A rate-limit proxy or test stand-in replaces Discord's REST base; the gateway URL
         # then comes from that server's GET /gateway/bot.
@@ -126,6 +134,8 @@ class KurilBriefBot(commands.AutoShardedBot):
         from bot.cogs.briefings import BriefingsCog
         from bot.cogs.reference import ReferenceCog
 
+        if self.metrics_server is not None:
+            await self.metrics_server.serve()  # bound in `start`, before the login
         try:
             await self.storage.open()
         except StartupError:
@@ -142,8 +152,6 @@ class KurilBriefBot(commands.AutoShardedBot):
         if self.serve:
             await self.briefings.start()
             await self.sync_commands(force=False)
-        if self.metrics_server is not None:
-            await self.metrics_server.start()
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))

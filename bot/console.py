@@ -86,6 +86,26 @@ def stray_words_notice(name: str, stray: list[str]) -> Reply:
     )
 
 
+_GLUED = re.compile(r"/\s*([A-Za-z_]+):(.*)", re.DOTALL)
+
+
+def glued_name(line: str) -> tuple[str, str] | None:
+    """(name, value) for `/timeline:Kishid`, a command name written like an option; else None."""
+    match = _GLUED.fullmatch(line.strip())
+    return (match[1].lower(), match[2].strip()) if match else None
+
+
+def glued_name_notice(name: str, value: str) -> Reply:
+    """`/timeline:Kishid`: show the line as it should be written."""
+    option_names = [option.name for option in COMMANDS[name].options]
+    if not option_names:
+        return Reply.notice(f"`/{name}` takes no options. Type `/{name}` alone.")
+    fixed = f"/{name} {option_names[0]}:{value}" if value else f"/{name}"
+    return Reply.notice(
+        f"Put a space after the command name and write options as name:value: `{fixed}`."
+    )
+
+
 def render(reply: Reply) -> Group:
     """A reply as rich renderables: embeds as panels, buttons as numbered choices."""
     parts: list[Panel | Text | Markdown] = []
@@ -170,6 +190,11 @@ class ConsoleSession:
         if line.isdigit():
             return await self._press(int(line))
         if line.startswith("/"):
+            glued = glued_name(line)
+            if glued is not None and glued[0] in COMMANDS:
+                return glued_name_notice(*glued)
+            if glued is not None:  # `/weather:x`: an unknown command, said as such
+                return await run_command(glued[0], self.services, self.invocation(), {})
             name, options = parse_command(line)
             stray = stray_words(line)
             if name in COMMANDS and stray:

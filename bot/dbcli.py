@@ -1,16 +1,21 @@
 """`kuril-brief db upgrade|current|status|backup FILE`: the database, for operators.
 
-Each subcommand reads only DATABASE_URL and KURIL_DATA_DIR (`bot.cli` validates just those),
-so a bad token or an unrelated setting never stops a backup. Only `upgrade` changes the database;
-`current` and `status` show it as it is, and `backup` reads it through SQLite's online backup
-API (for PostgreSQL it says to use pg_dump).
+Each subcommand reads only DATABASE_URL and KURIL_DATA_DIR besides LOG_LEVEL and LOG_FORMAT
+(`bot.cli` validates just those), so a bad token or an unrelated setting never stops a backup.
+Only `upgrade` changes the database; `current` and `status` show it as it is (a SQLite file
+that does not exist yet is shown as revision "none", like an empty database), and `backup`
+reads it through SQLite's online backup API (for PostgreSQL it prints the pg_dump command and
+exits 2). A database that cannot be opened is one plain line (exit 1); LOG_LEVEL=DEBUG adds
+the Python detail.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import shlex
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -33,6 +38,8 @@ __all__ = [
     "run_db_upgrade",
 ]
 
+log = logging.getLogger(__name__)
+
 RECENT = 10
 FAILURES = ("failed_retrying", "paused", "skipped_missed")
 DELIVERED = ("sent", "sent_late")
@@ -44,7 +51,7 @@ def backup_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    return _run(_upgrade, settings, create=True)
+    return _run(_upgrade, settings)
 
 
 def run_db_current(args: argparse.Namespace, settings: Settings) -> int:
@@ -62,32 +69,22 @@ def run_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     return _backup(storage, args.file, overwrite=args.force)
 
 
-def _run(
-    command: Callable[[Storage], Awaitable[int]], settings: Settings, *, create: bool = False
-) -> int:
+def _run(command: Callable[[Storage], Awaitable[int]], settings: Settings) -> int:
     """Run one async db command; a database that cannot be used is one plain line (exit 1)."""
     storage = Storage.from_settings(settings)
-    if not create and _missing_sqlite_file(storage):
-        return 1
     try:
         return asyncio.run(command(storage))
     except DatabaseRefusedError as exc:  # another application's, or too new: its own line
         raise StartupError(str(exc)) from exc
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        log.debug("the database command failed", exc_info=exc)
         raise database_error(exc, settings) from exc
 
 
 def _missing_sqlite_file(storage: Storage) -> bool:
-    """`current` and `status` never create a database; say so instead."""
+    """`current` and `status` never create a database: a missing file has no revision."""
     path = storage.sqlite_path
-    if path is None or path.is_file():
-        return False
-    print(
-        f"There is no database at {path} yet. `kuril-brief db upgrade` creates it "
-        "(so does the bot's first start); check DATABASE_URL and KURIL_DATA_DIR.",
-        file=sys.stderr,
-    )
-    return True
+    return path is not None and not path.is_file()
 
 
 async def _upgrade(storage: Storage) -> int:
@@ -106,8 +103,13 @@ async def _upgrade(storage: Storage) -> int:
     return 0
 
 
-def _describe(revision: str | None) -> str:
+def _describe(revision: str | None, missing_file: Path | None = None) -> str:
     head = head_revision()
+    if missing_file is not None:
+        return (
+            f"none (there is no database file at {missing_file} yet; `kuril-brief db upgrade` "
+            "creates it, or check DATABASE_URL and KURIL_DATA_DIR)"
+        )
     if revision is None:
         return "none (empty database; run `kuril-brief db upgrade`)"
     if revision == head:
@@ -118,6 +120,9 @@ def _describe(revision: str | None) -> str:
 
 
 async def _current(storage: Storage) -> int:
+    if _missing_sqlite_file(storage):  # never create it: it has no revision
+        print(_describe(None, storage.sqlite_path))
+        return 0
     await storage.open(upgrade_schema=False)
     try:
         revision = await storage.schema_revision()
@@ -128,6 +133,10 @@ async def _current(storage: Storage) -> int:
 
 
 async def _status(storage: Storage) -> int:
+    if _missing_sqlite_file(storage):
+        print(f"Database: {storage.display_url}")
+        print(f"Schema revision: {_describe(None, storage.sqlite_path)}")
+        return 0
     await storage.open(upgrade_schema=False)
     try:
         revision = await storage.schema_revision()
@@ -164,10 +173,16 @@ def _print_deliveries(title: str, deliveries: list[Delivery]) -> None:
 
 def _use_pg_dump(database_url: str, file: Path) -> int:
     """PostgreSQL has its own consistent online backup: say how, with this database's URL
-    (password left out: pg_dump reads it from PGPASSWORD or ~/.pgpass)."""
+    (passwords left out: pg_dump reads it from PGPASSWORD or ~/.pgpass). Exit 2: nothing was
+    copied, so a script's next step must not run."""
     given = make_url(database_url)
+    query = {
+        ("sslmode" if name == "ssl" else name): value
+        for name, value in given.query.items()
+        if "password" not in name
+    }
     url = URL.create(
-        "postgresql", given.username, None, given.host, given.port, given.database, given.query
+        "postgresql", given.username, None, given.host, given.port, given.database, query
     )
     target = shlex.quote(url.render_as_string(hide_password=False))
     print(
@@ -182,12 +197,11 @@ def _use_pg_dump(database_url: str, file: Path) -> int:
 
 def _backup(storage: Storage, file: Path, *, overwrite: bool) -> int:
     path = storage.sqlite_path
-    if path is None:
-        print("An in-memory database has nothing to back up.", file=sys.stderr)
-        return 2
+    assert path is not None, "backup is for SQLite"
     try:
         result = backup_sqlite(path, file, overwrite=overwrite)
     except BackupError as exc:
+        log.debug("the backup failed", exc_info=exc)
         print(f"Backup failed: {exc}.", file=sys.stderr)
         return 1
     held = (

@@ -10,6 +10,9 @@ from typing import Any
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER_NAME = "kuril-brief"
+#: Libraries' INFO lines that say nothing to an operator: alembic lists the seven plugins it
+#: registers each time it is imported (every start). Their warnings still show.
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,4 +43,6 @@ def configure_logging(level: str, log_format: str) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)  # warnings too, so JSON logs stay one object per line

@@ -24,6 +24,7 @@ import logging
 import math
 import os
 import re
+import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
@@ -37,6 +38,8 @@ from prometheus_client.registry import Collector
 
 from bot.slots import snowflake_time
 from bot.startup import StartupError
+from bot.storage import StorageClosedError
+from bot.storage.store import DatabaseFileReplacedError
 
 if TYPE_CHECKING:
     import discord
@@ -231,9 +234,24 @@ async def check_health(client: discord.AutoShardedClient, storage: _Pingable) ->
     try:
         await asyncio.wait_for(storage.ping(), HEALTH_DB_TIMEOUT_S)
         error = None
+    except DatabaseFileReplacedError:  # a kind of StorageClosedError, but for good
+        error = "file deleted or replaced"
+    except StorageClosedError:  # metrics bind before start-up opens the database
+        error = "not open yet"
     except Exception as exc:  # any failure means "not answering"; say which, briefly
         error = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
     return Health(gateway=gateway, database_error=error)
+
+
+def bind_failure(exc: OSError, host: str) -> str:
+    """Why a listening socket could not be opened, in words (a failed name lookup is a
+    `gaierror` whose negative errno `os.strerror` calls "unknown error -2")."""
+    if isinstance(exc, socket.gaierror):
+        return f"host {host!r} not found"
+    if exc.errno is not None and exc.errno > 0:
+        return os.strerror(exc.errno).lower()
+    text = str(exc).strip()
+    return text[:1].lower() + text[1:] if text else "the address could not be used"
 
 
 class MetricsServer:
@@ -251,34 +269,64 @@ class MetricsServer:
         self._health = health
         self._host = host
         self._port = port
+        self._socket: socket.socket | None = None
         self._runner: web.AppRunner | None = None
-        self.port: int | None = None  # the bound port, once started
+        self.port: int | None = None  # the bound port, once bound
 
-    async def start(self) -> None:
+    def bind(self) -> None:
+        """Take the port now, synchronously: a taken port or an unknown host is a one-line
+        StartupError before anything else starts. Requests wait in the backlog until `serve`."""
+        try:
+            family, kind, proto, _, address = socket.getaddrinfo(
+                self._host, self._port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            )[0]
+            listener = socket.socket(family, kind, proto)
+        except OSError as exc:
+            raise self._failure(exc) from exc
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(address)
+            listener.listen(128)
+        except OSError as exc:
+            listener.close()
+            raise self._failure(exc) from exc
+        listener.setblocking(False)
+        self._socket = listener
+        self.port = listener.getsockname()[1]
+
+    def _failure(self, exc: OSError) -> StartupError:
+        return StartupError(
+            f"Cannot serve metrics on METRICS_HOST={self._host} METRICS_PORT={self._port}: "
+            f"{bind_failure(exc, self._host)}. Pick a free port (and an address of this "
+            "machine), or unset METRICS_PORT."
+        )
+
+    async def serve(self) -> None:
+        """Answer requests on the bound port (binding it first if `bind` was not called)."""
+        if self._socket is None:
+            self.bind()
+        assert self._socket is not None
         app = web.Application()
         app.router.add_get("/metrics", self._serve_metrics)
         app.router.add_get("/healthz", self._serve_health)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, self._host, self._port)
-        try:
-            await site.start()
-        except OSError as exc:
-            await runner.cleanup()
-            reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
-            raise StartupError(
-                f"Cannot serve metrics on METRICS_HOST={self._host} METRICS_PORT={self._port}: "
-                f"{reason}. Pick a free port (and an address of this machine), or unset "
-                "METRICS_PORT."
-            ) from exc
+        await web.SockSite(runner, self._socket).start()
         self._runner = runner
-        self.port = runner.addresses[0][1]
         log.info("metrics and /healthz on http://%s:%d", self._host, self.port)
+
+    async def start(self) -> None:
+        """`bind`, then `serve`."""
+        self.bind()
+        await self.serve()
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
         if runner is not None:
-            await runner.cleanup()
+            await runner.cleanup()  # closes the socket too
+        elif self._socket is not None:
+            self._socket.close()
+        self._socket = None
 
     async def _serve_metrics(self, _request: web.Request) -> web.Response:
         body = generate_latest(self._metrics.registry)

@@ -79,6 +79,10 @@ async def serve(settings: Settings, services: Services) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, shut_down, sig.name)
     try:
+        # What `async with bot` does on entry (discord.py's set-up: its loop, the shard queue),
+        # so `close()` works even when `start()` fails before logging in (a taken
+        # METRICS_PORT). Not `async with`: its exit awaits a close past SHUTDOWN_BUDGET_S.
+        await bot.__aenter__()
         running = asyncio.create_task(bot.start(_token(settings)), name="discord-client")
         stopping = asyncio.create_task(stop.wait(), name="stop-signal")
         done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -8,7 +8,10 @@ environment beats both. Each command validates only the settings it reads (`load
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
+import urllib.parse
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
@@ -17,10 +20,13 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.storage.url import async_database_url
+from bot.storage.url import async_database_url, redact_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "kuril-brief"
+#: Discord ids ("snowflakes") issued since 2015 have 17 to 20 digits and fit in 64 bits.
+SNOWFLAKE_DIGITS = range(17, 21)
+_HOST_NAME = re.compile(r"(?!-)[\w-]{1,63}(?<!-)(\.(?!-)[\w-]{1,63}(?<!-))*\.?", re.ASCII)
 
 
 def is_checkout() -> bool:
@@ -110,13 +116,51 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str | None) -> str | None:
         """Refuse an unsupported or malformed URL at start-up, not at the first query."""
         if value is not None:
+            value = value.strip()
             async_database_url(value, Path("/"))  # raises ValueError with the reason
         return value
 
     @field_validator("discord_api_base")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _http_api_base(cls, value: str) -> str:
+        """An http(s) URL ending in the API version, so a typo is a settings error, not a
+        confusing failure at login."""
+        value = value.strip().rstrip("/")
+        example = "write it like https://discord.com/api/v10"
+        try:
+            parts = urllib.parse.urlsplit(value)
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"not a valid URL (a bad port or [IPv6] host); {example}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http:// or https:// URL; {example}")
+        if port == 0:
+            raise ValueError("the port must be a number from 1 to 65535")
+        if not _is_host(parts.hostname):
+            raise ValueError(f"{parts.hostname!r} is not a host name or IP address")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("it must not hold a user name or password (the bot sends its token)")
+        if parts.query or parts.fragment:
+            raise ValueError(f"it takes no ?query or #fragment; {example}")
+        if not re.search(r"/v\d+$", parts.path):
+            raise ValueError(f"it must end with the API version; {example}")
+        return value
+
+    @field_validator("discord_application_id", "discord_dev_guild_id")
+    @classmethod
+    def _snowflake(cls, value: int | None) -> int | None:
+        """Discord ids only: `-5` or `12` would make a broken invite or sync target."""
+        if value is not None and not (len(str(value)) in SNOWFLAKE_DIGITS and value < 2**64):
+            raise ValueError("not a Discord id (a number of 17 to 20 digits)")
+        return value
+
+    @field_validator("metrics_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip()
+        if not _is_host(value):
+            raise ValueError("not a host name or IP address (such as 127.0.0.1 or 0.0.0.0)")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -168,6 +212,15 @@ def load_settings(reads: Collection[str], **overrides: Any) -> Settings:
     return Settings(**{**defaults, **overrides})
 
 
+def _is_host(value: str) -> bool:
+    """An IP address or a syntactically valid host name (whether it resolves is not checked)."""
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return len(value) <= 253 and _HOST_NAME.fullmatch(value) is not None
+    return True
+
+
 def _field_of(error: Any) -> str:
     return str(error["loc"][0]) if error["loc"] else ""
 
@@ -182,10 +235,8 @@ def _describe(error: Any) -> str:
     value = error.get("input")
     if field == "discord_token":
         shown = "***"
-    elif field == "database_url" and isinstance(value, str):
-        from bot.storage.url import hide_password
-
-        shown = hide_password(value)
+    elif field in ("database_url", "discord_api_base") and isinstance(value, str):
+        shown = redact_url(value)
     else:
         shown = str(value)
     end = "" if reason.endswith(".") else "."

@@ -17,7 +17,17 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
-from bot.storage.url import async_database_url, hide_password, sqlite_path
+from bot.storage.url import async_database_url, redact_url, sqlite_path
+
+__all__ = [
+    "StartupError",
+    "database_error",
+    "discord_gateway_error",
+    "discord_http_error",
+    "discord_unreachable",
+    "login_refused",
+    "redact_url",
+]
 
 
 class StartupError(Exception):
@@ -34,10 +44,13 @@ def _root_causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def _database_reason(exc: BaseException, url: str) -> tuple[str, str]:
-    """(what happened, what to do) for a database that would not open."""
-    parsed = make_url(url)
-    host = parsed.host or "localhost"
+def _database_reason(exc: BaseException, url: str, path: Path | None) -> tuple[str, str]:
+    """(what happened, what to do) for a database that would not open, in words.
+
+    `path` is the SQLite file (None for PostgreSQL)."""
+    parsed = make_url(url)  # already checked by settings validation: cannot fail here
+    sqlite = path is not None
+    host = parsed.host or parsed.query.get("host") or "localhost"
     for cause in _root_causes(exc):
         name = type(cause).__name__
         text = str(cause)
@@ -63,25 +76,47 @@ def _database_reason(exc: BaseException, url: str) -> tuple[str, str]:
                 f"permission denied for {cause.filename or 'its folder'}",
                 "Let the bot's user write there, or set KURIL_DATA_DIR or DATABASE_URL elsewhere.",
             )
+        if not sqlite and isinstance(cause, FileNotFoundError):
+            return (
+                f"there is no PostgreSQL socket in {host}",
+                "Is PostgreSQL running, and is that the folder of its socket?",
+            )
         if isinstance(cause, OSError) and cause.filename:
             return (
                 f"{(cause.strerror or str(cause)).lower()}: {cause.filename}",
                 "Check that the folder can be created and the bot's user may write there.",
             )
         if isinstance(cause, sqlite3.OperationalError | sqlite3.DatabaseError):
+            if path is not None and not path.parent.exists():
+                return (
+                    f"the folder {path.parent} does not exist",
+                    "Create it (writable by the bot's user), or fix DATABASE_URL.",
+                )
+            if path is not None and not path.parent.is_dir():
+                return f"{path.parent} is not a folder", "Fix DATABASE_URL."
             return (
                 text,
                 "Check that the file's folder exists and the bot's user may write there.",
             )
-    first = _root_causes(exc)[-1]
-    return f"{type(first).__name__}: {first}", "Check DATABASE_URL and the database server."
+    return (
+        _in_words(_root_causes(exc)[-1]),
+        "Check DATABASE_URL and the database server (LOG_LEVEL=DEBUG shows the detail).",
+    )
+
+
+def _in_words(exc: BaseException) -> str:
+    """An exception's own message without its class name (`OSError: [Errno 5] ...`)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    text = str(exc).strip().rstrip(".").splitlines()[0] if str(exc).strip() else ""
+    return (text[:1].lower() + text[1:]) if text else "an unexpected error"
 
 
 def database_error(exc: BaseException, settings: Settings) -> StartupError:
     """Why the database could not be opened, naming the setting that chose it."""
     url = settings.resolved_database_url
     if settings.database_url:
-        target = f"DATABASE_URL={hide_password(settings.database_url)}"
+        target = f"DATABASE_URL={redact_url(settings.database_url)}"
     else:
         target = f"KURIL_DATA_DIR={settings.kuril_data_dir}"
     path = sqlite_path(async_database_url(url, settings.kuril_data_dir))
@@ -89,15 +124,18 @@ def database_error(exc: BaseException, settings: Settings) -> StartupError:
         target += f" (file {path})"
     elif path is not None:
         target += f" (file {Path(path).name})"
-    reason, advice = _database_reason(exc, url)
+    reason, advice = _database_reason(exc, url, path)
     verb = "open" if path is not None else "reach"
     return StartupError(f"Cannot {verb} the database at {target}: {reason}. {advice}")
 
 
 def discord_unreachable(exc: BaseException, api_base: str) -> StartupError:
     """Discord's REST API did not answer (network, DNS, proxy, a wrong DISCORD_API_BASE)."""
-    reason = str(exc).strip() or type(exc).__name__
+    reason = _in_words(_root_causes(exc)[-1])
     for cause in _root_causes(exc):
+        if isinstance(cause, TimeoutError):
+            reason = "timed out"
+            break
         if isinstance(cause, socket.gaierror):
             reason = "host not found"
             break

@@ -217,3 +217,66 @@ def test_the_images_health_check_command_follows_healthz(status: int, healthy: b
         server.shutdown()
         server.server_close()
     assert (result.returncode == 0) is healthy, result.stderr
+
+
+def test_the_images_health_check_passes_when_metrics_are_turned_off() -> None:
+    """`METRICS_PORT=` in .env (env_file) overrides the image's 9464 with an empty value: the
+    bot then serves no metrics, and the check must not report the container unhealthy."""
+    health = next(rest for keyword, rest in dockerfile_instructions() if keyword == "HEALTHCHECK")
+    command = health.split(" CMD ", 1)[1]
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "METRICS_PORT": ""}
+    result = subprocess.run(["sh", "-c", command], env=env, capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert b"metrics are off" in result.stdout
+
+
+def a_used_checkout(tmp_path: Path) -> Path:
+    """A git checkout after the Quick start: tracked files, plus .venv, data/ and .env."""
+    repo = tmp_path / "checkout"
+    (repo / "bot").mkdir(parents=True)
+    (repo / "bot" / "cli.py").write_text("print('hi')\n")
+    (repo / "README.md").write_text("# Kuril Brief\n")
+    (repo / ".gitignore").write_text(".venv/\ndata/\n.env\n")
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.invalid"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "release"]):
+        subprocess.run([*git, *command], cwd=repo, check=True, capture_output=True)
+    (repo / ".venv" / "bin").mkdir(parents=True)
+    (repo / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    (repo / "data").mkdir()
+    (repo / "data" / "kuril-brief.db").write_bytes(b"SQLite format 3\x00")
+    (repo / ".env").write_text("DISCORD_TOKEN=the-developers-own\n")
+    return repo
+
+
+def run_as_written(commands: list[str], cwd: Path, target: Path) -> None:
+    """The README's commands with /opt/kuril-brief moved to `target` and without sudo."""
+    for command in commands:
+        line = command.replace("sudo ", "").replace("/opt/kuril-brief", str(target))
+        subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=cwd, check=True)
+
+
+def test_the_systemd_steps_copy_the_project_not_the_checkouts_venv_data_or_env(
+    tmp_path: Path,
+) -> None:
+    repo = a_used_checkout(tmp_path)
+    block = readme_block("systemd")
+    copy = [line for line in block if "/opt/kuril-brief" in line and ("mkdir" in line or "tar" in line)]  # fmt: skip
+    assert any("git archive" in line for line in copy), copy
+    run_as_written(copy, repo, tmp_path / "opt-git")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    variant = re.search(r"`(tar --exclude[^`]*/opt/kuril-brief)`", readme)
+    assert variant, "the README's copy for a folder that is not a git checkout"
+    run_as_written(["mkdir /opt/kuril-brief", variant[1]], repo, tmp_path / "opt-tar")
+    for target in (tmp_path / "opt-git", tmp_path / "opt-tar"):
+        assert sorted(p.name for p in target.iterdir()) == [".gitignore", "README.md", "bot"]
+    # and the block then creates the venv there, as the production install does
+    assert block[block.index("cd /opt/kuril-brief") + 1] == "sudo python3 -m venv .venv"
+
+
+def test_readme_dumps_from_compose_without_a_terminal() -> None:
+    """`docker compose exec` allocates a TTY by default, which mangles output sent to a file."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    redirected = [line for line in re.findall(r"docker compose exec[^`\n]*", readme) if ">" in line]
+    assert redirected, "the README shows a compose pg_dump"
+    for line in redirected:
+        assert line.startswith("docker compose exec -T "), line

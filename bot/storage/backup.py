@@ -45,30 +45,50 @@ def backup_sqlite(source: Path, target: Path, *, overwrite: bool = False) -> Bac
         raise BackupError(f"the directory {target.parent} does not exist")
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        _copy(source, partial)
+        # Made here first, so a folder the user may not write to is named as the problem;
+        # 0600, as the database itself (SQLite would create it 0644).
+        create_private(partial)
+    except OSError as exc:
+        raise BackupError(f"cannot write {target}: {_reason(exc)}") from exc
+    try:
+        _copy(source, partial, target)
         subscriptions = _check(partial)
         with open(partial, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, target)
     except sqlite3.Error as exc:
-        raise BackupError(f"SQLite could not back up {source}: {exc}") from exc
+        raise BackupError(f"cannot check the copy written to {target}: {exc}") from exc
     except OSError as exc:
-        raise BackupError(f"could not write {target}: {exc.strerror or exc}") from exc
+        raise BackupError(f"cannot write {target}: {_reason(exc)}") from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     return BackupResult(target, target.stat().st_size, subscriptions)
 
 
-def _copy(source: Path, partial: Path) -> None:
-    # Read-only: the backup never writes to (or creates) the live database.
-    src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True, timeout=30)
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def _copy(source: Path, partial: Path, target: Path) -> None:
+    """Each failure names the side it happened on: reading `source`, writing `target`."""
     try:
-        create_private(partial)  # 0600, as the database: SQLite would create it 0644
-        dst = sqlite3.connect(partial)
+        # mode=rw, not ro: it never creates the database (that needs rwc), and as the last
+        # connection to close it removes the -wal and -shm files it made (a read-only
+        # connection leaves them behind, empty, beside a database no bot is running on).
+        src = sqlite3.connect(f"{source.as_uri()}?mode=rw", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot read the database {source}: {exc}") from exc
+    try:
+        try:
+            dst = sqlite3.connect(partial)
+        except sqlite3.Error as exc:
+            raise BackupError(f"cannot write {target}: {exc}") from exc
         try:
             src.backup(dst)  # pages=-1: the whole snapshot in one step
             dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        except sqlite3.Error as exc:
+            raise BackupError(f"SQLite could not copy {source} to {target}: {exc}") from exc
         finally:
             dst.close()
     finally:

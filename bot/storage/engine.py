@@ -26,10 +26,13 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def create_private(path: Path) -> bool:
     """Create a new SQLite file readable by its owner only (0600): subscriptions and the
     delivery log are nobody else's business. SQLite gives its -wal and -shm files the same
-    mode. An existing file is left as it is. Returns whether the file was created."""
+    mode. An existing file is left as it is. Returns whether the file was created.
+
+    A missing folder (or a file where the folder should be) is not created here: whoever
+    opens the file next reports it, in SQLite's words, as for any file it cannot open."""
     try:
         descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
+    except (FileExistsError, FileNotFoundError, NotADirectoryError):
         return False
     os.close(descriptor)
     return True

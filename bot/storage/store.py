@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.engine import WRITE_OPTION, create_private, make_engine
+from bot.storage.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE_OPTION, create_private, make_engine
 from bot.storage.migrations import current_revision, upgrade
 from bot.storage.models import (
     FINAL_OUTCOMES,
@@ -48,7 +49,7 @@ from bot.storage.models import (
 )
 from bot.storage.ownership import DatabaseRefusedError, refuse_foreign
 from bot.storage.schema import CHANNEL_STATE, DELIVERY_LOG, KV, SUBSCRIPTIONS
-from bot.storage.url import async_database_url, sqlite_path
+from bot.storage.url import async_database_url, redact_url, sqlite_path
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -148,16 +149,28 @@ def _channel_state(row: Row[Any]) -> ChannelState:
     )
 
 
+def _open_sqlite_file(path: Path) -> None:
+    """Open (or create) the file once with the stdlib, so an unopenable file fails here.
+
+    A failed connect in aiosqlite (0.22) leaves its worker thread to report to the event loop
+    later; once `asyncio.run` has closed the loop, that thread prints a stray traceback
+    under the one-line error. Failing here first keeps aiosqlite out of it.
+    """
+    sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000).close()
+
+
 class Storage:
     """Async storage over SQLite (aiosqlite) or PostgreSQL (asyncpg).
 
     Use `Storage.from_settings(settings)`, then `await storage.open()` (or `async with`),
     and `await storage.close()` at shutdown. `open()` creates the SQLite file's directory
-    and runs pending migrations.
+    when it is inside the data directory, and runs pending migrations.
     """
 
     def __init__(self, url: str, *, data_dir: Path, echo: bool = False) -> None:
         self._url = async_database_url(url, data_dir)
+        self._given_url = str(url)
+        self._data_dir = Path(data_dir).expanduser().resolve()
         self._echo = echo
         self._engine: AsyncEngine | None = None
         self._sqlite = self._url.get_backend_name() == "sqlite"
@@ -179,13 +192,18 @@ class Storage:
 
     @property
     def url(self) -> str:
-        """The async URL in use, password hidden: safe to log."""
-        return self._url.render_as_string(hide_password=True)
+        """The async URL in use, passwords hidden: safe to log."""
+        return redact_url(self._url.render_as_string(hide_password=False))
 
     @property
     def display_url(self) -> str:
-        """The URL as a user writes it (no async driver), password hidden: for messages."""
-        return self._url.set(drivername=self.dialect).render_as_string(hide_password=True)
+        """The URL as configured, passwords hidden, and the file a relative SQLite URL
+        resolves to: for messages."""
+        shown = redact_url(self._given_url)
+        path = self.sqlite_path
+        if path is not None and str(path) not in self._given_url:
+            shown += f" (file {path})"
+        return shown
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -202,14 +220,19 @@ class Storage:
             if self._engine is not None:
                 return self
             path = self.sqlite_path
-            if path is not None:
+            if path is not None and path.is_relative_to(self._data_dir):
+                # The data directory is the bot's own: made when missing. Any other folder
+                # named by DATABASE_URL must exist (a typo must not create folders at /).
                 await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-                if await asyncio.to_thread(create_private, path):
-                    log.info("no database at %s: created a new, empty one", path)
-            engine = make_engine(self._url, echo=self._echo)
+            if path is not None and await asyncio.to_thread(create_private, path):  # 0600
+                log.info("no database at %s: created a new, empty one", path)
+            engine = make_engine(self._url, echo=self._echo)  # connects only when used
             try:
-                # Before anything connects through the engine (its SQLite pragmas write).
+                # Before anything else opens it: our engine's pragmas write, and even a plain
+                # connection checkpoints a WAL file on close. On SQLite this reads read-only.
                 await refuse_foreign(engine, path)
+                if path is not None:
+                    await asyncio.to_thread(_open_sqlite_file, path)
                 if upgrade_schema:
                     await upgrade(engine)
                 self._file_id = None if path is None else _file_id(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import tomllib
 import urllib.parse
 from pathlib import Path
@@ -13,7 +14,7 @@ import platformdirs
 import pytest
 
 from bot import settings as settings_module
-from bot.cli import LOGGING, SUBCOMMANDS, Subcommand, build_parser
+from bot.cli import EMPTY_VALUES, LOGGING, SUBCOMMANDS, Subcommand, build_parser
 from bot.cogs.briefings import missing_permissions
 from bot.invite import application_id_from_token, required_permissions
 from bot.settings import Settings
@@ -244,3 +245,48 @@ def test_an_empty_setting_is_unset_and_masks_the_env_file(tmp_path: Path) -> Non
     )
     assert result.returncode == 2
     assert result.stderr.startswith("DISCORD_TOKEN is not set"), result.stderr
+
+
+def test_invite_without_a_token_says_where_it_looked(tmp_path: Path) -> None:
+    result = kuril_brief("invite", home=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "(looked in the environment and " in result.stderr
+    assert str(tmp_path / ".env") in result.stderr
+
+
+def readme_text() -> str:
+    return " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())
+
+
+def test_an_empty_environment_value_hides_the_env_file_as_documented(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"DISCORD_APPLICATION_ID={APP_ID}\n", encoding="utf-8")
+    hidden = kuril_brief("invite", home=tmp_path, DISCORD_APPLICATION_ID="")
+    assert hidden.returncode == 2 and "DISCORD_APPLICATION_ID is not set" in hidden.stderr
+    assert EMPTY_VALUES in readme_text()
+    assert EMPTY_VALUES in " ".join(kuril_brief("invite", "--help", home=tmp_path).stdout.split())
+
+
+def test_readme_lists_the_settings_the_db_commands_read() -> None:
+    sentence = re.search(r"The `db` commands read only ([^:]*):", readme_text())
+    assert sentence, "the README's Database section names what the db commands read"
+    documented = re.findall(r"`([A-Z_]+)`", sentence[1])
+    for name, command in all_subcommands().items():
+        if name.startswith("db "):
+            assert documented == [*command.reads, *LOGGING], name
+
+
+def test_readme_says_how_each_db_command_ends(tmp_path: Path) -> None:
+    """The exit codes the commands really give are the ones the README states."""
+    missing = kuril_brief("db", "current", home=tmp_path)
+    assert missing.stdout.startswith("none (there is no database file at ")
+    on_postgres = kuril_brief(
+        "db", "backup", str(tmp_path / "x.dump"), home=tmp_path,
+        DATABASE_URL="postgresql://bot@db.example/kuril",
+    )  # fmt: skip
+    assert "pg_dump --format=custom" in on_postgres.stderr
+    text = readme_text()
+    assert f"a SQLite file that does not exist yet (exit {missing.returncode} for both)" in text
+    assert (
+        f"prints the `pg_dump` command for your database and exits {on_postgres.returncode}" in text
+    )

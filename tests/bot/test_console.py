@@ -144,6 +144,17 @@ def test_discord_timestamps_are_shown_as_dates() -> None:
         ("/timeline topic Kuril", "`/timeline topic:Kuril`, not `/timeline topic Kuril`"),
         ("/quote Kishida", "Options are written name:value, for example `/quote speaker:Kishida`"),
         ("/about please", "`/about` takes no options"),
+        (
+            "/timeline:Kishid",
+            "Put a space after the command name and write options as name:value: "
+            "`/timeline topic:Kishid`.",
+        ),
+        (
+            "/quote:",
+            "Put a space after the command name and write options as name:value: `/quote`.",
+        ),
+        ("/about:x", "`/about` takes no options. Type `/about` alone."),
+        ("/weather:rain", "There is no `/weather` command."),
     ],
 )
 async def test_a_missing_colon_is_said_plainly(
@@ -159,6 +170,14 @@ async def test_options_with_colons_still_run(session: tuple[ConsoleSession, io.S
     console_session, _ = session
     reply = await console_session.handle("/timeline topic:Kuril")
     assert reply is not None and not reply.ephemeral
+
+
+def test_a_command_glued_to_its_value_is_said_plainly_in_a_real_console(tmp_path: Path) -> None:
+    result = kuril_brief("console", home=tmp_path, input="/timeline:Kishid\n")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "Put a space after the command name" in text and "/timeline topic:Kishid" in text
+    assert "There is no / command" not in text
 
 
 def test_piped_input_is_echoed_before_each_reply(tmp_path: Path) -> None:

@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.startup import redact_url
 from bot.storage import Storage, async_database_url, head_revision
 from bot.storage.engine import make_engine
+from tests.bot.cli_process import kuril_brief
 from tests.bot.postgres import fresh_postgres_url
 from tests.bot.test_process import bot_environment, run_cli
 from tests.bot.test_storage import create_legacy_database
@@ -81,11 +83,29 @@ async def _fill(url: str, data_dir: Path) -> None:
 def test_current_and_status_never_create_a_database(
     capsys: pytest.CaptureFixture[str], db_file: Path
 ) -> None:
-    for command in ("current", "status"):
-        code, out, err = run(capsys, command)
-        assert code == 1 and out == ""
-        assert f"There is no database at {db_file}" in err and "db upgrade" in err
-    assert not db_file.exists()
+    """A SQLite file that does not exist yet has no revision, like an empty database: both
+    say "none" and exit 0 (the bot or `db upgrade` would create it)."""
+    missing = (
+        f"none (there is no database file at {db_file} yet; `kuril-brief db upgrade` creates "
+        "it, or check DATABASE_URL and KURIL_DATA_DIR)"
+    )
+    code, out, err = run(capsys, "current")
+    assert (code, out, err) == (0, missing + "\n", "")
+    code, out, err = run(capsys, "status")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [f"Database: sqlite:///{db_file}", f"Schema revision: {missing}"]
+    assert not db_file.exists() and not db_file.parent.exists()
+
+
+def test_an_empty_database_reads_like_a_missing_one(
+    capsys: pytest.CaptureFixture[str], db_file: Path
+) -> None:
+    db_file.parent.mkdir(parents=True)
+    sqlite3.connect(db_file).close()  # an empty file: a database without any schema
+    code, out, _ = run(capsys, "current")
+    assert (code, out) == (0, "none (empty database; run `kuril-brief db upgrade`)\n")
+    code, out, _ = run(capsys, "status")
+    assert code == 0 and "Schema revision: none (empty database;" in out
 
 
 def test_upgrade_creates_then_reports_nothing_to_do(
@@ -112,8 +132,8 @@ def test_db_commands_ignore_settings_they_do_not_use(
     code, _, err = run(capsys, "current")
     assert code == 2
     assert err == (
-        "Invalid setting DATABASE_URL=garbage: not a database URL: 'garbage'. "
-        "Fix it in the environment or .env.\n"
+        "Invalid setting DATABASE_URL=garbage: not a database URL: write sqlite:///FILE or "
+        "postgresql://USER:PASSWORD@HOST:PORT/DATABASE. Fix it in the environment or .env.\n"
     )
 
 
@@ -384,3 +404,95 @@ async def test_the_bot_refuses_a_newer_database_in_one_plain_line(
         "cannot be used: schema revision f00dfeed is unknown to this release (newest: "
         f"{head_revision()}); a newer release migrated it. Run that release, or restore a backup."
     ]
+
+
+# -- as an operator runs them: real processes --------------------------------------------------
+
+
+def test_backup_to_a_folder_it_cannot_write_names_the_target(tmp_path: Path) -> None:
+    assert kuril_brief("db", "upgrade", home=tmp_path).returncode == 0
+    result = kuril_brief("db", "backup", "/proc/kuril-brief-backup.db", home=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Backup failed: cannot write /proc/kuril-brief-backup.db: ")
+    assert "kuril-brief.db:" not in result.stderr, "the source is not the problem"
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_backup_leaves_nothing_beside_a_database_no_bot_is_using(tmp_path: Path) -> None:
+    assert kuril_brief("db", "upgrade", home=tmp_path).returncode == 0
+    data = tmp_path / "data"
+    assert sorted(p.name for p in data.iterdir()) == ["kuril-brief.db"]
+    result = kuril_brief("db", "backup", str(tmp_path / "copy.db"), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in data.iterdir()) == ["kuril-brief.db"], "no -wal or -shm left"
+
+
+def test_a_missing_folder_in_database_url_is_refused_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "folder"
+    url = f"sqlite:///{missing}/kuril.db"
+    result = kuril_brief("db", "upgrade", home=tmp_path, DATABASE_URL=url)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Cannot open the database at DATABASE_URL={url} (file {missing}/kuril.db): the folder "
+        f"{missing} does not exist. Create it (writable by the bot's user), or fix DATABASE_URL."
+    ]
+    assert not (tmp_path / "no").exists()
+
+
+def test_the_data_directory_is_still_created(tmp_path: Path) -> None:
+    result = kuril_brief("db", "upgrade", home=tmp_path, KURIL_DATA_DIR=str(tmp_path / "a" / "b"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a" / "b" / "kuril-brief.db").is_file()
+
+
+def test_log_level_debug_adds_the_python_detail_to_a_db_failure(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://bot@127.0.0.1:{port}/kuril"
+    plain = kuril_brief("db", "status", home=tmp_path, DATABASE_URL=url)
+    debug = kuril_brief("db", "status", home=tmp_path, DATABASE_URL=url, LOG_LEVEL="DEBUG")
+    assert plain.returncode == debug.returncode == 1
+    assert len(plain.stderr.splitlines()) == 1 and "Traceback" not in plain.stderr
+    assert "Traceback" in debug.stderr and "ConnectionRefusedError" in debug.stderr
+    assert debug.stderr.splitlines()[-1] == plain.stderr.strip()
+
+
+def test_alembic_does_not_list_its_plugins_at_every_start(tmp_path: Path) -> None:
+    """(`run` is checked in tests/bot/test_process.py.)"""
+    status = kuril_brief("db", "status", home=tmp_path, LOG_FORMAT="json")  # no file yet
+    upgrade = kuril_brief("db", "upgrade", home=tmp_path, LOG_FORMAT="json")
+    assert status.returncode == upgrade.returncode == 0, status.stderr + upgrade.stderr
+    assert "database migrated to schema revision" in upgrade.stderr
+    for result in (status, upgrade):
+        assert "alembic.runtime.plugins" not in result.stderr
+        assert "setup plugin" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_status_shows_the_configured_url_not_the_drivers(tmp_path: Path) -> None:
+    url = asyncio.run(fresh_postgres_url()) + "?sslmode=disable"
+    assert kuril_brief("db", "upgrade", home=tmp_path, DATABASE_URL=url).returncode == 0
+    result = kuril_brief("db", "status", home=tmp_path, DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    database = result.stdout.splitlines()[0]
+    assert database == f"Database: {redact_url(url)}"
+    assert database.endswith("?sslmode=disable") and ":***@" in database
+
+
+@pytest.mark.postgres
+def test_an_empty_postgres_database_reads_as_none_like_sqlite(tmp_path: Path) -> None:
+    url = asyncio.run(fresh_postgres_url())
+    result = kuril_brief("db", "current", home=tmp_path, DATABASE_URL=url)
+    assert (result.returncode, result.stdout) == (
+        0,
+        "none (empty database; run `kuril-brief db upgrade`)\n",
+    )
+
+
+def test_pg_dump_advice_never_prints_a_password(tmp_path: Path) -> None:
+    url = "postgresql://bot:s3cretpw@db.example:5432/kuril?sslmode=require&password=s3cretpw"
+    result = kuril_brief("db", "backup", str(tmp_path / "x.dump"), home=tmp_path, DATABASE_URL=url)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "s3cretpw" not in result.stderr
+    assert "postgresql://bot@db.example:5432/kuril?sslmode=require" in result.stderr

@@ -55,6 +55,24 @@ async def test_a_busy_metrics_port_is_said_plainly() -> None:
     await server.stop()
 
 
+async def test_an_unknown_metrics_host_is_said_in_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed name lookup is a gaierror with a negative errno: not "unknown error -2".
+    The lookup is made to fail here, so no test asks a real DNS server."""
+
+    def not_found(*_args: object, **_kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", not_found)
+    server = MetricsServer(BotMetrics(), _healthy, host="metrics.example", port=9464)
+    with pytest.raises(StartupError) as refused:
+        await server.start()
+    assert str(refused.value) == (
+        "Cannot serve metrics on METRICS_HOST=metrics.example METRICS_PORT=9464: host "
+        "'metrics.example' not found. Pick a free port (and an address of this machine), or "
+        "unset METRICS_PORT."
+    )
+
+
 def test_metrics_are_off_by_default_and_bind_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("METRICS_PORT", raising=False)
     monkeypatch.delenv("METRICS_HOST", raising=False)

@@ -24,7 +24,7 @@ from bot.render import message_kwargs
 from commands.messages import Button, Reply
 from tests.bot.postgres import fresh_postgres_url
 from tests.bot.running_bot import Clock, StartBot
-from tests.bot.test_process import bot_environment, read_until
+from tests.bot.test_process import bot_environment, read_until, run_cli
 from tests.conftest import REPO_ROOT
 from tests.standin.server import DiscordStandin
 
@@ -285,6 +285,19 @@ async def test_healthz_is_503_while_the_gateway_is_down(
     await until(back, timeout=20, what="/healthz to recover after the gateway came back")
 
 
+async def test_healthz_is_503_once_the_database_file_is_deleted(bot: KurilBriefBot) -> None:
+    """A SQLite file deleted under the running bot fails every call from then on; /healthz
+    says so (not "not open yet", which is for the moments before start-up opens it)."""
+    assert (await health(bot))[0] == 200
+    path = bot.storage.sqlite_path
+    assert path is not None
+    path.unlink()
+    assert await health(bot) == (
+        503,
+        '{"status": "unavailable", "gateway": "connected", "database": "file deleted or replaced"}',
+    )
+
+
 async def test_run_as_a_process_serves_metrics_from_the_environment(
     standin: DiscordStandin, tmp_path: Path
 ) -> None:
@@ -321,6 +334,26 @@ async def test_run_as_a_process_serves_metrics_from_the_environment(
         assert trouble not in output
     with pytest.raises(aiohttp.ClientConnectionError):
         await fetch(port, "/healthz")  # the port is closed with the bot
+
+
+async def test_a_taken_metrics_port_stops_run_before_it_logs_in(
+    standin: DiscordStandin, tmp_path: Path
+) -> None:
+    """The port is bound first: nothing reaches Discord and no database is made or migrated."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**bot_environment(standin, tmp_path / "data"), "METRICS_PORT": str(port)}
+        code, err = await run_cli("run", env=env)
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        f"Cannot serve metrics on METRICS_HOST=127.0.0.1 METRICS_PORT={port}: address already "
+        "in use. Pick a free port (and an address of this machine), or unset METRICS_PORT."
+    )
+    assert "Traceback" not in err
+    assert standin.requests == [], "it logged in before binding the metrics port"
+    assert not (tmp_path / "data" / "kuril-brief.db").exists()
 
 
 class TcpProxy:

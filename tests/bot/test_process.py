@@ -70,7 +70,8 @@ async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
             process.kill()
             await process.wait()
     output = "".join(log) + rest.decode(errors="replace")
-    for trouble in ("Traceback", "Unclosed", "was never awaited", "Task was destroyed"):
+    noise = ("Traceback", "Unclosed", "was never awaited", "Task was destroyed", "setup plugin")
+    for trouble in noise:
         assert trouble not in output
     assert standin.token not in output, "the token must never be logged"
     invites = [line for line in output.splitlines() if "invite the bot to a server" in line]
@@ -214,8 +215,7 @@ async def test_a_sqlite_file_that_cannot_be_created_is_said_in_one_line(
         f"Cannot open the database at DATABASE_URL=sqlite:///{tmp_path}/a-file/kuril.db "
         f"(file {tmp_path}/a-file/kuril.db): "
     ), line
-    assert str(tmp_path / "a-file") in line.split(": ", 1)[1]
-    assert line.endswith("Check that the folder can be created and the bot's user may write there.")
+    assert line.endswith(f"{tmp_path / 'a-file'} is not a folder. Fix DATABASE_URL."), line
     assert "Traceback" not in err
 
 

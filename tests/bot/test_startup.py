@@ -14,9 +14,9 @@ from bot.startup import (
     discord_gateway_error,
     discord_unreachable,
     login_refused,
+    redact_url,
 )
 from bot.storage import Storage
-from bot.storage.url import hide_password
 from tests.bot.postgres import postgres_url
 
 
@@ -33,6 +33,14 @@ async def open_error(settings: Settings) -> BaseException:
     finally:
         await storage.close()
     raise AssertionError("the database opened")
+
+
+def test_redact_url_hides_only_the_password() -> None:
+    assert (
+        redact_url("postgresql://bot:s3cret@db:5432/kuril") == "postgresql://bot:***@db:5432/kuril"
+    )
+    assert redact_url("postgresql://bot@db/kuril") == "postgresql://bot@db/kuril"
+    assert redact_url("garbage") == "garbage"
 
 
 def test_an_unknown_host_is_named(tmp_path: Path) -> None:
@@ -72,7 +80,7 @@ async def test_a_wrong_postgres_password_is_said_without_it(tmp_path: Path) -> N
     failure = str(
         database_error(await open_error(settings_for(tmp_path, raw)), settings_for(tmp_path, raw))
     )
-    assert failure.startswith(f"Cannot reach the database at DATABASE_URL={hide_password(raw)}: ")
+    assert failure.startswith(f"Cannot reach the database at DATABASE_URL={redact_url(raw)}: ")
     assert "the user or password was refused. Check them in DATABASE_URL." in failure
     assert "not-the-password" not in failure
 
@@ -105,3 +113,17 @@ def test_a_gateway_refusal_is_one_line_with_advice() -> None:
     failure = str(discord_gateway_error(discord.PrivilegedIntentsRequired(shard_id=None)))
     assert failure.startswith("Discord's gateway closed the connection: Shard ID None is ")
     assert "\n" not in failure and failure.endswith("(the bot needs no privileged intents).")
+
+
+def test_discord_failures_are_said_in_words_not_exception_names() -> None:
+    class ClientConnectorSSLError(OSError):
+        pass
+
+    failure = str(
+        discord_unreachable(ClientConnectorSSLError("certificate verify failed"), "https://x/v10")
+    )
+    assert "ClientConnectorSSLError" not in failure
+    assert failure.startswith(
+        "Cannot reach Discord at DISCORD_API_BASE=https://x/v10: certificate verify failed."
+    )
+    assert ": timed out." in str(discord_unreachable(TimeoutError(), "https://x/v10"))

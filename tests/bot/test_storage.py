@@ -65,6 +65,7 @@ BIG = 2**63 - 1  # the largest snowflake a BIGINT holds
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database URL as a user would write it, pointing at an empty database."""
     if request.param == "sqlite":
+        (tmp_path / "db").mkdir()  # outside the data directory: storage does not create it
         return f"sqlite:///{tmp_path / 'db' / 'kuril-brief.db'}"
     return await fresh_postgres_url()
 
@@ -874,3 +875,24 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None
             assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 30_000
     finally:
         await storage.close()
+
+
+@pytest.mark.parametrize("where", ["missing/kuril.db", "a-folder"])
+async def test_an_unopenable_sqlite_file_fails_before_aiosqlite_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """aiosqlite 0.22 reports a failed connect from its worker thread, which may come after
+    `asyncio.run` has closed the loop: a stray thread traceback under the one-line error."""
+    import aiosqlite
+
+    (tmp_path / "a-folder").mkdir()
+    asked: list[object] = []
+    real_connect = aiosqlite.connect
+    monkeypatch.setattr(
+        aiosqlite, "connect", lambda *a, **k: asked.append(a) or real_connect(*a, **k)
+    )
+    storage = Storage(f"sqlite:///{tmp_path / where}", data_dir=tmp_path / "data")
+    with pytest.raises(sqlite3.OperationalError, match="unable to open database file"):
+        await storage.open()
+    assert asked == []
+    assert not (tmp_path / "missing").exists()
