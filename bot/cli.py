@@ -120,6 +120,10 @@ def _kb(args: argparse.Namespace, settings: Settings) -> int:
     if report.counts:
         counts = ", ".join(f"{count} {kind}" for kind, count in sorted(report.counts.items()))
         print(f"entries: {counts}; version {report.version}")
+    if report.questions:
+        print("training questions:")
+        for label, count in report.questions.items():
+            print(f"  {count:>5}  {label}")
     if report.ok:
         print("OK: the knowledge base is consistent with its seeds.")
         return 0

@@ -16,9 +16,10 @@ _KIND_LABELS = {
 HOW_ANSWERS_ARE_FOUND = (
     "Every answer comes from a curated knowledge base. Each entry quotes, word for word, the "
     "sentence of a source article it rests on, and answers show that source. Free-text "
-    "questions are matched to entries by fuzzy matching that tolerates typos and other names "
-    "for the same thing; when nothing matches well, the bot says it does not know rather than "
-    "guess. Anything a curator added that the article does not say is labelled a curator's note."
+    "questions go to a small model trained on curated example questions for every entry and "
+    "on questions the bot must decline; it tolerates typos, chat style and other wordings. "
+    "When no entry fits confidently, the bot says it does not know rather than guess. "
+    "Anything a curator added that the article does not say is labelled a curator's note."
 )
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from commands.about import about
-from commands.ask import ask_reply
+from commands.ask import PREFIX as ASK_PREFIX
+from commands.ask import ask_reply, suggestion_button
 from commands.brief import brief
 from commands.context import Invocation, Services
 from commands.messages import Choice, Embed, EmbedField, Reply, truncate
@@ -297,6 +298,7 @@ def complete(command: str, option: str, services: Services, typed: str) -> list[
 COMPONENTS: dict[str, ComponentRunner] = {
     "tl": timeline_button,
     "sx": sanctions_button,
+    ASK_PREFIX: suggestion_button,
 }
 
 

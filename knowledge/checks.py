@@ -8,6 +8,7 @@ from pathlib import Path
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DATA_DIR, read_knowledge_base
 from knowledge.problems import Problem
+from knowledge.questions import OUT_OF_SCOPE
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class CheckReport:
     coverage: tuple[SeedCoverage, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     version: str | None = None
+    questions: dict[str, int] = field(default_factory=dict)
+    """Training questions per entry id, and per out-of-scope group (`out-of-scope:<group>`)."""
 
     @property
     def ok(self) -> bool:
@@ -43,7 +46,10 @@ def check_knowledge_base(seeds_dir: Path, data_dir: Path = DATA_DIR) -> CheckRep
         for report in coverage
         for sentence in report.uncovered
     ]
-    return CheckReport(tuple(gaps), coverage, dict(kb.counts()), kb.version)
+    questions = kb.questions.counts()
+    per_label = {entry.id: questions.get(entry.id, 0) for entry in kb.entries}
+    per_label.update({f"{OUT_OF_SCOPE}:{g}": n for g, n in kb.questions.groups.items()})
+    return CheckReport(tuple(gaps), coverage, dict(kb.counts()), kb.version, per_label)
 
 
 def sentence_coverage(kb: KnowledgeBase) -> tuple[SeedCoverage, ...]:
