@@ -1,29 +1,42 @@
-"""Benchmark the free-text answerer against two plain baselines, in one run.
+"""Benchmark the free-text answerer: the learned model against today's main, BM25 and fuzz.
 
-    uv run python benchmarks/answerer.py [--rounds N]
+    uv run python benchmarks/answerer.py [BLIND.jsonl ...] [--rounds N] [--scale 100]
+                                         [--old-ref main] [--cv]
 
-Accuracy is measured on the project's question set (`tests/knowledge/questions.jsonl`) and the
-shared set (`../shared/eval/questions.jsonl`), with the rule of the shared set's README: an
-answer must contain one of `any`, a `decline` question must be declined.
+Sets scored: the shared set (`../shared/eval/questions.jsonl`), the project's set and every
+blind set given. A blind set's rows are `{"q", "category", "any"}`, `{"q", "category":
+"two_part", "parts": [{"any"}, ...]}` or `{"q", "category": "oos_*", "decline": true}`. An
+answer is right when the text of its answered part(s), not the source lines, contains one of
+`any` (case-insensitively); a two-part question is right per part (and "both" when every part
+is); an `oos_*` question must be declined. Only aggregate figures per category are printed,
+never a question, so a blind set stays blind until its round is scored.
 
-Baselines rank the seed article's sentences and answer with the top one: BM25 (rank_bm25
-Okapi over normalised words) and rapidfuzz `token_set_ratio`. Each declines below a score
-threshold tuned for best accuracy on the shared set (the answerer itself uses fixed constants).
+Methods, all in one run on the same machine:
+- `model`: this branch's answerer (the learned question model);
+- `old (<ref>)`: the hand-tuned answerer of `--old-ref` (default `main`), checked out with
+  `git archive` into a temporary folder and run in a subprocess over the same questions;
+- `BM25 top-1` and `token_set_ratio top-1`: the seed sentence ranked first, declining below a
+  threshold tuned on the shared set.
 
-Latency is per question, wall clock, with the answerer's typo-correction cache emptied
-before every call (the cold, worst case), over `--rounds` passes; p50 and p99 come from all
-calls. The last row runs the answerer on a knowledge base grown 100-fold with synthetic
-entries (new ids, shuffled and partly replaced words, new vocabulary, verbatim sources).
+Latency is per question, wall clock, p50/p99 over `--rounds` passes. The model's build time and
+the process's RSS growth while building are measured on a fresh knowledge base, then again on
+one grown `--scale`-fold (synthetic entries with perturbed words, each with perturbed copies of
+its original's training questions). `--cv` adds 5-fold cross-validation of the training
+questions (stratified) and grouped by entry (questions about an entry the model never saw must
+be declined).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import string
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,13 +52,18 @@ from knowledge.answerer import Answerer  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.loader import load_knowledge_base  # noqa: E402
 from knowledge.models import Actor, Entry, Event, Fact, Sanction  # noqa: E402
+from knowledge.questions import QuestionSet  # noqa: E402
 from knowledge.text import normalise  # noqa: E402
 
 PROJECT_SET = ROOT / "tests" / "knowledge" / "questions.jsonl"
-SHARED_SET = ROOT.parent / "shared" / "eval" / "questions.jsonl"
+SHARED_SET = next(
+    (p / "shared" / "eval" / "questions.jsonl" for p in ROOT.parents if (p / "shared").is_dir()),
+    ROOT.parent / "shared" / "eval" / "questions.jsonl",
+)
 
-# A method takes a question and returns (answered, text shown) for scoring.
-Method = Callable[[str], tuple[bool, str]]
+# A method answers a list of questions: (answered, text of the answered parts, ms) each.
+Result = tuple[bool, str, float]
+Method = Callable[[list[str]], list[Result]]
 
 
 def read_set(path: Path) -> list[dict]:
@@ -54,100 +72,194 @@ def read_set(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def correct(row: dict, answered: bool, text: str) -> bool:
-    if row.get("decline"):
-        return not answered
+def answered_text(shown: str) -> str:
+    """What a user reads minus the source lines: only the answer's own text counts."""
+    return "\n".join(line for line in shown.splitlines() if not line.startswith("Source ("))
+
+
+def _contains(text: str, wanted: list[str]) -> bool:
     folded = text.casefold()
-    return answered and any(want.casefold() in folded for want in row["any"])
+    return any(want.casefold() in folded for want in wanted)
 
 
-def accuracy(method: Method, rows: list[dict]) -> float:
-    if not rows:
-        return float("nan")
-    return sum(correct(row, *method(row["q"])) for row in rows) / len(rows)
+def category(row: dict) -> str:
+    if row.get("category"):
+        return str(row["category"])
+    return "oos" if row.get("decline") else "answerable"
+
+
+def grade(row: dict, answered: bool, text: str) -> tuple[bool, int, int]:
+    """(right, parts right, parts) for one row."""
+    if row.get("decline") or category(row).startswith("oos"):
+        return not answered, 0, 0
+    if "parts" in row:
+        hits = sum(answered and _contains(text, part["any"]) for part in row["parts"])
+        return hits == len(row["parts"]), hits, len(row["parts"])
+    return answered and _contains(text, row["any"]), 0, 0
+
+
+def score(rows: list[dict], results: list[Result]) -> dict[str, tuple[int, int, int, int]]:
+    """Per category: (right, total, parts right, parts)."""
+    table: dict[str, list[int]] = {}
+    for row, (answered, text, _) in zip(rows, results, strict=True):
+        right, hits, parts = grade(row, answered, text)
+        cell = table.setdefault(category(row), [0, 0, 0, 0])
+        cell[0] += right
+        cell[1] += 1
+        cell[2] += hits
+        cell[3] += parts
+    return {name: (a, b, c, d) for name, (a, b, c, d) in sorted(table.items())}
+
+
+def summary(table: dict[str, tuple[int, int, int, int]]) -> dict[str, str]:
+    """Answerable right %, out-of-scope declined %, two-part both halves (and halves) %."""
+    answerable = [v for k, v in table.items() if not k.startswith("oos") and k != "two_part"]
+    oos = [v for k, v in table.items() if k.startswith("oos")]
+    two = table.get("two_part")
+    out = {}
+    if answerable:
+        right, total = sum(v[0] for v in answerable), sum(v[1] for v in answerable)
+        out["answerable right"] = f"{right}/{total} = {right / total:.1%}"
+    if oos:
+        right, total = sum(v[0] for v in oos), sum(v[1] for v in oos)
+        out["oos declined"] = f"{right}/{total} = {right / total:.1%}"
+    if two:
+        out["two-part both"] = f"{two[0]}/{two[1]} = {two[0] / two[1]:.1%}"
+        out["two-part halves"] = f"{two[2]}/{two[3]} = {two[2] / two[3]:.1%}"
+    return out
+
+
+# -- methods -------------------------------------------------------------------------------
+
+
+def model_method(answerer: Answerer) -> Method:
+    def run(questions: list[str]) -> list[Result]:
+        results = []
+        for question in questions:
+            start = time.perf_counter_ns()
+            answer = answerer.answer(question)
+            elapsed = (time.perf_counter_ns() - start) / 1e6
+            results.append(
+                (answer.answered, answered_text(plain_text(answerer.kb, answer)), elapsed)
+            )
+        return results
+
+    return run
+
+
+_OLD_DRIVER = """
+import json, sys, time
+from pathlib import Path
+from knowledge.loader import load_knowledge_base
+from knowledge.answerer import Answerer
+from commands.ask import plain_text
+kb = load_knowledge_base(Path("seeds"))
+answerer = Answerer(kb)
+for line in sys.stdin:
+    question = json.loads(line)
+    answerer._corrections.clear()
+    start = time.perf_counter_ns()
+    answer = answerer.answer(question)
+    elapsed = (time.perf_counter_ns() - start) / 1e6
+    print(json.dumps([answer.answered, plain_text(kb, answer), elapsed]), flush=True)
+"""
+
+
+def old_method(ref: str, folder: Path) -> Method:
+    """Today's answerer at git `ref`, run from a clean export in a subprocess."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+
+    def run(questions: list[str]) -> list[Result]:
+        env = {**os.environ, "PYTHONPATH": str(folder)}
+        done = subprocess.run(
+            [sys.executable, "-c", _OLD_DRIVER],
+            input="".join(json.dumps(q) + "\n" for q in questions),
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env=env,
+            check=True,
+        )
+        rows = [json.loads(line) for line in done.stdout.splitlines()]
+        return [(bool(a), answered_text(t), float(ms)) for a, t, ms in rows]
+
+    return run
 
 
 class Baseline:
     """Top-1 seed sentence by a score; declines below a threshold tuned on the shared set."""
 
-    def __init__(self, name: str, sentences: list[str], score: Callable[[str], list[float]]):
+    def __init__(self, name: str, sentences: list[str], top: Callable[[str], tuple[float, str]]):
         self.name = name
         self.sentences = sentences
-        self.score = score
+        self.top = top
         self.threshold = 0.0
 
-    def top(self, question: str) -> tuple[float, str]:
-        scores = self.score(question)
-        best = max(range(len(scores)), key=scores.__getitem__)
-        return scores[best], self.sentences[best]
-
-    def __call__(self, question: str) -> tuple[bool, str]:
-        score, sentence = self.top(question)
-        return score >= self.threshold, sentence
+    def __call__(self, questions: list[str]) -> list[Result]:
+        results = []
+        for question in questions:
+            start = time.perf_counter_ns()
+            value, sentence = self.top(question)
+            elapsed = (time.perf_counter_ns() - start) / 1e6
+            results.append((value >= self.threshold, sentence, elapsed))
+        return results
 
     def tune(self, rows: list[dict]) -> None:
         tops = [(row, *self.top(row["q"])) for row in rows]
-        candidates = sorted({score for _, score, _ in tops} | {0.0, float("inf")})
-        best_accuracy = -1.0
+        candidates = sorted({value for _, value, _ in tops} | {0.0, float("inf")})
+        best = -1
         for threshold in candidates:
-            hits = sum(correct(row, score >= threshold, text) for row, score, text in tops)
-            if hits > best_accuracy:
-                best_accuracy, self.threshold = hits, threshold
+            hits = sum(grade(row, value >= threshold, text)[0] for row, value, text in tops)
+            if hits > best:
+                best, self.threshold = hits, threshold
 
 
 def bm25_baseline(sentences: list[str]) -> Baseline:
     index = BM25Okapi([normalise(sentence).split() or [""] for sentence in sentences])
-    return Baseline("BM25 top-1", sentences, lambda q: list(index.get_scores(normalise(q).split())))
+
+    def top(question: str) -> tuple[float, str]:
+        scores = list(index.get_scores(normalise(question).split()))
+        best = max(range(len(scores)), key=scores.__getitem__)
+        return scores[best], sentences[best]
+
+    return Baseline("BM25 top-1", sentences, top)
 
 
 def fuzz_baseline(sentences: list[str]) -> Baseline:
     choices = [normalise(sentence) for sentence in sentences]
 
-    def score(question: str) -> list[float]:
-        query = normalise(question)
-        return [fuzz.token_set_ratio(query, choice, processor=None) for choice in choices]
-
-    baseline = Baseline("rapidfuzz token_set_ratio top-1", sentences, score)
-
-    def top(question: str) -> tuple[float, str]:  # extractOne: what a real user of it would do
+    def top(question: str) -> tuple[float, str]:
         match = process.extractOne(
             normalise(question), choices, scorer=fuzz.token_set_ratio, processor=None
         )
         return (match[1], sentences[match[2]]) if match else (0.0, "")
 
-    baseline.top = top  # type: ignore[method-assign]
-    return baseline
+    return Baseline("token_set_ratio top-1", sentences, top)
 
 
-def answerer_method(answerer: Answerer) -> Method:
-    def ask(question: str) -> tuple[bool, str]:
-        answer = answerer.answer(question)
-        return answer.answered, plain_text(answerer.kb, answer)
-
-    return ask
+# -- scale -----------------------------------------------------------------------------------
 
 
-def latencies(call: Callable[[str], object], questions: list[str], rounds: int) -> list[float]:
-    """Milliseconds per call, with the answerer's correction cache cleared (cold) each time."""
-    reset = getattr(getattr(call, "__self__", None), "_corrections", None)
-    timings = []
-    for _ in range(rounds):
-        for question in questions:
-            if reset is not None:
-                reset.clear()
-            start = time.perf_counter_ns()
-            call(question)
-            timings.append((time.perf_counter_ns() - start) / 1e6)
-    return timings
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+def timed_build(kb: KnowledgeBase) -> tuple[Answerer, float, float]:
+    before = rss_mb()
+    start = time.perf_counter()
+    answerer = Answerer(kb)
+    return answerer, time.perf_counter() - start, rss_mb() - before
 
 
-def grown(kb: KnowledgeBase, factor: int = 100, seed: int = 7) -> KnowledgeBase:
-    """`kb` with `factor - 1` synthetic copies of every entry: new ids, perturbed words."""
+def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> KnowledgeBase:
+    """`kb` with `factor - 1` synthetic copies of every entry: new ids, perturbed words, and
+    `per_entry` perturbed copies of the original's training questions."""
     rng = random.Random(seed)
 
     def fake_word() -> str:
@@ -158,14 +270,15 @@ def grown(kb: KnowledgeBase, factor: int = 100, seed: int = 7) -> KnowledgeBase:
         rng.shuffle(words)
         return " ".join(fake_word() if rng.random() < 0.3 else word for word in words)
 
+    by_label: dict[str, list[str]] = {}
+    for text, label in kb.questions.examples:
+        by_label.setdefault(label, []).append(text)
     entries: list[Entry] = list(kb.entries)
+    examples = list(kb.questions.examples)
     for n in range(1, factor):
         for entry in kb.entries:
-            update: dict[str, object] = {
-                "id": f"{entry.id[:48]}-s{n}",
-                "text": perturb(entry.text),
-                "match_phrases": tuple(perturb(p) for p in entry.match_phrases),
-            }
+            new_id = f"{entry.id[:48]}-s{n}"
+            update: dict[str, object] = {"id": new_id, "text": perturb(entry.text)}
             if isinstance(entry, Event | Fact):
                 update["title"] = perturb(entry.title)
             if isinstance(entry, Sanction):
@@ -174,62 +287,85 @@ def grown(kb: KnowledgeBase, factor: int = 100, seed: int = 7) -> KnowledgeBase:
                 update["name"] = f"{entry.name} {fake_word()}"
                 update["aliases"] = tuple(f"{fake_word()} {alias}" for alias in entry.aliases)
             entries.append(entry.model_copy(update=update))
-    return KnowledgeBase(kb.seeds, tuple(entries), kb.themes, f"{kb.version}x{factor}")
+            originals = by_label.get(entry.id, [])
+            examples += [
+                (perturb(q), new_id) for q in rng.sample(originals, min(per_entry, len(originals)))
+            ]
+    questions = QuestionSet(tuple(examples), kb.questions.leads, kb.questions.groups)
+    return KnowledgeBase(kb.seeds, tuple(entries), kb.themes, f"{kb.version}x{factor}", questions)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="timed passes over the questions")
+    parser.add_argument("blind", nargs="*", type=Path, help="blind sets (JSONL) to score")
+    parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
+    parser.add_argument("--scale", type=int, default=100, help="grow the KB this many times")
+    parser.add_argument("--old-ref", default="main", help="git ref of the answerer to compare")
     args = parser.parse_args(argv)
 
     kb = load_knowledge_base(ROOT / "seeds")
-    project, shared = read_set(PROJECT_SET), read_set(SHARED_SET)
-    questions = [row["q"] for row in project]
+    answerer, build_s, build_mb = timed_build(kb)
     sentences = [sentence for seed in kb.seeds.values() for sentence in seed.sentences]
-
+    shared, project = read_set(SHARED_SET), read_set(PROJECT_SET)
     bm25, fuzzy = bm25_baseline(sentences), fuzz_baseline(sentences)
     for baseline in (bm25, fuzzy):
         baseline.tune(shared)
-    answerer = Answerer(kb)
-    started = time.perf_counter()
-    big = Answerer(grown(kb))
-    build_big = time.perf_counter() - started
 
-    rows = []
-    for name, method, timed, note in (
-        ("answerer", answerer_method(answerer), answerer.answer, "fixed thresholds"),
-        (bm25.name, bm25, bm25, f"decline < {bm25.threshold:.2f}"),
-        (fuzzy.name, fuzzy, fuzzy, f"decline < {fuzzy.threshold:.0f}"),
-    ):
-        times = latencies(timed, questions, args.rounds)
-        rows.append(
-            (
-                name,
-                accuracy(method, project),
-                accuracy(method, shared),
-                times,
-                len(kb.entries),
-                note,
-            )
-        )
-    times = latencies(big.answer, questions, args.rounds)
-    rows.append(
-        ("answerer, KB x100", None, None, times, len(big.kb.entries), f"built in {build_big:.1f} s")
-    )
+    sets = [("shared", shared), ("project", project)]
+    sets += [(path.name, read_set(path)) for path in args.blind]
+    with tempfile.TemporaryDirectory() as folder:
+        methods: list[tuple[str, Method]] = [
+            ("model", model_method(answerer)),
+            (f"old ({args.old_ref})", old_method(args.old_ref, Path(folder))),
+            (f"BM25 (decline < {bm25.threshold:.2f})", bm25),
+            (f"token_set_ratio (decline < {fuzzy.threshold:.0f})", fuzzy),
+        ]
+        timings: dict[str, list[float]] = {name: [] for name, _ in methods}
+        for set_name, rows in sets:
+            if not rows:
+                continue
+            questions = [row["q"] for row in rows]
+            print(f"\n== {set_name}: {len(rows)} questions")
+            for name, method in methods:
+                results = method(questions)
+                for _ in range(args.rounds - 1):
+                    timings[name] += [ms for _, _, ms in method(questions)]
+                timings[name] += [ms for _, _, ms in results]
+                table = score(rows, results)
+                cells = ", ".join(
+                    f"{cat} {right}/{total}" + (f" (halves {h}/{p})" if p else "")
+                    for cat, (right, total, h, p) in table.items()
+                )
+                totals = "; ".join(f"{k} {v}" for k, v in summary(table).items())
+                print(f"  {name:<34} {totals}\n  {'':<34} {cells}")
 
-    header = (
-        f"{'method':<34} {'project':>8} {'shared':>7} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'entries':>8}  notes"
-    )
-    print(f"{len(project)} project questions, {len(shared)} shared; {args.rounds} timed rounds")
-    print(header)
-    print("-" * len(header))
-    for name, project_acc, shared_acc, times, entries, note in rows:
-        p_acc = "-" if project_acc is None else f"{project_acc:.1%}"
-        s_acc = "-" if shared_acc is None else f"{shared_acc:.1%}"
+    print("\n== latency per question (all sets, all rounds)")
+    for name, values in timings.items():
         print(
-            f"{name:<34} {p_acc:>8} {s_acc:>7} {statistics.median(times):>8.3f} "
-            f"{percentile(times, 0.99):>8.3f} {entries:>8}  {note}"
+            f"  {name:<34} p50 {statistics.median(values):.3f} ms  "
+            f"p99 {percentile(values, 0.99):.3f} ms  ({len(values)} calls)"
+        )
+    print(
+        f"\n== model build: {build_s * 1000:.0f} ms, RSS +{build_mb:.1f} MB "
+        f"({len(kb.entries)} entries, {len(kb.questions.examples)} questions); "
+        f"process RSS {rss_mb():.0f} MB"
+    )
+    if args.scale > 1:
+        big = grown(kb, args.scale)
+        big_answerer, big_s, big_mb = timed_build(big)
+        questions = [row["q"] for _, rows in sets for row in rows]
+        values = [
+            ms for _ in range(args.rounds) for _, _, ms in model_method(big_answerer)(questions)
+        ]
+        print(
+            f"== model at {args.scale}x: {len(big.entries)} entries, "
+            f"{len(big.questions.examples)} questions; build {big_s:.1f} s, RSS +{big_mb:.0f} MB; "
+            f"p50 {statistics.median(values):.3f} ms  p99 {percentile(values, 0.99):.3f} ms"
         )
     return 0
 
