@@ -7,7 +7,7 @@ Sets scored: the shared set (`../shared/eval/questions.jsonl`), the project's se
 blind set given. A blind set's rows are `{"q", "category", "any"}`, `{"q", "category":
 "two_part", "parts": [{"any"}, ...]}` or `{"q", "category": "oos_*", "decline": true}`. An
 answer is right when the text of its answered part(s), not the source lines, contains one of
-`any` (case-insensitively); a two-part question is right per part (and "both" when every part
+`any` as whole words (case-insensitively); a two-part question is right per part (and "both" when every part
 is); an `oos_*` question must be declined. Only aggregate figures per category are printed,
 never a question, so a blind set stays blind until its round is scored.
 
@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import string
 import subprocess
@@ -78,8 +79,10 @@ def answered_text(shown: str) -> str:
 
 
 def _contains(text: str, wanted: list[str]) -> bool:
-    folded = text.casefold()
-    return any(want.casefold() in folded for want in wanted)
+    """Whether `text` holds one of `wanted` as whole words ("no" is not in "know")."""
+    return any(
+        re.search(rf"(?<!\w){re.escape(want)}(?!\w)", text, re.IGNORECASE) for want in wanted
+    )
 
 
 def category(row: dict) -> str:
