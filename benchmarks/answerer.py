@@ -7,7 +7,7 @@ Sets scored: the shared set (`../shared/eval/questions.jsonl`), the project's se
 blind set given. A blind set's rows are `{"q", "category", "any"}`, `{"q", "category":
 "two_part", "parts": [{"any"}, ...]}` or `{"q", "category": "oos_*", "decline": true}`. An
 answer is right when the text of its answered part(s), not the source lines, contains one of
-`any` as whole words (case-insensitively); a two-part question is right per part (and "both" when every part
+`any` as whole words, inflections allowed (case-insensitively); a two-part question is right per part (and "both" when every part
 is); an `oos_*` question must be declined. Only aggregate figures per category are printed,
 never a question, so a blind set stays blind until its round is scored.
 
@@ -79,9 +79,11 @@ def answered_text(shown: str) -> str:
 
 
 def _contains(text: str, wanted: list[str]) -> bool:
-    """Whether `text` holds one of `wanted` as whole words ("no" is not in "know")."""
+    """Whether `text` holds one of `wanted` as a whole word or phrase, inflections allowed
+    ("annex" in "annexed", "sanction" in "sanctions"; "no" not in "know" nor "not")."""
     return any(
-        re.search(rf"(?<!\w){re.escape(want)}(?!\w)", text, re.IGNORECASE) for want in wanted
+        re.search(rf"(?<!\w){re.escape(want)}(?:s|es|d|ed|ing)?(?!\w)", text, re.IGNORECASE)
+        for want in wanted
     )
 
 
@@ -281,7 +283,14 @@ def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> 
     for n in range(1, factor):
         for entry in kb.entries:
             new_id = f"{entry.id[:48]}-s{n}"
-            update: dict[str, object] = {"id": new_id, "text": perturb(entry.text)}
+            # A source of its own (as entries from another article would have), so the copy
+            # is a class of its own rather than one of its original's sentence group.
+            source = entry.source.model_copy(update={"seed": f"{entry.source.seed}-s{n}"})
+            update: dict[str, object] = {
+                "id": new_id,
+                "text": perturb(entry.text),
+                "source": source,
+            }
             if isinstance(entry, Event | Fact):
                 update["title"] = perturb(entry.title)
             if isinstance(entry, Sanction):

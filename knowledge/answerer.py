@@ -35,10 +35,10 @@ MAX_QUESTION_CHARS = 500
 MAX_PARTS = 3
 SUGGESTIONS = 3
 
-MIN_SCORE = -0.6
+MIN_SCORE = -0.4
 """The least decision value an entry needs to be the answer (the SVM's margin is 0)."""
 
-MIN_LEAD = 0.35
+MIN_LEAD = 0.3
 """How far the best entry must beat the out-of-scope class."""
 
 PART_MIN_SCORE = -0.2

@@ -28,17 +28,24 @@ from sklearn.svm import LinearSVC
 
 from knowledge.text import normalise
 
-C = 0.5
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (2, 5)
+"""Character n-grams within words: typos and inflections share most of them."""
+
+C = 1.0
 """The SVM's regularisation: lower generalises more from few phrasings per entry."""
 
 CLASS_WEIGHT: str | None = None
 """Out-of-scope questions outnumber any entry's; unbalanced, that makes declining the default."""
 
+NEGATIVES = 4000
+"""Most questions a class learns against; today's knowledge base has fewer in all."""
+
 FOLDS = 5
 UNKNOWN = "zzunknownzz"
 """The token standing for a word no in-scope question uses."""
 
-PRUNE = 1e-3
+PRUNE = 0.02
 """Weights smaller than this are dropped, so a large knowledge base stays small in memory."""
 
 
@@ -50,6 +57,54 @@ class _Features:
     vocabulary: dict[str, int]
     idf: np.ndarray
     offset: int
+
+
+@dataclass(frozen=True)
+class _Linear:
+    """A fitted linear SVM, pruned: one column of weights per class."""
+
+    classes: tuple[str, ...]
+    weights: sparse.csr_matrix  # features x classes
+    bias: np.ndarray
+
+    @classmethod
+    def fit(
+        cls, matrix: sparse.csr_matrix, targets: Sequence[str], always: str | None = None
+    ) -> _Linear:
+        """One-vs-rest, one class at a time (as LinearSVC does it), each class's weights kept
+        sparse once pruned, so a large knowledge base never holds a dense classes-by-features
+        matrix. Beyond `NEGATIVES` questions, a class learns against a fixed sample of the
+        others (plus every question labelled `always`), which keeps building a knowledge base
+        a hundred times today's size to minutes; today's uses every question."""
+        classes = tuple(sorted(set(targets)))
+        target_array = np.asarray(targets)
+        sample: np.ndarray | None = None
+        if len(targets) > NEGATIVES:
+            chosen = np.random.default_rng(0).choice(len(targets), NEGATIVES, replace=False)
+            sample = np.union1d(chosen, np.flatnonzero(target_array == always))
+        columns: list[sparse.csr_matrix] = []
+        bias: list[float] = []
+        for name in classes:
+            rows = None
+            if sample is not None:
+                rows = np.union1d(sample, np.flatnonzero(target_array == name))
+            classifier = LinearSVC(C=C, class_weight=CLASS_WEIGHT)
+            if rows is None:
+                classifier.fit(matrix, target_array == name)
+            else:
+                classifier.fit(matrix[rows], target_array[rows] == name)
+            coef = classifier.coef_.ravel().astype(np.float32)
+            coef[np.abs(coef) < PRUNE] = 0.0
+            columns.append(sparse.csr_matrix(coef))
+            bias.append(float(classifier.intercept_[0]))
+        weights = sparse.vstack(columns).T.tocsr()
+        return cls(classes, weights, np.asarray(bias, dtype=np.float32))
+
+    def scores(self, columns: list[int], values: list[float]) -> np.ndarray:
+        if not columns:
+            return self.bias.copy()
+        rows = self.weights[columns]
+        return np.asarray(rows.T @ np.asarray(values, dtype=np.float32)).ravel() + self.bias
 
 
 Vector = tuple[list[int], list[float]]
@@ -68,9 +123,9 @@ class QuestionModel:
     classes: tuple[str, ...]
     members: dict[str, tuple[str, ...]]
     _features: tuple[_Features, ...]
-    _weights: sparse.csr_matrix  # features x classes
-    _bias: np.ndarray
-    _centroids: dict[str, sparse.csc_matrix]  # class -> members x features
+    _classifier: _Linear
+    _picker: _Linear | None
+    """Tells apart the labels of classes with several, trained on their questions only."""
     _known: _Vocabulary | None = None
 
     @classmethod
@@ -101,15 +156,22 @@ class QuestionModel:
         )
         vectorizers = (
             TfidfVectorizer(
-                analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+"
+                analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True, token_pattern=r"\S+"
             ),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+            TfidfVectorizer(
+                analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=2
+            ),
         )
         matrices = [vectorizer.fit_transform(marked) for vectorizer in vectorizers]
         matrix = sparse.hstack(matrices).tocsr()
         targets = [groups.get(label, label) for label in labels]
-        classifier = LinearSVC(C=C, class_weight=CLASS_WEIGHT)
-        classifier.fit(matrix, targets)
+        classifier = _Linear.fit(matrix, targets, out_of_scope)
+        members: dict[str, list[str]] = {target: [] for target in classifier.classes}
+        for label in dict.fromkeys(labels):
+            members[groups.get(label, label)].append(label)
+        shared = {name for names in members.values() if len(names) > 1 for name in names}
+        rows = [index for index, label in enumerate(labels) if label in shared]
+        picker = _Linear.fit(matrix[rows], [labels[i] for i in rows]) if shared else None
         features = []
         offset = 0
         for vectorizer, block in zip(vectorizers, matrices, strict=True):
@@ -122,29 +184,12 @@ class QuestionModel:
                 )
             )
             offset += block.shape[1]
-        coef = np.asarray(classifier.coef_, dtype=np.float32)
-        if len(classifier.classes_) == 2:  # a binary SVM has one row: the second class's
-            coef = np.vstack([-coef, coef])
-            bias = np.array([-classifier.intercept_[0], classifier.intercept_[0]])
-        else:
-            bias = np.asarray(classifier.intercept_)
-        coef[np.abs(coef) < PRUNE] = 0.0
-        classes = tuple(str(target) for target in classifier.classes_)
-        members: dict[str, list[str]] = {target: [] for target in classes}
-        for label in dict.fromkeys(labels):
-            members[groups.get(label, label)].append(label)
-        centroids = {
-            target: _centroids(matrix, labels, names)
-            for target, names in members.items()
-            if len(names) > 1
-        }
         return cls(
-            classes,
+            classifier.classes,
             {target: tuple(names) for target, names in members.items()},
             tuple(features),
-            sparse.csr_matrix(coef.T),
-            bias.astype(np.float32),
-            centroids,
+            classifier,
+            picker,
             known[-1] if known else None,
         )
 
@@ -171,43 +216,32 @@ class QuestionModel:
 
     def scores(self, vector: Vector) -> np.ndarray:
         """One decision value per class (higher is more likely); all bias for no known n-gram."""
-        columns, values = vector
-        if not columns:
-            return self._bias.copy()
-        rows = self._weights[columns]
-        return np.asarray(rows.T @ np.asarray(values, dtype=np.float32)).ravel() + self._bias
+        return self._classifier.scores(*vector)
 
     def class_of(self, label: str) -> str:
         """The class `label` was taught as."""
         return next(target for target, names in self.members.items() if label in names)
 
     def label(self, target: str, vector: Vector) -> str:
-        """The label within class `target` whose questions lie nearest `vector`."""
+        """The label within class `target` that `vector` is most like."""
         names = self.members[target]
-        if len(names) == 1 or not vector[0]:
+        if len(names) == 1 or self._picker is None:
             return names[0]
-        columns, values = vector
-        similarity = self._centroids[target][:, columns] @ np.asarray(values, dtype=np.float32)
-        return names[int(np.argmax(similarity))]
-
-
-def _centroids(
-    matrix: sparse.csr_matrix, labels: Sequence[str], names: Sequence[str]
-) -> sparse.csc_matrix:
-    """Each name's mean training vector, l2-normalised, one row per name."""
-    rows = []
-    for name in names:
-        mean = np.asarray(matrix[[i for i, label in enumerate(labels) if label == name]].mean(0))
-        rows.append(mean / (np.linalg.norm(mean) or 1.0))
-    return sparse.csc_matrix(np.vstack(rows).astype(np.float32))
+        scores = self._picker.scores(*vector)
+        return max(names, key=lambda name: scores[self._picker.classes.index(name)])
 
 
 class _Vocabulary:
-    """Words in-scope questions use; a word one or two typos away from one counts as known."""
+    """Words in-scope questions use; a word a typo or two away from one counts as known.
+
+    Typo candidates share the first letter and are about as long, so a lookup compares a
+    few hundred words, not the whole vocabulary of a large knowledge base."""
 
     def __init__(self, words: frozenset[str]) -> None:
         self.words = words
-        self._choices = sorted(words)
+        self._by_start: dict[tuple[str, int], list[str]] = {}
+        for word in sorted(words):
+            self._by_start.setdefault((word[0], len(word)), []).append(word)
         self._seen: dict[str, bool] = {}
 
     def knows(self, word: str) -> bool:
@@ -216,14 +250,17 @@ class _Vocabulary:
         known = self._seen.get(word)
         if known is None:
             typos = 1 if len(word) <= 5 else 2
-            near = process.extractOne(
-                word,
-                self._choices,
-                scorer=Levenshtein.distance,
-                processor=None,
-                score_cutoff=typos,
+            near = (
+                process.extractOne(
+                    word,
+                    self._by_start.get((word[0], length), ()),
+                    scorer=Levenshtein.distance,
+                    processor=None,
+                    score_cutoff=typos,
+                )
+                for length in range(len(word) - typos, len(word) + typos + 1)
             )
-            known = near is not None
+            known = any(match is not None for match in near)
             if len(self._seen) > 8192:
                 self._seen.clear()
             self._seen[word] = known
