@@ -307,6 +307,62 @@ def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> 
     return KnowledgeBase(kb.seeds, tuple(entries), kb.themes, f"{kb.version}x{factor}", questions)
 
 
+def cross_validate(kb: KnowledgeBase, folds: int = 5) -> None:
+    """Stratified: held-out questions answered with their entry's sentence group, or declined
+    when out of scope. Grouped by entry: with every question of an entry held out, how often
+    its questions are declined rather than answered with another entry."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    from knowledge.answerer import same_sentence_groups
+    from knowledge.questions import OUT_OF_SCOPE
+
+    examples = list(kb.questions.examples)
+    labels = np.array([label for _, label in examples])
+    groups = same_sentence_groups(kb)
+
+    def trained_without(held: np.ndarray) -> Answerer:
+        kept = np.setdiff1d(np.arange(len(examples)), held)
+        questions = QuestionSet(tuple(examples[i] for i in kept))
+        return Answerer(KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", questions))
+
+    right = total = declined = outside = 0
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
+    for _, held in splitter.split(np.zeros(len(labels)), labels):
+        answerer = trained_without(held)
+        for index in held:
+            question, label = examples[index]
+            answer = answerer.answer(question)
+            if label == OUT_OF_SCOPE:
+                outside += 1
+                declined += not answer.answered
+            else:
+                total += 1
+                right += answer.answered and groups[answer.entry_ids[0]] == groups[label]
+    print(
+        f"== {folds}-fold CV, stratified: in scope right (sentence group) {right}/{total} = "
+        f"{right / total:.1%}; out of scope declined {declined}/{outside} = "
+        f"{declined / outside:.1%}"
+    )
+    # Grouped by sentence group, so an entry's twins (same sentence) are held out with it.
+    by_group = np.array([groups.get(label, f"oos-{i % folds}") for i, label in enumerate(labels)])
+    unseen = refused = 0
+    for _, held in GroupKFold(folds).split(np.zeros(len(labels)), labels, by_group):
+        answerer = trained_without(held)
+        entries_held = [i for i in held if labels[i] != OUT_OF_SCOPE]
+        # The held-out entries stay in the knowledge base (their own text still trains them),
+        # so only answers naming another sentence group count as wrong.
+        for index in entries_held:
+            question, label = examples[index]
+            answer = answerer.answer(question)
+            unseen += 1
+            refused += not answer.answered or groups[answer.entry_ids[0]] == groups[label]
+    print(
+        f"== {folds}-fold CV, grouped by entry: questions of entries trained only on their own "
+        f"text, not answered with another entry: {refused}/{unseen} = {refused / unseen:.1%}"
+    )
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -318,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
     parser.add_argument("--scale", type=int, default=100, help="grow the KB this many times")
     parser.add_argument("--old-ref", default="main", help="git ref of the answerer to compare")
+    parser.add_argument("--cv", action="store_true", help="cross-validate the training questions")
     args = parser.parse_args(argv)
 
     kb = load_knowledge_base(ROOT / "seeds")
@@ -367,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         f"({len(kb.entries)} entries, {len(kb.questions.examples)} questions); "
         f"process RSS {rss_mb():.0f} MB"
     )
+    if args.cv:
+        cross_validate(kb)
     if args.scale > 1:
         big = grown(kb, args.scale)
         big_answerer, big_s, big_mb = timed_build(big)
