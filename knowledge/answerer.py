@@ -200,24 +200,43 @@ class Answerer:
         )
 
     def _read_parts(self, parts: list[str]) -> list[_Reading]:
-        """Each part on its own. A part that leans on the one before ("...and why did they
-        stop?") says too little alone: once the part before is answered, it may name another
-        entry when that entry comes near the out-of-scope class."""
-        readings: list[_Reading] = []
+        """Each part on its own, then once more for a part that leans on a neighbour ("when did
+        the talks start and why did they stop?", "how many people and how many banks...").
+
+        Next to an answered part, a part says too little alone, so it is held to a lower bar:
+        its best entry may trail the out-of-scope class a little. It must name another sentence
+        group than its neighbour's, unless it leans on that same group: then it gets another
+        entry of the group, picked with the neighbour's words as context."""
+        readings = [self._read(part, PART_MIN_SCORE) for part in parts]
         for number, part in enumerate(parts):
-            reading = self._read(part, PART_MIN_SCORE)
-            if reading.entry_id is None and number and readings[-1].entry_id is not None:
-                reading = self._read(
-                    part, FOLLOW_UP_MIN_SCORE, FOLLOW_UP_MIN_LEAD, besides=readings[-1].entry_id
-                )
-            readings.append(reading)
+            for neighbour in (number - 1, number + 1):
+                answered = readings[neighbour].entry_id if 0 <= neighbour < len(parts) else None
+                if readings[number].entry_id is not None or answered is None:
+                    continue
+                relaxed = (FOLLOW_UP_MIN_SCORE, FOLLOW_UP_MIN_LEAD)
+                reading = self._read(part, *relaxed, besides=answered)
+                if reading.entry_id is None:
+                    reading = self._read(
+                        f"{part} {parts[neighbour]}", *relaxed, sibling_of=answered, alone=part
+                    )
+                readings[number] = reading
         return readings
 
     def _read(
-        self, text: str, floor: float, lead: float | None = None, besides: str | None = None
+        self,
+        text: str,
+        floor: float,
+        lead: float | None = None,
+        *,
+        besides: str | None = None,
+        sibling_of: str | None = None,
+        alone: str | None = None,
     ) -> _Reading:
+        """The entry `text` asks about, if it clears `floor` and beats the out-of-scope class
+        by `lead`. `besides`: not that entry's group. `sibling_of`: only another entry of that
+        entry's group, when `alone` (the part without context) leans that way most."""
         vector = self.model.vector(text)
-        scores = self.model.scores(vector)
+        scores = self.model.scores(vector if alone is None else self.model.vector(alone))
         if besides is not None:
             scores[self._classes.index(self.model.class_of(besides))] = -np.inf
         order = [int(i) for i in np.argsort(-scores) if i != self._out_of_scope]
@@ -226,7 +245,13 @@ class Answerer:
         beyond = -np.inf if self._out_of_scope is None else float(scores[self._out_of_scope])
         if value < floor or value - beyond < (MIN_LEAD if lead is None else lead):
             return _Reading(None, value, ranked)
-        return _Reading(ranked[0], value, ranked)
+        if sibling_of is None:
+            return _Reading(ranked[0], value, ranked)
+        target = self.model.class_of(sibling_of)
+        sibling = self.model.label(target, vector, besides=sibling_of)
+        if self._classes[order[0]] != target or sibling is None:
+            return _Reading(None, value, ranked)
+        return _Reading(sibling, value, ranked)
 
 
 def same_sentence_groups(kb: KnowledgeBase) -> dict[str, str]:

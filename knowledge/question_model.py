@@ -222,11 +222,11 @@ class QuestionModel:
         """The class `label` was taught as."""
         return next(target for target, names in self.members.items() if label in names)
 
-    def label(self, target: str, vector: Vector) -> str:
-        """The label within class `target` that `vector` is most like."""
-        names = self.members[target]
-        if len(names) == 1 or self._picker is None:
-            return names[0]
+    def label(self, target: str, vector: Vector, besides: str | None = None) -> str | None:
+        """The label within class `target` that `vector` is most like (other than `besides`)."""
+        names = [name for name in self.members[target] if name != besides]
+        if len(names) <= 1 or self._picker is None:
+            return names[0] if names else None
         scores = self._picker.scores(*vector)
         return max(names, key=lambda name: scores[self._picker.classes.index(name)])
 

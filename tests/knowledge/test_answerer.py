@@ -134,6 +134,12 @@ def test_two_questions_in_one_get_both_answers(answerer: Answerer) -> None:
     assert "sanctions" in texts[1]
 
 
+def test_a_part_that_leans_on_the_next_gets_its_own_entry(answerer: Answerer) -> None:
+    """ "How many people" says little alone; beside "how many banks" it asks for the people."""
+    answer = answerer.answer("How many individuals and how many banks did Japan sanction?")
+    assert answer.entry_ids == ("japan-sanctions-individuals", "japan-sanctions-banks"), answer
+
+
 def test_three_questions_at_most_each_answered(answerer: Answerer) -> None:
     answer = answerer.answer(
         "How many banks did Japan sanction? What did Kishida say? Where are the islands?"
