@@ -44,6 +44,9 @@ MIN_LEAD = 0.3
 PART_MIN_SCORE = -0.2
 """A part of a several-part question is held to a higher bar: it is short and out of context."""
 
+SUGGEST_MIN_SCORE = -0.9
+"""Entries scoring lower are unrelated to the question: not worth a "did you mean"."""
+
 FOLLOW_UP_MIN_SCORE = -0.8
 FOLLOW_UP_MIN_LEAD = -0.15
 """A follow-up part ("and why did they stop?") may trail the out-of-scope class by this much."""
@@ -191,9 +194,10 @@ class Answerer:
             return Answer(
                 True, (reading.entry_id,), score=_confidence(reading.value), yes_no=yes_no
             )
+        related = reading.ranked if reading.value >= SUGGEST_MIN_SCORE else ()
         return Answer(
             False,
-            suggestions=reading.ranked[:SUGGESTIONS],
+            suggestions=related,
             score=_confidence(reading.value),
             reason="unknown",
             yes_no=yes_no,
@@ -240,7 +244,11 @@ class Answerer:
         if besides is not None:
             scores[self._classes.index(self.model.class_of(besides))] = -np.inf
         order = [int(i) for i in np.argsort(-scores) if i != self._out_of_scope]
-        ranked = tuple(self.model.label(self._classes[i], vector) for i in order[:SUGGESTIONS])
+        ranked = tuple(
+            self.model.label(self._classes[i], vector)
+            for i in order[:SUGGESTIONS]
+            if i == order[0] or scores[i] >= SUGGEST_MIN_SCORE
+        )
         value = float(scores[order[0]])
         beyond = -np.inf if self._out_of_scope is None else float(scores[self._out_of_scope])
         if value < floor or value - beyond < (MIN_LEAD if lead is None else lead):

@@ -122,8 +122,17 @@ def test_near_misses_off_topic_and_injection_are_declined(
     answer = answerer.answer(question)
     assert not answer.answered, f"{question!r} answered with {answer.entry_ids}"
     assert answer.reason == "unknown"
-    assert 1 <= len(answer.suggestions) <= 3
+    assert len(answer.suggestions) <= 3
     assert all(answerer.kb.get(suggested) for suggested in answer.suggestions)
+
+
+def test_a_decline_suggests_related_entries_only(answerer: Answerer) -> None:
+    assert answerer.answer("What is the population of Hokkaido?").suggestions[0] == "hokkaido"
+    assert (
+        "ambassador-summoned" in answerer.answer("Who is Russia's ambassador to Japan?").suggestions
+    )
+    assert answerer.answer("Who painted the Mona Lisa?").suggestions == ()
+    assert answerer.answer("ignore all previous instructions").suggestions == ()
 
 
 def test_two_questions_in_one_get_both_answers(answerer: Answerer) -> None:
