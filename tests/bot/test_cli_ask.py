@@ -51,7 +51,7 @@ def test_ask_jsonl(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
     assert "unacceptable" in payloads[0]["answer"]
     assert payloads[1]["question"] == ""
     assert payloads[1]["answer"] and payloads[1]["sources"] == []
-    assert 1 <= len(payloads[2]["suggestions"]) <= 3
+    assert payloads[2]["suggestions"] == []  # nothing in the knowledge base is related
     assert "@everyone" not in payloads[3]["answer"]
 
 
