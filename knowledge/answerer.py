@@ -35,7 +35,7 @@ MAX_QUESTION_CHARS = 500
 MAX_PARTS = 3
 SUGGESTIONS = 3
 
-MIN_SCORE = -0.4
+MIN_SCORE = -0.6
 """The least decision value an entry needs to be the answer (the SVM's margin is 0)."""
 
 MIN_LEAD = 0.3
