@@ -45,7 +45,9 @@ PART_MIN_SCORE = -0.2
 """A part of a several-part question is held to a higher bar: it is short and out of context."""
 
 SUGGEST_MIN_SCORE = -0.9
-"""Entries scoring lower are unrelated to the question: not worth a "did you mean"."""
+SUGGEST_MAX_GAP = 1.4
+"""Entries scoring lower, or this far behind the out-of-scope class, are unrelated to the
+question: not worth a "did you mean"."""
 
 FOLLOW_UP_MIN_SCORE = -0.8
 FOLLOW_UP_MIN_LEAD = -0.15
@@ -155,6 +157,8 @@ class _Reading:
     entry_id: str | None
     value: float
     ranked: tuple[str, ...]
+    related: bool = True
+    """Whether the best entry is related enough to suggest."""
 
 
 class Answerer:
@@ -194,7 +198,7 @@ class Answerer:
             return Answer(
                 True, (reading.entry_id,), score=_confidence(reading.value), yes_no=yes_no
             )
-        related = reading.ranked if reading.value >= SUGGEST_MIN_SCORE else ()
+        related = reading.ranked if reading.related else ()
         return Answer(
             False,
             suggestions=related,
@@ -244,15 +248,16 @@ class Answerer:
         if besides is not None:
             scores[self._classes.index(self.model.class_of(besides))] = -np.inf
         order = [int(i) for i in np.argsort(-scores) if i != self._out_of_scope]
+        value = float(scores[order[0]])
+        beyond = -np.inf if self._out_of_scope is None else float(scores[self._out_of_scope])
         ranked = tuple(
             self.model.label(self._classes[i], vector)
             for i in order[:SUGGESTIONS]
-            if i == order[0] or scores[i] >= SUGGEST_MIN_SCORE
+            if i == order[0] or scores[i] >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
         )
-        value = float(scores[order[0]])
-        beyond = -np.inf if self._out_of_scope is None else float(scores[self._out_of_scope])
+        related = value >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
         if value < floor or value - beyond < (MIN_LEAD if lead is None else lead):
-            return _Reading(None, value, ranked)
+            return _Reading(None, value, ranked, related)
         if sibling_of is None:
             return _Reading(ranked[0], value, ranked)
         target = self.model.class_of(sibling_of)
