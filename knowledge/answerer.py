@@ -8,11 +8,14 @@ reads is `commands.ask`'s job.
    without a Latin letter (not English) get a reason instead of an answer.
 2. A question that asks two or three things ("when did the talks start and why did they
    stop?") is split at question marks, semicolons and an "and" that starts a new question;
-   when every part is answered confidently, each part gets its own entry.
+   when every part is answered, each part gets its own entry (see `_read_parts`).
 3. Otherwise the whole question goes to the learned model (`knowledge.question_model`),
    trained on the curated questions. It answers only when its best entry beats the
-   out-of-scope class and clears a confidence floor; else it declines, offering the
-   entries it rated highest as "did you mean".
+   out-of-scope class by `MIN_LEAD` and clears `MIN_SCORE`; else it declines, offering up to
+   three entries it rated highest as "did you mean", if they are related at all.
+
+The thresholds come from stratified 5-fold cross-validation of the training questions
+(`benchmarks/answerer.py --cv`), never from the blind sets.
 """
 
 from __future__ import annotations

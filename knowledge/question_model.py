@@ -2,10 +2,13 @@
 
 Classic intent classification (as Rasa's and the CLINC150 out-of-scope baselines do it):
 TF-IDF features of word 1–2-grams and `char_wb` 2–5-grams (the character n-grams make typos,
-chat spelling and inflections land near the right words without a word list), fed to a linear
-SVM with one class per entry plus an out-of-scope class. It is trained on the curated questions
-(`knowledge.questions`) and on each entry's own wording, once per knowledge base, in a fraction
-of a second.
+chat spelling and inflections land near the right words without a word list), fed to linear
+SVMs, one-vs-rest: one class per group of labels that answer alike (for the knowledge base,
+entries resting on the same seed sentence) plus an out-of-scope class, and a second SVM that
+picks the label within a group. Words no in-scope question uses (nor one a typo or two away)
+are marked with an extra token, so the model learns that unfamiliar words point outside the
+knowledge base. It is trained on the curated questions (`knowledge.questions`) and on each
+entry's own wording, once per knowledge base, in about half a second today.
 
 scikit-learn fits it; answering runs the fitted vectorizers' analyzers and one sparse dot
 product with plain numpy, which keeps a question well under a millisecond (scikit-learn's
@@ -18,6 +21,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from rapidfuzz import process
@@ -116,8 +120,8 @@ class QuestionModel:
     """A fitted classifier over `classes`, each the label itself or a group of labels.
 
     Labels that answer alike (entries resting on the same source sentence) can be taught as
-    one class: the SVM then decides between the groups and whether to decline, and the label
-    within a group is the one whose questions' centroid lies nearest the question.
+    one class: the SVM then decides between the groups and whether to decline, and a second SVM,
+    trained on those labels' questions only, picks the label within the group.
     """
 
     classes: tuple[str, ...]
@@ -218,9 +222,17 @@ class QuestionModel:
         """One decision value per class (higher is more likely); all bias for no known n-gram."""
         return self._classifier.scores(*vector)
 
+    @cached_property
+    def _classes_of(self) -> dict[str, str]:
+        return {name: target for target, names in self.members.items() for name in names}
+
+    @cached_property
+    def _picked(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self._picker.classes if self._picker else ())}
+
     def class_of(self, label: str) -> str:
         """The class `label` was taught as."""
-        return next(target for target, names in self.members.items() if label in names)
+        return self._classes_of[label]
 
     def label(self, target: str, vector: Vector, besides: str | None = None) -> str | None:
         """The label within class `target` that `vector` is most like (other than `besides`)."""
@@ -228,7 +240,7 @@ class QuestionModel:
         if len(names) <= 1 or self._picker is None:
             return names[0] if names else None
         scores = self._picker.scores(*vector)
-        return max(names, key=lambda name: scores[self._picker.classes.index(name)])
+        return max(names, key=lambda name: scores[self._picked[name]])
 
 
 class _Vocabulary:
