@@ -1,119 +1,192 @@
-"""The `kuril-brief` command line (PRODUCT.md's table). Settings are built here, once."""
+"""The `kuril-brief` command line (PRODUCT.md's table). Settings are built here, once.
+
+Each subcommand is one `Subcommand` in `SUBCOMMANDS`: its arguments, the settings it reads
+(only those are validated, and `--help` lists them) and the function that runs it.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 
-from pydantic import ValidationError
-from rich.console import Console
-
-from bot.console import ConsoleSession, input_lines
-from bot.settings import Settings
-from commands.ask import ask_payload
+from bot.logs import configure_logging
+from bot.settings import (
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    is_checkout,
+    load_settings,
+)
+from bot.startup import StartupError
 from commands.context import Services
-from knowledge.checks import check_knowledge_base
-from knowledge.loader import load_knowledge_base
 from knowledge.problems import KnowledgeBaseError
 
+#: Read by every command (logging is set up before anything runs).
+LOGGING = ("LOG_LEVEL", "LOG_FORMAT")
+KNOWLEDGE = ("KURIL_SEEDS_DIR",)
+DISCORD = ("DISCORD_TOKEN", "DISCORD_API_BASE")
+STORAGE = ("DATABASE_URL", "KURIL_DATA_DIR")
+
+Run = Callable[[argparse.Namespace, Settings], int]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One `kuril-brief` command: `reads` names (as in the environment) the settings it
+    reads besides LOG_LEVEL and LOG_FORMAT: only those are validated, and `--help` lists
+    them. A group (`kb`) has `children` instead of `run`."""
+
+    name: str
+    help: str
+    reads: tuple[str, ...]
+    run: Run | None
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+    description: str = ""
+    children: tuple[Subcommand, ...] = field(default=())
+
+
+def env_file_note() -> str:
+    """Where settings come from, first match wins."""
+    places = ["the environment", "a .env file in the working directory"]
+    if is_checkout():
+        places.append(str(PROJECT_ROOT / ".env"))
+    return f"Settings come from {', else '.join(places)}."
+
+
+def settings_help(reads: Sequence[str]) -> str:
+    """The `--help` epilog: each setting the command reads, what it means, its default."""
+    fields = Settings.model_fields
+    width = max(len(name) for name in reads)
+    lines = ["settings read (environment or .env):"]
+    for name in reads:
+        info = fields[name.lower()]
+        default = info.get_default(call_default_factory=True)
+        shown = "" if default is None else f" [default: {default}]"
+        lines.append(f"  {name:<{width}}  {info.description}{shown}")
+    return "\n".join([*lines, "", env_file_note()])
+
+
+# -- the commands -------------------------------------------------------------------------
+
+
+def load_services(settings: Settings) -> Services:
+    """The knowledge base, or a one-line StartupError pointing to `kb check`."""
+    from knowledge.loader import load_knowledge_base
+
+    try:
+        return Services(kb=load_knowledge_base(settings.kuril_seeds_dir))
+    except KnowledgeBaseError as exc:
+        first = exc.problems[0] if exc.problems else "unknown problem"
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise StartupError(
+            f"Cannot load the knowledge base at KURIL_SEEDS_DIR={settings.kuril_seeds_dir}: "
+            f"{first}{more}. Run `kuril-brief kb check` for every problem."
+        ) from exc
+
+
 NO_TOKEN = (
-    "DISCORD_TOKEN is not set, so Kuril Brief cannot connect to Discord.\n"
-    "Set it in the environment or a .env file (see the README), or try the commands "
-    "locally with: kuril-brief console"
+    "DISCORD_TOKEN is not set (looked in the environment and {where}), so Kuril Brief cannot "
+    "connect to Discord. Set it there (see .env.example), or try the commands locally with: "
+    "kuril-brief console"
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kuril-brief",
-        description="Briefings on the Russia–Japan dispute over the Kuril Islands.",
-        epilog="With no command: run the bot if DISCORD_TOKEN is set, else open the console.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)")
-    sub.add_parser("console", help="the same commands in a terminal")
-    ask = sub.add_parser("ask", help="answer one question")
-    ask.add_argument("question", nargs="*", help="the question")
-    mode = ask.add_mutually_exclusive_group()
-    mode.add_argument("--json", action="store_true", help="print one JSON object")
-    mode.add_argument("--jsonl", action="store_true", help="read questions from stdin, one a line")
-    kb = sub.add_parser("kb", help="knowledge-base tools")
-    kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
-    kb_sub.add_parser("check", help="validate the knowledge base against the seeds")
-    export = kb_sub.add_parser("export", help="print the whole knowledge base")
-    export.add_argument("--json", action="store_true", required=True, help="as JSON")
-    sub.add_parser("sync", help="register the slash commands with Discord")
-    return parser
+def no_token_message() -> str:
+    places = [str(Path(".env").resolve())]
+    if is_checkout() and (PROJECT_ROOT / ".env").resolve() != Path(".env").resolve():
+        places.insert(0, str(PROJECT_ROOT / ".env"))
+    return NO_TOKEN.format(where=" and ".join(places))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        return _main(argv)
-    except BrokenPipeError:
-        # The reader went away (`kuril-brief kb export --json | head`): that is not an error.
-        # Point stdout at /dev/null so the interpreter's final flush doesn't complain either.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            name = ".".join(str(part) for part in error["loc"]).upper()
-            print(f"Invalid setting {name}: {error['msg']}", file=sys.stderr)
+def run_bot(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.discord_token is None:
+        print(no_token_message(), file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if args.command == "kb":
-        return _kb(args, settings)
-    try:
-        services = Services(kb=load_knowledge_base(settings.kuril_seeds_dir))
-    except KnowledgeBaseError as exc:
-        print(exc, file=sys.stderr)
-        print("Run `kuril-brief kb check` for details.", file=sys.stderr)
-        return 1
-    if args.command == "ask":
-        return _ask(args, services)
-    if args.command == "console":
-        return _console(services)
-    if args.command in ("run", "sync"):
-        if settings.discord_token is None:
-            print(NO_TOKEN, file=sys.stderr)
-            return 2
-        return _discord(args.command, settings, services)
+    return _discord("run", settings)
+
+
+def run_sync(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.discord_token is None:
+        print(no_token_message(), file=sys.stderr)
+        return 2
+    return _discord("sync", settings)
+
+
+def run_default(args: argparse.Namespace, settings: Settings) -> int:
+    """`kuril-brief` alone: the console without a token (so only the console's settings
+    matter), else `run`, whose settings are validated now."""
     if settings.discord_token is None:
         print("DISCORD_TOKEN is not set: opening the console instead.", file=sys.stderr)
-        return _console(services)
-    return _discord("run", settings, services)
+        return run_console(args, settings)
+    return _discord("run", load_settings((*RUN.reads, *LOGGING)))
 
 
-def _kb(args: argparse.Namespace, settings: Settings) -> int:
-    if args.kb_command == "export":
-        try:
-            kb = load_knowledge_base(settings.kuril_seeds_dir)
-        except KnowledgeBaseError as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        document = {
-            "version": kb.version,
-            "seeds": [seed.model_dump(mode="json") for seed in kb.seeds.values()],
-            "themes": [theme.model_dump(mode="json") for theme in kb.themes],
-            "entries": [entry.model_dump(mode="json") for entry in kb.entries],
-        }
-        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+def _discord(command: str, settings: Settings) -> int:
+    # Imported here so the console, `ask` and `kb` start without loading discord.py.
+    from bot.runner import run_discord
+
+    return run_discord(command, settings, load_services(settings))
+
+
+def run_console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import run_console_session
+
+    return run_console_session(load_services(settings), settings.kuril_data_dir)
+
+
+def ask_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", nargs="*", help="the question (quote it or not)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print one JSON object")
+    mode.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="read questions from stdin, one a line; write one JSON object a line",
+    )
+
+
+def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from commands.ask import ask_payload
+
+    if args.jsonl and args.question:
+        print(
+            "kuril-brief ask --jsonl reads its questions from stdin, one a line, and takes no "
+            "QUESTION argument. Pipe them in (printf 'question\\n' | kuril-brief ask --jsonl) "
+            "or drop --jsonl.",
+            file=sys.stderr,
+        )
+        return 2
+    question = " ".join(args.question).strip()
+    if not args.jsonl and not question:
+        print(
+            "Please give a question, e.g. kuril-brief ask 'Why were the talks suspended?'",
+            file=sys.stderr,
+        )
+        return 2
+    services = load_services(settings)
+    if args.jsonl:
+        # Exactly one object per input line, blank lines included, so outputs line up with inputs.
+        for line in sys.stdin:
+            payload = ask_payload(services, line.strip())
+            print(json.dumps(payload, ensure_ascii=False), flush=True)
         return 0
+    payload = ask_payload(services, question)
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(payload["answer"])
+    return 0
+
+
+def run_kb_check(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.checks import check_knowledge_base
+
     report = check_knowledge_base(settings.kuril_seeds_dir)
     for coverage in report.coverage:
         print(f"{coverage.seed_id}: {coverage.covered}/{coverage.sentences} sentences covered")
@@ -133,40 +206,190 @@ def _kb(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
-def _ask(args: argparse.Namespace, services: Services) -> int:
-    if args.jsonl:
-        # Exactly one object per input line, blank lines included, so outputs line up with inputs.
-        for line in sys.stdin:
-            payload = ask_payload(services, line.strip())
-            print(json.dumps(payload, ensure_ascii=False), flush=True)
+def kb_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", required=True, help="as JSON")
+
+
+def run_kb_export(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.loader import load_knowledge_base
+
+    try:
+        kb = load_knowledge_base(settings.kuril_seeds_dir)
+    except KnowledgeBaseError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    document = {
+        "version": kb.version,
+        "seeds": [seed.model_dump(mode="json") for seed in kb.seeds.values()],
+        "themes": [theme.model_dump(mode="json") for theme in kb.themes],
+        "entries": [entry.model_dump(mode="json") for entry in kb.entries],
+    }
+    json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+NO_APPLICATION_ID = (
+    "Cannot build the invite URL: DISCORD_APPLICATION_ID is not set and DISCORD_TOKEN {why}. "
+    "Set DISCORD_APPLICATION_ID to the Application ID on the Developer Portal's General "
+    "Information page."
+)
+
+
+def run_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.invite import application_id_from_token, invite_url
+
+    application_id = settings.discord_application_id
+    if application_id is None:
+        if settings.discord_token is None:
+            print(NO_APPLICATION_ID.format(why="is not set either"), file=sys.stderr)
+            return 2
+        application_id = application_id_from_token(settings.discord_token.get_secret_value())
+        if application_id is None:
+            print(NO_APPLICATION_ID.format(why="does not start with one"), file=sys.stderr)
+            return 2
+    print(invite_url(application_id))
+    return 0
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "run",
+        "connect to Discord (needs DISCORD_TOKEN)",
+        (*DISCORD, *STORAGE, *KNOWLEDGE, "DISCORD_DEV_GUILD_ID", "BRIEFING_GRACE_MINUTES"),
+        run_bot,
+        description="Connect to Discord and serve until SIGTERM or Ctrl-C. Logs the invite "
+        "URL once ready.",
+    ),
+    Subcommand(
+        "console",
+        "the same commands in a terminal",
+        (*KNOWLEDGE, "KURIL_DATA_DIR"),
+        run_console,
+        description="Type /help, a command such as /quote speaker:Kishida, or a question; "
+        "quit leaves. Reads lines from stdin when it is not a terminal. The history is kept "
+        "in the data directory.",
+    ),
+    Subcommand(
+        "ask",
+        "answer one question",
+        KNOWLEDGE,
+        run_ask,
+        ask_arguments,
+        description="Answer QUESTION from the knowledge base, as /ask would.",
+    ),
+    Subcommand(
+        "kb",
+        "knowledge-base tools",
+        KNOWLEDGE,
+        None,
+        children=(
+            Subcommand(
+                "check",
+                "validate the knowledge base against the seeds",
+                KNOWLEDGE,
+                run_kb_check,
+                description="Exits non-zero on any problem, naming file, entry and what.",
+            ),
+            Subcommand(
+                "export",
+                "print the whole knowledge base",
+                KNOWLEDGE,
+                run_kb_export,
+                kb_export_arguments,
+            ),
+        ),
+    ),
+    Subcommand(
+        "sync",
+        "register the slash commands with Discord",
+        (*DISCORD, *STORAGE, *KNOWLEDGE, "DISCORD_DEV_GUILD_ID"),
+        run_sync,
+        description="Register the slash commands now, globally or in DISCORD_DEV_GUILD_ID.",
+    ),
+    Subcommand(
+        "invite",
+        "print the OAuth2 invite URL (offline)",
+        ("DISCORD_APPLICATION_ID", "DISCORD_TOKEN"),
+        run_invite,
+        description="Print the URL that adds the bot to a server, with the bot and "
+        "applications.commands scopes and exactly the permissions it uses. Works offline.",
+    ),
+)
+
+RUN, CONSOLE = SUBCOMMANDS[0], SUBCOMMANDS[1]
+#: `kuril-brief` alone: run the bot with a token, else the console.
+DEFAULT = Subcommand("", "", (*CONSOLE.reads, "DISCORD_TOKEN"), run_default)
+
+
+def version() -> str:
+    try:
+        return metadata.version("kuril-brief")
+    except metadata.PackageNotFoundError:  # a checkout used without installing it
+        import tomllib
+
+        with (PROJECT_ROOT / "pyproject.toml").open("rb") as file:
+            return str(tomllib.load(file)["project"]["version"])
+
+
+def _add(sub: argparse._SubParsersAction, command: Subcommand) -> None:
+    reads = (*command.reads, *LOGGING)
+    parser = sub.add_parser(
+        command.name,
+        help=command.help,
+        description=command.description or command.help,
+        epilog=settings_help(reads) if not command.children else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(subcommand=command)
+    command.arguments(parser)
+    if command.children:
+        children = parser.add_subparsers(metavar="COMMAND", required=True)
+        for child in command.children:
+            _add(children, child)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kuril-brief",
+        description="Briefings on the Russia–Japan dispute over the Kuril Islands.",
+        epilog="With no command: run the bot if DISCORD_TOKEN is set, else open the console.\n"
+        "`kuril-brief COMMAND --help` lists the settings each command reads.\n" + env_file_note(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.set_defaults(subcommand=DEFAULT)
+    sub = parser.add_subparsers(metavar="COMMAND")
+    for command in SUBCOMMANDS:
+        _add(sub, command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`kuril-brief kb export --json | head`): that is not an error.
+        # Point stdout at /dev/null so the interpreter's final flush doesn't complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    question = " ".join(args.question).strip()
-    if not question:
-        print(
-            "Please give a question, e.g. kuril-brief ask 'Why were the talks suspended?'",
-            file=sys.stderr,
-        )
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    command: Subcommand = args.subcommand
+    assert command.run is not None, "argparse requires a group's subcommand"
+    try:
+        settings = load_settings((*command.reads, *LOGGING))
+        configure_logging(settings.log_level, settings.log_format)
+        return command.run(args, settings)
+    except SettingsError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
         return 2
-    payload = ask_payload(services, question)
-    if args.json:
-        print(json.dumps(payload, ensure_ascii=False))
-    else:
-        print(payload["answer"])
-    return 0
-
-
-def _console(services: Services) -> int:
-    console = Console()
-    session = ConsoleSession(services, console)
-    asyncio.run(session.run(input_lines(console)))
-    return 0
-
-
-def _discord(command: str, settings: Settings, services: Services) -> int:
-    # Imported here so the console, `ask` and `kb` start without loading discord.py.
-    from bot.runner import run_discord
-
-    return run_discord(command, settings, services)
+    except StartupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -13,15 +13,18 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.components import RoutedButton
 from bot.delivery import DiscordSender
 from bot.interactions import invocation_of
+from bot.invite import invite_url
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
+from bot.startup import StartupError, database_error, discord_unreachable
 from bot.storage import Storage
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
@@ -69,6 +72,7 @@ class KurilBriefBot(commands.AutoShardedBot):
         self.services = services
         # False for one-off jobs such as `kuril-brief sync`: no scheduler, no automatic sync.
         self.serve = serve
+        self._invite_logged = False
         self.storage = Storage.from_settings(settings)
         # Cron jobs per subscription; deliveries wait until the bot is ready to send.
         self.briefings = BriefingScheduler(
@@ -84,14 +88,24 @@ class KurilBriefBot(commands.AutoShardedBot):
         # A rate-limit proxy or test stand-in replaces Discord's REST base; the gateway URL
         # then comes from that server's GET /gateway/bot.
         discord.http.Route.BASE = self.settings.discord_api_base
-        await super().login(token)
+        try:
+            await super().login(token)  # REST login, then setup_hook (storage opens there)
+        except (OSError, aiohttp.ClientError) as exc:
+            log.debug("login failed", exc_info=exc)
+            raise discord_unreachable(exc, self.settings.discord_api_base) from exc
 
     async def setup_hook(self) -> None:
         from bot.cogs.ask import AskCog
         from bot.cogs.briefings import BriefingsCog
         from bot.cogs.reference import ReferenceCog
 
-        await self.storage.open()
+        try:
+            await self.storage.open()
+        except StartupError:
+            raise  # already said plainly by storage
+        except Exception as exc:
+            log.debug("opening the database failed", exc_info=exc)
+            raise database_error(exc, self.settings) from exc
         self.add_dynamic_items(RoutedButton)
         await self.add_cog(ReferenceCog(self))
         await self.add_cog(AskCog(self))
@@ -102,6 +116,9 @@ class KurilBriefBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        if not self._invite_logged and self.application_id is not None:
+            self._invite_logged = True  # on_ready fires again after a reconnect
+            log.info("invite the bot to a server: %s", invite_url(self.application_id))
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: messages are handled by the ask cog's listener only."""

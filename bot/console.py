@@ -2,16 +2,21 @@
 
 It runs exactly the handlers the Discord layer runs. Lines starting with `/` are commands
 with `key:value` options (`/quote speaker:Kishida`); a number presses a button of the last
-reply; anything else is a free-text question. When stdin is not a terminal it reads one line
-at a time, so it can be scripted.
+reply; anything else is a free-text question. On a terminal, lines can be edited and recalled
+(stdlib readline; the history is kept in the data directory). When stdin is not a terminal it
+reads one line at a time and echoes each before its reply, so it can be scripted and the
+transcript still shows which reply answers which line.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from rich.console import Console, Group
 from rich.markdown import Markdown
@@ -53,6 +58,32 @@ def parse_command(line: str) -> tuple[str, dict[str, str]]:
             end = following.start() if following else len(body)
             options[match.group(1).lower()] = body[match.end() : end].strip()
     return name.lower(), options
+
+
+def stray_words(line: str) -> list[str]:
+    """Words after the command name that are not `key:value` options (`/timeline topic Kuril`)."""
+    body = line.strip().removeprefix("/")
+    first_option = _OPTION.search(body)
+    head = body[: first_option.start()] if first_option else body
+    name, _ = parse_command(line)
+    return head.split()[len(name.split()) :]
+
+
+def stray_words_notice(name: str, stray: list[str]) -> Reply:
+    """Plain words where options go: say how to write them instead of ignoring them."""
+    spec = COMMANDS[name]
+    option_names = [option.name for option in spec.options]
+    if not option_names:
+        return Reply.notice(f"`/{name}` takes no options. Type `/{name}` alone.")
+    if stray[0].lower() in option_names and len(stray) > 1:
+        fixed = f"/{name} {stray[0].lower()}:{' '.join(stray[1:])}"
+        return Reply.notice(
+            f"An option needs a colon after its name: `{fixed}`, not `/{name} {' '.join(stray)}`."
+        )
+    fixed = f"/{name} {option_names[0]}:{' '.join(stray)}"
+    return Reply.notice(
+        f"Options are written name:value, for example `{fixed}`. Usage: `{spec.usage()}`."
+    )
 
 
 def render(reply: Reply) -> Group:
@@ -140,6 +171,9 @@ class ConsoleSession:
             return await self._press(int(line))
         if line.startswith("/"):
             name, options = parse_command(line)
+            stray = stray_words(line)
+            if name in COMMANDS and stray:
+                return stray_words_notice(name, stray)
             return await run_command(name, self.services, self.invocation(), options)
         return ask_reply(self.services, self.invocation(), line)
 
@@ -150,8 +184,12 @@ class ConsoleSession:
             return Reply.notice("There is no button with that number on the last reply.")
         return await run_component(buttons[number - 1].custom_id, self.services, self.invocation())
 
-    async def run(self, lines: Iterable[str]) -> None:
+    async def run(self, lines: Iterable[str], *, echo: bool = False) -> None:
+        """Answer each line; `echo` shows each line first (piped input, so a transcript shows
+        which reply answers which line)."""
         for line in lines:
+            if echo and line.strip():
+                self.console.print(Text(f"> {line.strip()}", style="bold"))
             if line.strip().lower() in EXIT_WORDS:
                 break
             reply = await self.handle(line)
@@ -162,17 +200,44 @@ class ConsoleSession:
             self.console.print(render(reply))
 
 
-def input_lines(console: Console) -> Iterable[str]:
-    """Prompted lines on a terminal; plain stdin lines otherwise. Ends at EOF or Ctrl-C."""
-    if not sys.stdin.isatty():
-        yield from sys.stdin
-        return
+PROMPT = "> "
+HISTORY_FILE = "console_history"
+HISTORY_LENGTH = 1000
+
+
+def terminal_lines(console: Console, history: Path | None) -> Iterator[str]:
+    """Prompted lines with line editing and history (stdlib readline), kept in `history`."""
+    import readline  # importing it gives input() line editing and history
+
+    if history is not None:
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history)
+    readline.set_history_length(HISTORY_LENGTH)
     console.print(
-        "[bold]Kuril Brief console[/bold]: type /help for commands, a question, or quit to leave."
+        "[bold]Kuril Brief console[/bold]: type /help for commands, a question, or quit to "
+        "leave. Arrow keys edit and recall earlier lines."
     )
-    while True:
-        try:
-            yield console.input("[bold cyan]> [/bold cyan]")
-        except (EOFError, KeyboardInterrupt):
-            console.print()
-            return
+    try:
+        while True:
+            try:
+                # Plain input(): readline must know the prompt to redraw the line correctly.
+                yield input(PROMPT)
+            except (EOFError, KeyboardInterrupt):
+                console.print()
+                return
+    finally:
+        if history is not None:
+            with contextlib.suppress(OSError):
+                history.parent.mkdir(parents=True, exist_ok=True)
+                readline.write_history_file(history)
+
+
+def run_console_session(services: Services, data_dir: Path) -> int:
+    """`kuril-brief console`: interactive on a terminal, scripted (and echoed) from a pipe."""
+    console = Console()
+    session = ConsoleSession(services, console)
+    if sys.stdin.isatty():
+        asyncio.run(session.run(terminal_lines(console, data_dir / HISTORY_FILE)))
+    else:
+        asyncio.run(session.run(sys.stdin, echo=True))
+    return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 
 import aiohttp
 import discord
@@ -17,23 +16,42 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.client import KurilBriefBot
 from bot.settings import Settings
+from bot.startup import (
+    StartupError,
+    database_error,
+    discord_gateway_error,
+    discord_http_error,
+    discord_unreachable,
+    login_refused,
+)
 from commands.context import Services
 
 log = logging.getLogger(__name__)
 
 
 def run_discord(command: str, settings: Settings, services: Services) -> int:
-    """`run` or `sync` to completion; failures to reach Discord or the database are said
-    plainly (with the traceback in the debug log), never as a Python traceback."""
+    """`run` or `sync` to completion. A failure to reach Discord or the database is said in
+    one plain line (the traceback goes to the debug log), never as a Python traceback."""
     try:
         asyncio.run(sync(settings, services) if command == "sync" else serve(settings, services))
+    except StartupError:
+        raise
     except discord.LoginFailure as exc:
-        print(f"Discord refused the login: {exc}. Check DISCORD_TOKEN.", file=sys.stderr)
-        return 1
-    except (OSError, aiohttp.ClientError, SQLAlchemyError) as exc:
+        raise login_refused(exc) from exc
+    except discord.HTTPException as exc:
         log.debug("start-up failed", exc_info=exc)
-        print(f"Kuril Brief could not start: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        raise discord_http_error(
+            exc.status, exc.text or str(exc), settings.discord_api_base
+        ) from exc
+    except (discord.ConnectionClosed, discord.GatewayNotFound, discord.ClientException) as exc:
+        log.debug("start-up failed", exc_info=exc)
+        raise discord_gateway_error(exc) from exc
+    except (OSError, aiohttp.ClientError) as exc:
+        log.debug("start-up failed", exc_info=exc)
+        raise discord_unreachable(exc, settings.discord_api_base) from exc
+    except SQLAlchemyError as exc:
+        log.debug("start-up failed", exc_info=exc)
+        raise database_error(exc, settings) from exc
     return 0
 
 

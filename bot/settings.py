@@ -1,20 +1,31 @@
 """The bot's one settings object, read from the environment or a `.env` file.
 
 Built once at start-up (see `bot.cli`) and passed down; nothing reads the environment at
-import time, and the `.env` file is looked up beside the project, not in the working directory.
+import time. `.env` is read from the working directory (the usual pydantic-settings rule)
+and, in a checkout, also from the project folder; the working directory's wins, and the
+environment beats both. Each command validates only the settings it reads (`load_settings`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.storage.url import async_database_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "kuril-brief"
+
+
+def is_checkout() -> bool:
+    """True when running from a source folder (plain or editable), not an installed wheel."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "bot").is_dir()
 
 
 def default_seeds_dir() -> Path:
@@ -24,33 +35,66 @@ def default_seeds_dir() -> Path:
 
 
 def default_data_dir() -> Path:
-    """Where the SQLite file and sync state live unless `KURIL_DATA_DIR` says otherwise."""
-    return PROJECT_ROOT / "data"
+    """`data/` in a checkout; the user's data directory when installed (never site-packages)."""
+    if is_checkout():
+        return PROJECT_ROOT / "data"
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def env_files() -> tuple[Path, ...]:
+    """`.env` files in increasing priority: the checkout's, then the working directory's."""
+    files = [Path(".env")]
+    if is_checkout():
+        files.insert(0, PROJECT_ROOT / ".env")
+    return tuple(files)
 
 
 class Settings(BaseSettings):
-    """PRODUCT.md's settings table, plus a few knobs with safe defaults."""
+    """PRODUCT.md's settings table, plus a few knobs with safe defaults.
+
+    Field descriptions are what `kuril-brief COMMAND --help` shows beside each setting.
+    """
 
     model_config = SettingsConfigDict(
-        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+        env_file=env_files(), env_file_encoding="utf-8", extra="ignore"
     )
 
-    discord_token: SecretStr | None = Field(default=None, description="The bot token.")
+    discord_token: SecretStr | None = Field(
+        default=None, description="the bot token (Developer Portal, Bot page)"
+    )
     discord_api_base: str = Field(
         default="https://discord.com/api/v10",
-        description="REST base URL including the API version.",
+        description="Discord's REST base URL, for a rate-limit proxy or test stand-in",
+    )
+    discord_application_id: int | None = Field(
+        default=None,
+        description="the application id, when the token's first part does not give it",
     )
     database_url: str | None = Field(
-        default=None, description="SQLAlchemy-style URL; a SQLite file in the data dir if unset."
+        default=None,
+        description="sqlite:///FILE (relative to the data dir) or postgresql://USER@HOST/DB; "
+        "default: kuril-brief.db in the data dir",
     )
-    log_level: str = Field(default="INFO", description="Logging level name.")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text, or json for one JSON object per line"
+    )
     discord_dev_guild_id: int | None = Field(
-        default=None, description="Sync commands to this one guild while developing."
+        default=None, description="register the slash commands in this one server (testing)"
     )
-    kuril_data_dir: Path = Field(default_factory=default_data_dir)
-    kuril_seeds_dir: Path = Field(default_factory=default_seeds_dir)
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="serve /metrics and /healthz on this port"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="address the metrics port binds to")
+    kuril_data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="where the SQLite file and the console history live",
+    )
+    kuril_seeds_dir: Path = Field(
+        default_factory=default_seeds_dir, description="where the source articles live"
+    )
     briefing_grace_minutes: int = Field(
-        default=120, ge=0, description="How late a missed briefing may still be sent."
+        default=120, ge=0, description="how late a missed briefing may still be sent"
     )
 
     @field_validator("log_level")
@@ -58,7 +102,7 @@ class Settings(BaseSettings):
     def _known_level(cls, value: str) -> str:
         level = value.upper()
         if not isinstance(logging.getLevelName(level), int):
-            raise ValueError(f"unknown log level {value!r}")
+            raise ValueError("not a logging level; use DEBUG, INFO, WARNING or ERROR")
         return level
 
     @field_validator("database_url")
@@ -74,10 +118,13 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("discord_token", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _empty_is_unset(cls, values: Any) -> Any:
+        """`DISCORD_TOKEN=` (as in `.env.example`) means "not set": the default applies."""
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())}
+        return values
 
     @property
     def resolved_database_url(self) -> str:
@@ -85,3 +132,61 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.kuril_data_dir / 'kuril-brief.db').resolve()}"
+
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        """Every setting as it is spelled in the environment."""
+        return [name.upper() for name in cls.model_fields]
+
+
+class SettingsError(Exception):
+    """Settings a command reads are invalid; one plain line per problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def load_settings(reads: Collection[str], **overrides: Any) -> Settings:
+    """The settings, validating only those named in `reads` (environment spelling).
+
+    A bad value in a setting the command never reads is not its business: it is replaced by
+    the default, so `DATABASE_URL=garbage kuril-brief ask hi` still answers.
+    """
+    wanted = {name.lower() for name in reads}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    relevant = [error for error in errors if _field_of(error) in wanted]
+    if relevant:
+        raise SettingsError([_describe(error) for error in relevant]) from None
+    defaults = {
+        name: Settings.model_fields[name].get_default(call_default_factory=True)
+        for name in {_field_of(error) for error in errors}
+    }
+    return Settings(**{**defaults, **overrides})
+
+
+def _field_of(error: Any) -> str:
+    return str(error["loc"][0]) if error["loc"] else ""
+
+
+def _describe(error: Any) -> str:
+    """`Invalid setting NAME=value: reason.` without pydantic's "Value error," wording and
+    with secrets and database passwords hidden."""
+    field = _field_of(error)
+    name = field.upper()
+    reason = str(error["ctx"]["error"]) if "error" in error.get("ctx", {}) else error["msg"]
+    reason = reason[:1].lower() + reason[1:]
+    value = error.get("input")
+    if field == "discord_token":
+        shown = "***"
+    elif field == "database_url" and isinstance(value, str):
+        from bot.startup import redact_url
+
+        shown = redact_url(value)
+    else:
+        shown = str(value)
+    end = "" if reason.endswith(".") else "."
+    return f"Invalid setting {name}={shown}: {reason}{end} Fix it in the environment or .env."

@@ -69,7 +69,12 @@ def test_broken_knowledge_base_stops_start_up_with_a_pointer(
 ) -> None:
     monkeypatch.setenv("KURIL_SEEDS_DIR", str(tmp_path / "missing"))
     assert main(["console"]) == 1
-    assert "kuril-brief kb check" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"Cannot load the knowledge base at KURIL_SEEDS_DIR={tmp_path / 'missing'}: "
+        f"{tmp_path / 'missing'}: seeds directory does not exist. "
+        "Run `kuril-brief kb check` for every problem."
+    ]
 
 
 def test_bad_log_level_is_a_clear_error(
@@ -110,5 +115,6 @@ def test_unsupported_database_url_is_refused_before_anything_starts(
     monkeypatch.setenv("DATABASE_URL", "mysql://user@127.0.0.1/kuril")
     assert main(["run"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("Invalid setting DATABASE_URL:")
+    assert err.startswith("Invalid setting DATABASE_URL=mysql://user@127.0.0.1/kuril: ")
     assert "sqlite:///... or postgresql://..." in err
+    assert len(err.splitlines()) == 1 and "Value error" not in err

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
+import select
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -12,6 +17,7 @@ from rich.console import Console
 from bot.console import ConsoleSession, parse_command
 from commands.context import Services
 from knowledge.base import KnowledgeBase
+from tests.bot.cli_process import KURIL_BRIEF, clean_env, kuril_brief
 from tests.conftest import REPO_ROOT
 
 
@@ -130,3 +136,96 @@ def test_discord_timestamps_are_shown_as_dates() -> None:
     text = output.getvalue()
     assert "<t:" not in text
     assert "30 November 2026" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/timeline topic Kuril", "`/timeline topic:Kuril`, not `/timeline topic Kuril`"),
+        ("/quote Kishida", "Options are written name:value, for example `/quote speaker:Kishida`"),
+        ("/about please", "`/about` takes no options"),
+    ],
+)
+async def test_a_missing_colon_is_said_plainly(
+    session: tuple[ConsoleSession, io.StringIO], line: str, expected: str
+) -> None:
+    console_session, _ = session
+    reply = await console_session.handle(line)
+    assert reply is not None and reply.ephemeral
+    assert expected in (reply.embeds[0].description or "")
+
+
+async def test_options_with_colons_still_run(session: tuple[ConsoleSession, io.StringIO]) -> None:
+    console_session, _ = session
+    reply = await console_session.handle("/timeline topic:Kuril")
+    assert reply is not None and not reply.ephemeral
+
+
+def test_piped_input_is_echoed_before_each_reply(tmp_path: Path) -> None:
+    result = kuril_brief("console", home=tmp_path, input="/about\n\nhow many banks\nquit\n/help\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    echoes = [number for number, line in enumerate(lines) if line.startswith("> ")]
+    assert [lines[number] for number in echoes] == ["> /about", "> how many banks", "> quit"]
+    about, banks, _ = echoes
+    assert any("About Kuril Brief" in line for line in lines[about:banks])
+    assert any("seven" in line.lower() for line in lines[banks:])
+    assert "Kuril Brief commands" not in result.stdout, "nothing runs after quit"
+
+
+def read_until(fd: int, needle: bytes, seen: bytearray, start: int = 0) -> None:
+    """Read the terminal into `seen` until `needle` appears after offset `start`."""
+    deadline = time.monotonic() + 30
+    while needle not in seen[start:]:
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            raise AssertionError(f"no {needle!r} in 30s; screen:\n{seen.decode(errors='replace')}")
+        try:
+            seen += os.read(fd, 65536)
+        except OSError:  # the terminal closed: the console ended
+            raise AssertionError(
+                f"ended before {needle!r}:\n{seen.decode(errors='replace')}"
+            ) from None
+
+
+def terminal_session(home: Path, keystrokes: list[bytes]) -> bytes:
+    """`kuril-brief console` on a pty: send each keystroke line after the prompt returns."""
+    main, terminal = pty.openpty()
+    env = {**clean_env(home), "TERM": "xterm", "COLUMNS": "100"}
+    process = subprocess.Popen(
+        [str(KURIL_BRIEF), "console"], stdin=terminal, stdout=terminal, stderr=terminal,
+        env=env, cwd=home, close_fds=True,
+    )  # fmt: skip
+    os.close(terminal)
+    seen = bytearray()
+    try:
+        read_until(main, b"> ", seen)
+        for keys in keystrokes:
+            mark = len(seen)
+            os.write(main, keys)
+            if keys != b"quit\r":  # every other line here runs /about: wait for it and the prompt
+                read_until(main, b"About Kuril Brief", seen, mark)
+                read_until(main, b"> ", seen, seen.index(b"About Kuril Brief", mark))
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(main)
+    return bytes(seen)
+
+
+UP = b"\x1b[A"
+
+
+def test_a_terminal_gets_line_editing_and_history(tmp_path: Path) -> None:
+    """On a real terminal (a pty) the up arrow recalls the last line instead of typing ^[[A,
+    and the history survives into the next session through the data directory."""
+    screen = terminal_session(tmp_path, [b"/about\r", UP + b"\r", b"quit\r"])
+    assert screen.count(b"About Kuril Brief") == 2
+    assert b"^[[A" not in screen
+    history = tmp_path / "data" / "console_history"
+    assert history.read_text(encoding="utf-8").splitlines() == ["/about", "quit"]
+
+    screen = terminal_session(tmp_path, [UP + UP + b"\r", b"quit\r"])  # a new session
+    assert screen.count(b"About Kuril Brief") == 1

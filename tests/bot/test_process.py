@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -36,11 +37,15 @@ def bot_environment(standin: DiscordStandin, data_dir: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    ("stop", "log_format"), [(signal.SIGTERM, "json"), (signal.SIGINT, "text")], ids=str
+)
 async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
-    standin: DiscordStandin, tmp_path: Path, stop: signal.Signals
+    standin: DiscordStandin, tmp_path: Path, stop: signal.Signals, log_format: str
 ) -> None:
-    env = bot_environment(standin, tmp_path / "data")
+    """It serves, logs the invite URL once ready, and stops cleanly; LOG_FORMAT=json makes
+    every log line one JSON object."""
+    env = {**bot_environment(standin, tmp_path / "data"), "LOG_FORMAT": log_format}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-X", "dev", "-m", "bot.cli", "run",
         cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
@@ -65,6 +70,13 @@ async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
     for trouble in ("Traceback", "Unclosed", "was never awaited", "Task was destroyed"):
         assert trouble not in output
     assert standin.token not in output, "the token must never be logged"
+    invites = [line for line in output.splitlines() if "invite the bot to a server" in line]
+    assert len(invites) == 1
+    assert f"client_id={standin.application_id}&scope=bot+applications.commands" in invites[0]
+    if log_format == "json":
+        records = [json_line(line) for line in output.splitlines()]  # each line one object
+        assert {"time", "level", "logger", "message"} <= set(records[0])
+        assert any(record["message"].startswith("ready as") for record in records)
 
 
 async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
@@ -102,5 +114,71 @@ async def test_unreachable_discord_is_said_plainly(tmp_path: Path) -> None:
     }
     code, err = await run_cli("run", env=env)
     assert code == 1
-    assert "Kuril Brief could not start" in err
+    assert last_line(err) == (
+        f"Cannot reach Discord at DISCORD_API_BASE=http://127.0.0.1:{port}/api/v10: "
+        "connection refused. Check the network connection, and DISCORD_API_BASE if you set it."
+    )
     assert "Traceback" not in err
+
+
+def last_line(err: str) -> str:
+    """The failure line, after the INFO log lines that came before it."""
+    return err.strip().splitlines()[-1]
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:  # a port on 127.0.0.1 that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_unreachable_database_is_said_in_one_line_without_the_password(
+    standin: DiscordStandin, tmp_path: Path
+) -> None:
+    port = closed_port()
+    env = bot_environment(standin, tmp_path / "data")
+    env["DATABASE_URL"] = f"postgresql://bot:hunter2@127.0.0.1:{port}/x"
+    code, err = await run_cli("run", env=env)
+    assert code == 1
+    assert last_line(err) == (
+        f"Cannot reach the database at DATABASE_URL=postgresql://bot:***@127.0.0.1:{port}/x: "
+        "connection refused. Is PostgreSQL running there, on that port?"
+    )
+    assert "hunter2" not in err and "Traceback" not in err
+
+
+async def test_a_sqlite_file_that_cannot_be_created_is_said_in_one_line(
+    standin: DiscordStandin, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    env = bot_environment(standin, tmp_path / "data")
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/a-file/kuril.db"
+    code, err = await run_cli("run", env=env)
+    assert code == 1
+    line = last_line(err)
+    assert line.startswith(
+        f"Cannot open the database at DATABASE_URL=sqlite:///{tmp_path}/a-file/kuril.db "
+        f"(file {tmp_path}/a-file/kuril.db): "
+    ), line
+    assert str(tmp_path / "a-file") in line.split(": ", 1)[1]
+    assert line.endswith("Check that the folder can be created and the bot's user may write there.")
+    assert "Traceback" not in err
+
+
+async def test_a_refused_token_is_said_plainly(standin: DiscordStandin, tmp_path: Path) -> None:
+    env = bot_environment(standin, tmp_path / "data")
+    env["DISCORD_TOKEN"] = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.wrong.token"
+    code, err = await run_cli("run", env=env)
+    assert code == 1
+    assert last_line(err) == (
+        "Discord refused the login with DISCORD_TOKEN: improper token has been passed. Copy "
+        "the bot token again from the Developer Portal (Bot, Reset Token) into DISCORD_TOKEN."
+    )
+    assert "wrong.token" not in err
+
+
+def json_line(line: str) -> dict:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        raise AssertionError(f"not one JSON object: {line!r}") from None
