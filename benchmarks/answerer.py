@@ -1,7 +1,7 @@
 """Benchmark the free-text answerer: the learned model against today's main, BM25 and fuzz.
 
-    uv run python benchmarks/answerer.py [BLIND.jsonl ...] [--rounds N] [--scale 100]
-                                         [--old-ref main] [--cv]
+    .venv/bin/python benchmarks/answerer.py [BLIND.jsonl ...] [--rounds N] [--scale 100]
+                                            [--old-ref 0e6bc2c] [--cv]
 
 Sets scored: the shared set (`../shared/eval/questions.jsonl`), the project's set and every
 blind set given. A blind set's rows are `{"q", "category", "any"}`, `{"q", "category":
@@ -13,7 +13,7 @@ never a question, so a blind set stays blind until its round is scored.
 
 Methods, all in one run on the same machine:
 - `model`: this branch's answerer (the learned question model);
-- `old (<ref>)`: the hand-tuned answerer of `--old-ref` (default `main`), checked out with
+- `old (<ref>)`: the hand-tuned answerer of `--old-ref` (default `OLD_REF`), checked out with
   `git archive` into a temporary folder and run in a subprocess over the same questions;
 - `BM25 top-1` and `token_set_ratio top-1`: the seed sentence ranked first, declining below a
   threshold tuned on the shared set.
@@ -57,6 +57,8 @@ from knowledge.questions import QuestionSet  # noqa: E402
 from knowledge.text import normalise  # noqa: E402
 
 PROJECT_SET = ROOT / "tests" / "knowledge" / "questions.jsonl"
+OLD_REF = "0e6bc2c"
+"""The last commit whose free-text answerer was the hand-tuned scorer (synonyms, cues)."""
 SHARED_SET = next(
     (p / "shared" / "eval" / "questions.jsonl" for p in ROOT.parents if (p / "shared").is_dir()),
     ROOT.parent / "shared" / "eval" / "questions.jsonl",
@@ -373,7 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("blind", nargs="*", type=Path, help="blind sets (JSONL) to score")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
     parser.add_argument("--scale", type=int, default=100, help="grow the KB this many times")
-    parser.add_argument("--old-ref", default="main", help="git ref of the answerer to compare")
+    parser.add_argument(
+        "--old-ref",
+        default=OLD_REF,
+        help="git ref of the hand-tuned answerer to compare (default: the last commit with it)",
+    )
     parser.add_argument("--cv", action="store_true", help="cross-validate the training questions")
     args = parser.parse_args(argv)
 
