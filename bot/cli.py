@@ -15,6 +15,13 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from bot.dbcli import (
+    backup_arguments,
+    run_db_backup,
+    run_db_current,
+    run_db_status,
+    run_db_upgrade,
+)
 from bot.logs import configure_logging
 from bot.settings import (
     PROJECT_ROOT,
@@ -32,6 +39,7 @@ LOGGING = ("LOG_LEVEL", "LOG_FORMAT")
 KNOWLEDGE = ("KURIL_SEEDS_DIR",)
 DISCORD = ("DISCORD_TOKEN", "DISCORD_API_BASE")
 STORAGE = ("DATABASE_URL", "KURIL_DATA_DIR")
+METRICS = ("METRICS_PORT", "METRICS_HOST")
 
 Run = Callable[[argparse.Namespace, Settings], int]
 
@@ -256,7 +264,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "run",
         "connect to Discord (needs DISCORD_TOKEN)",
-        (*DISCORD, *STORAGE, *KNOWLEDGE, "DISCORD_DEV_GUILD_ID", "BRIEFING_GRACE_MINUTES"),
+        (
+            *DISCORD,
+            *STORAGE,
+            *KNOWLEDGE,
+            "DISCORD_DEV_GUILD_ID",
+            "BRIEFING_GRACE_MINUTES",
+            *METRICS,
+        ),
         run_bot,
         description="Connect to Discord and serve until SIGTERM or Ctrl-C. Logs the invite "
         "URL once ready.",
@@ -306,6 +321,49 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         (*DISCORD, *STORAGE, *KNOWLEDGE, "DISCORD_DEV_GUILD_ID"),
         run_sync,
         description="Register the slash commands now, globally or in DISCORD_DEV_GUILD_ID.",
+    ),
+    Subcommand(
+        "db",
+        "the database: schema revision, status, backups",
+        STORAGE,
+        None,
+        description="The subscriptions database (SQLite or PostgreSQL).",
+        children=(
+            Subcommand(
+                "upgrade",
+                "migrate the database to the newest schema revision",
+                STORAGE,
+                run_db_upgrade,
+                description="Migrate to the newest schema revision now (the bot also does at "
+                "start); creates the database if there is none.",
+            ),
+            Subcommand(
+                "current",
+                "print the database's schema revision",
+                STORAGE,
+                run_db_current,
+                description="Print the schema revision; exit 1 for one this release does not "
+                "know. Never changes or creates the database.",
+            ),
+            Subcommand(
+                "status",
+                "revision, subscriptions by state, recent deliveries and failures",
+                STORAGE,
+                run_db_status,
+                description="The schema revision, subscriptions by state (active, paused), and "
+                "the last deliveries and failures. Never changes or creates the database.",
+            ),
+            Subcommand(
+                "backup",
+                "a consistent copy of a SQLite database, safe while the bot runs",
+                STORAGE,
+                run_db_backup,
+                backup_arguments,
+                description="Copy the SQLite database to FILE with SQLite's online backup API "
+                "(consistent while the bot runs). For PostgreSQL it prints the pg_dump command "
+                "to use instead.",
+            ),
+        ),
     ),
     Subcommand(
         "invite",

@@ -21,14 +21,15 @@ from bot.components import RoutedButton
 from bot.delivery import DiscordSender
 from bot.interactions import invocation_of
 from bot.invite import invite_url
+from bot.metrics import BotMetrics, MetricsServer, check_health
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
 from bot.startup import StartupError, database_error, discord_unreachable
-from bot.storage import Storage
+from bot.storage import SchemaTooNewError, Storage
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
-from commands.registry import component_owner, run_component
+from commands.registry import COMPONENTS, component_owner, run_component
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,14 @@ class KurilBriefBot(commands.AutoShardedBot):
         *,
         serve: bool = True,
         clock: Callable[[], dt.datetime] | None = None,
+        metrics: BotMetrics | None = None,
         **options: Any,
     ) -> None:
         # A text-only bot: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        # One registry per bot, made at start-up (`bot.runner`) and passed in; see bot.metrics.
+        self.metrics = metrics or BotMetrics()
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -66,10 +70,12 @@ class KurilBriefBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BriefTree,
             max_messages=None,  # nothing here reads discord.py's message cache
+            http_trace=self.metrics.http_trace(),  # ack latency and 429s
             **options,
         )
         self.settings = settings
-        self.services = services
+        self.services = self.metrics.count_free_text(services)
+        self.metrics.watch_gateway(self)
         # False for one-off jobs such as `kuril-brief sync`: no scheduler, no automatic sync.
         self.serve = serve
         self._invite_logged = False
@@ -82,6 +88,17 @@ class KurilBriefBot(commands.AutoShardedBot):
             grace=dt.timedelta(minutes=settings.briefing_grace_minutes),
             clock=clock,
             ready=self.wait_until_ready,
+            on_result=self.metrics.briefing,
+        )
+        self.metrics_server = (
+            MetricsServer(
+                self.metrics,
+                lambda: check_health(self, self.storage),
+                host=settings.metrics_host,
+                port=settings.metrics_port,
+            )
+            if serve and settings.metrics_port is not None
+            else None
         )
 
     async def login(self, token: str) -> None:
@@ -103,6 +120,8 @@ class KurilBriefBot(commands.AutoShardedBot):
             await self.storage.open()
         except StartupError:
             raise  # already said plainly by storage
+        except SchemaTooNewError as exc:  # a newer release migrated it: its own plain line
+            raise StartupError(str(exc)) from exc
         except Exception as exc:
             log.debug("opening the database failed", exc_info=exc)
             raise database_error(exc, self.settings) from exc
@@ -113,6 +132,8 @@ class KurilBriefBot(commands.AutoShardedBot):
         if self.serve:
             await self.briefings.start()
             await self.sync_commands(force=False)
+        if self.metrics_server is not None:
+            await self.metrics_server.start()
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
@@ -122,6 +143,12 @@ class KurilBriefBot(commands.AutoShardedBot):
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: messages are handled by the ask cog's listener only."""
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: Any
+    ) -> None:
+        """A command ran without error (errors are counted in `BriefTree.on_error`)."""
+        self.metrics.interaction(command.qualified_name, "ok")
 
     async def sync_commands(self, *, force: bool) -> bool:
         """Register the slash commands; unless forced, only when the set changed since last time.
@@ -151,20 +178,28 @@ class KurilBriefBot(commands.AutoShardedBot):
 
     async def handle_button(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
         """A button press: only its owner may use it; the registry decides what it does."""
+        prefix = custom_id.partition(":")[0]  # a known prefix only: ids can be forged
+        kind = f"button:{prefix if prefix in COMPONENTS else 'unknown'}"
         owner = component_owner(custom_id)
         if owner is not None and owner != interaction.user.id:
+            self.metrics.interaction(kind, "refused")
             await send_private_note(interaction, NOT_YOUR_BUTTON)
             return
         try:
             reply = await run_component(custom_id, self.services, invocation_of(interaction))
             await update_with_reply(interaction, reply)
         except Exception:
+            self.metrics.interaction(kind, "error")
             log.exception("button %r failed", custom_id)
             await send_private_note(
                 interaction, "Sorry, that button failed. Please run the command again."
             )
+        else:
+            self.metrics.interaction(kind, "ok")
 
     async def close(self) -> None:
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         await self.briefings.stop()  # in-flight deliveries finish while HTTP is still open
         await super().close()
         await self.storage.close()

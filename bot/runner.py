@@ -15,6 +15,7 @@ import discord
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.client import KurilBriefBot
+from bot.metrics import BotMetrics
 from bot.settings import Settings
 from bot.startup import (
     StartupError,
@@ -63,7 +64,7 @@ def _token(settings: Settings) -> str:
 
 async def serve(settings: Settings, services: Services) -> None:
     """Run until the gateway closes for good or a signal asks us to stop."""
-    bot = KurilBriefBot(settings, services)
+    bot = KurilBriefBot(settings, services, metrics=BotMetrics())
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 

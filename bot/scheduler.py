@@ -126,6 +126,7 @@ class BriefingScheduler:
         grace: dt.timedelta,
         clock: Clock | None = None,
         ready: Callable[[], Awaitable[object]] | None = None,
+        on_result: Callable[[str], object] | None = None,
         rate: float = DISCORD_GLOBAL_LIMIT * 0.95,
         workers: int = 32,
         sweep_interval: float = 60.0,
@@ -137,6 +138,7 @@ class BriefingScheduler:
         self._clock_given = clock is not None
         self.clock: Clock = clock or _real_now
         self._ready = ready
+        self._on_result = on_result  # each delivery's result, e.g. for metrics
         self._workers_count = workers
         self._sweep_interval = sweep_interval
         self._stop_timeout = stop_timeout
@@ -345,11 +347,17 @@ class BriefingScheduler:
                 if current is not None and not self._stopping:
                     result = await self.deliverer.deliver(current, slot, late=late)
                     self.stats.results[result] = self.stats.results.get(result, 0) + 1
+                    self._observe(result)
             except Exception:
                 log.exception("delivering to channel %s failed", subscription.channel_id)
             finally:
                 self._pending.discard((subscription.channel_id, slot))
                 self._queue.task_done()
+
+    def _observe(self, result: str) -> None:
+        """Tell `on_result` (metrics) what happened to a slot."""
+        if self._on_result is not None:
+            self._on_result(result)
 
     async def idle(self) -> None:
         """Until every queued delivery is done (for tests and benchmarks)."""
@@ -381,9 +389,10 @@ class BriefingScheduler:
                     note += f", more than {int(self.grace.total_seconds() // 60)} minutes ago"
                 else:
                     note += "; a later briefing replaced it"
-                await self.storage.record_outcome(
+                if await self.storage.record_outcome(
                     channel_id, slot, "skipped_missed", note=note, now=now
-                )
+                ):
+                    self._observe("skipped")
             if plan.skip or plan.unrecorded:
                 log.warning(
                     "channel %s: %d missed briefing(s) skipped (%d too old to record)",

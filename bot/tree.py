@@ -42,8 +42,11 @@ class BriefTree(app_commands.CommandTree[Any]):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         message = friendly_message(error)
+        command = interaction.command.qualified_name if interaction.command else "unknown"
+        metrics = getattr(interaction.client, "metrics", None)
+        if metrics is not None:
+            metrics.interaction(command, "refused" if message is not None else "error")
         if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
             options = interaction.namespace.__dict__ if interaction.namespace else {}
             log.error(
                 "app command /%s failed with options %r",

@@ -6,10 +6,11 @@
 
 Modules, one job each: `models` (records and validation), `url` (DATABASE_URL to an async
 URL), `engine` (engine and SQLite pragmas), `schema` (current tables), `migrations`
-(ordered schema steps), `store` (the `Storage` class).
+(Alembic, whose revisions are in `alembic/versions/`), `store` (the `Storage` class),
+`backup` (a consistent copy of a live SQLite file).
 """
 
-from bot.storage.migrations import CURRENT_VERSION, SchemaTooNewError
+from bot.storage.migrations import SchemaTooNewError, head_revision
 from bot.storage.models import (
     FINAL_OUTCOMES,
     OUTCOMES,
@@ -29,7 +30,6 @@ from bot.storage.store import Storage, StorageClosedError
 from bot.storage.url import async_database_url
 
 __all__ = [
-    "CURRENT_VERSION",
     "FINAL_OUTCOMES",
     "OUTCOMES",
     "ChannelState",
@@ -42,6 +42,7 @@ __all__ = [
     "StorageClosedError",
     "Subscription",
     "async_database_url",
+    "head_revision",
     "normalise_days",
     "validate_snowflake",
     "validate_time",

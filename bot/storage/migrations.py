@@ -1,45 +1,68 @@
-"""Ordered schema migrations, tracked in the `schema_version` table.
+"""Schema migrations through Alembic; the revisions ship inside the package.
 
-Each step is applied in its own transaction together with its `schema_version` row, so a
-failed step leaves the database exactly at the previous version. Steps are written to be
-idempotent (they check before they create or alter), and they spell out their own tables
-instead of importing `schema.py`, because a migration must keep meaning what it meant when
-it was written. Add a step at the end, never edit a released one, and update `schema.py`.
+The scripts live in `bot/storage/alembic/` (found from this file, never from the working
+directory) and run on a connection this module opens, inside one transaction: a failed
+upgrade leaves the database exactly where it was.
+
+Databases made by release 0.1.0's hand-written migrations have a `schema_version` table and
+no `alembic_version`. They are stamped at the revision matching their version (1 -> 0001,
+2 -> 0002), then upgraded like any other; revision 0003 drops the old table.
 
 Concurrent starters are serialised: PostgreSQL by a transaction-scoped advisory lock, SQLite
-by BEGIN IMMEDIATE (its write lock).
+by BEGIN IMMEDIATE (its write lock). A database at a revision this code does not know (a
+newer release migrated it) is refused with `SchemaTooNewError`.
+
+Changing the schema: edit `schema.py`, then generate a revision against a database at head
+and review it (SQLite needs batch operations for most ALTERs; env.py turns them on):
+
+    engine = sqlalchemy.create_engine("sqlite:////tmp/dev.db")
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        command.revision(config, message="what changes", autogenerate=True, rev_id="0004")
+
+`tests/bot/test_storage.py` fails until the models and the migration head agree.
+
+Alembic is imported inside the functions: every `kuril-brief` command imports this package,
+and only the ones that touch the database need Alembic (a quarter-second at start-up).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Column,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    inspect,
-    text,
-)
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import WRITE_OPTION
-from bot.storage.schema import UTCDateTime
 
-__all__ = ["CURRENT_VERSION", "MIGRATIONS", "Migration", "SchemaTooNewError", "migrate"]
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+__all__ = [
+    "LEGACY_REVISIONS",
+    "SCRIPTS_DIR",
+    "SchemaTooNewError",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "is_known_revision",
+    "upgrade",
+]
 
 log = logging.getLogger(__name__)
+
+SCRIPTS_DIR = Path(__file__).resolve().with_name("alembic")
+#: Release 0.1.0's `schema_version` numbers and the revisions that describe the same schema.
+LEGACY_REVISIONS = {1: "0001", 2: "0002"}
 
 # Arbitrary constant: the PostgreSQL advisory lock id that serialises migrations.
 _PG_LOCK_ID = 0x4B5552494C  # "KURIL"
@@ -49,191 +72,132 @@ class SchemaTooNewError(RuntimeError):
     """The database was migrated by a newer release; refusing to run older code against it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    description: str
-    apply: Callable[[Connection], None]
+def alembic_config(*, extra_version_locations: Sequence[Path] = ()) -> Config:
+    """Alembic's configuration, built in code (there is no alembic.ini to find).
+
+    `extra_version_locations` adds revision directories, e.g. a test's deliberately broken step.
+    """
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPTS_DIR))
+    config.set_main_option("path_separator", "os")
+    locations = [SCRIPTS_DIR / "versions", *extra_version_locations]
+    config.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
+    return config
 
 
-def _schema_version_table(metadata: MetaData) -> Table:
-    return Table(
-        "schema_version",
-        metadata,
-        Column("version", Integer, primary_key=True, autoincrement=False),
-        Column("description", String(200), nullable=False),
-        Column("applied_at", UTCDateTime, nullable=False),
-    )
+def head_revision(config: Config | None = None) -> str:
+    """The newest revision this code knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(config or alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("no Alembic revisions found in the package")
+    return head
 
 
-def _v1_initial(conn: Connection) -> None:
-    """Subscriptions, the delivery log and the key/value table."""
-    metadata = MetaData()
-    Table(
-        "subscriptions",
-        metadata,
-        Column("channel_id", BigInteger, primary_key=True, autoincrement=False),
-        Column("guild_id", BigInteger, nullable=False, index=True),
-        Column("local_time", String(5), nullable=False),
-        Column("timezone", String(64), nullable=False),
-        Column("days", String(27), nullable=False),
-        Column("role_id", BigInteger, nullable=True),
-        Column("status", String(10), nullable=False),
-        Column("created_by", BigInteger, nullable=False),
-        Column("created_at", UTCDateTime, nullable=False),
-        Column("updated_at", UTCDateTime, nullable=False),
-        CheckConstraint("channel_id > 0 AND guild_id > 0", name="ck_subscriptions_ids"),
-        CheckConstraint("role_id IS NULL OR role_id > 0", name="ck_subscriptions_role"),
-        CheckConstraint(
-            "length(local_time) = 5 AND substr(local_time, 3, 1) = ':' "
-            "AND substr(local_time, 1, 2) BETWEEN '00' AND '23' "
-            "AND substr(local_time, 4, 2) BETWEEN '00' AND '59'",
-            name="ck_subscriptions_time",
-        ),
-        CheckConstraint("length(timezone) BETWEEN 1 AND 64", name="ck_subscriptions_timezone"),
-        CheckConstraint(
-            "days IN ('daily', 'weekdays') OR (length(days) BETWEEN 3 AND 27)",
-            name="ck_subscriptions_days",
-        ),
-        CheckConstraint("status IN ('active', 'paused')", name="ck_subscriptions_status"),
-    )
-    Table(
-        "delivery_log",
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("channel_id", BigInteger, nullable=False),
-        Column("slot", UTCDateTime, nullable=False),
-        Column("outcome", String(20), nullable=False),
-        Column("message_id", BigInteger, nullable=True),
-        Column("attempts", Integer, nullable=False),
-        Column("note", Text, nullable=True),
-        Column("recorded_at", UTCDateTime, nullable=False),
-        UniqueConstraint("channel_id", "slot", name="uq_delivery_log_channel_slot"),
-        CheckConstraint(
-            "outcome IN ('claimed', 'sent', 'sent_late', 'skipped_missed', "
-            "'failed_retrying', 'paused')",
-            name="ck_delivery_log_outcome",
-        ),
-        CheckConstraint("attempts >= 0", name="ck_delivery_log_attempts"),
-    )
-    Table(
-        "bot_state",
-        metadata,
-        Column("key", String(200), primary_key=True),
-        Column("value", Text, nullable=False),
-        Column("updated_at", UTCDateTime, nullable=False),
-    )
-    metadata.create_all(conn, checkfirst=True)
+def is_known_revision(revision: str, config: Config | None = None) -> bool:
+    """Whether this code has `revision` (False: a newer release wrote it)."""
+    from alembic.script import ScriptDirectory
+
+    return _known(ScriptDirectory.from_config(config or alembic_config()), revision)
 
 
-def _v2_pause_reason_and_channel_state(conn: Connection) -> None:
-    """Why a subscription is paused, and each channel's rotation / "what's new" state."""
-    columns = {column["name"] for column in inspect(conn).get_columns("subscriptions")}
-    if "pause_reason" not in columns:
-        conn.execute(
-            text(
-                "ALTER TABLE subscriptions ADD COLUMN pause_reason VARCHAR(500) "
-                "CONSTRAINT ck_subscriptions_pause_reason CHECK (length(pause_reason) <= 500)"
-            )
-        )
-    metadata = MetaData()
-    Table(  # only so the foreign key below resolves; it is not created here
-        "subscriptions",
-        metadata,
-        Column("channel_id", BigInteger, primary_key=True, autoincrement=False),
-    )
-    channel_state = Table(
-        "channel_state",
-        metadata,
-        Column(
-            "channel_id",
-            BigInteger,
-            ForeignKey("subscriptions.channel_id", ondelete="CASCADE"),
-            primary_key=True,
-            autoincrement=False,
-        ),
-        Column("kb_version", String(64), nullable=False),
-        Column("rotation_cursor", Integer, nullable=False),
-        Column("seen_entry_ids", Text, nullable=False),
-        Column("last_briefed_at", UTCDateTime, nullable=True),
-        Column("updated_at", UTCDateTime, nullable=False),
-        CheckConstraint("rotation_cursor >= 0", name="ck_channel_state_cursor"),
-    )
-    channel_state.create(conn, checkfirst=True)
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.util.exc import CommandError
+
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "subscriptions, delivery log, bot state", _v1_initial),
-    Migration(2, "pause reason, per-channel briefing state", _v2_pause_reason_and_channel_state),
-)
-CURRENT_VERSION = MIGRATIONS[-1].version
-
-
-def _current_version(conn: Connection) -> int:
-    if not inspect(conn).has_table("schema_version"):
-        return 0
+def _legacy_version(conn: Connection) -> int | None:
+    """Release 0.1.0's schema version, when the database has only its bookkeeping."""
+    names = set(inspect(conn).get_table_names())
+    if "alembic_version" in names or "schema_version" not in names:
+        return None
     version = conn.execute(text("SELECT max(version) FROM schema_version")).scalar()
     return int(version or 0)
 
 
-def _lock_and_version(conn: Connection) -> int:
-    """Take the migration lock (held until commit) and read the version under it."""
+def _revision_of(conn: Connection) -> str | None:
+    """The database's revision: Alembic's, else the legacy version's; None when empty."""
+    from alembic.runtime.migration import MigrationContext
+
+    legacy = _legacy_version(conn)
+    if legacy is not None:
+        if legacy not in LEGACY_REVISIONS:
+            raise SchemaTooNewError(
+                f"its old-style schema version {legacy} is unknown to this release; "
+                "a newer release migrated it. Run that release, or restore a backup."
+            )
+        return LEGACY_REVISIONS[legacy]
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _check_known(script: ScriptDirectory, revision: str | None) -> None:
+    if revision is not None and not _known(script, revision):
+        raise SchemaTooNewError(
+            f"schema revision {revision} is unknown to this release (newest: "
+            f"{script.get_current_head()}); a newer release migrated it. "
+            "Run that release, or restore a backup."
+        )
+
+
+def _upgrade(conn: Connection, config: Config, target: str) -> list[str]:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-    _schema_version_table(MetaData()).create(conn, checkfirst=True)
-    return _current_version(conn)
+    script = ScriptDirectory.from_config(config)
+    current = _revision_of(conn)
+    _check_known(script, current)
+    pending = [rev.revision for rev in script.iterate_revisions(target, current)]
+    if not pending:
+        return []
+    config.attributes["connection"] = conn
+    if current is not None and _legacy_version(conn) is not None:
+        log.info("adopting release 0.1.0's schema version as Alembic revision %s", current)
+        command.stamp(config, current)
+    command.upgrade(config, target)
+    return pending[::-1]
 
 
-def _apply(conn: Connection, migration: Migration) -> bool:
-    if _lock_and_version(conn) >= migration.version:
-        return False  # someone else got there first
-    migration.apply(conn)
-    table = _schema_version_table(MetaData())
-    conn.execute(
-        table.insert().values(
-            version=migration.version,
-            description=migration.description,
-            applied_at=datetime.now(UTC),
-        )
-    )
-    return True
+@contextlib.contextmanager
+def _alembic_quiet() -> Iterator[None]:
+    """Alembic logs "Context impl SQLiteImpl." and "Will assume non-transactional DDL." at INFO
+    whenever it looks at a database (the latter is wrong here: we hold a transaction); this
+    module logs what was applied itself."""
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
-async def schema_version(engine: AsyncEngine) -> int:
-    """The version the database is at (0 for an empty database)."""
+async def upgrade(
+    engine: AsyncEngine, *, target: str = "head", config: Config | None = None
+) -> list[str]:
+    """Bring the database up to `target` (default: the newest); returns the revisions applied,
+    oldest first. Raises SchemaTooNewError when the database is ahead of the code."""
+    config = config or alembic_config()
     async with engine.connect() as conn:
-        return await conn.run_sync(_current_version)
-
-
-async def migrate(
-    engine: AsyncEngine,
-    *,
-    target: int | None = None,
-    migrations: Sequence[Migration] = MIGRATIONS,
-) -> list[int]:
-    """Bring the database up to `target` (default: the newest); returns the versions applied.
-
-    Raises SchemaTooNewError when the database is ahead of the code.
-    """
-    newest = migrations[-1].version if migrations else 0
-    current = await schema_version(engine)
-    if current > newest:
-        raise SchemaTooNewError(
-            f"database schema is version {current}, this code knows up to {newest}; "
-            "upgrade the bot instead of running an older release against this database"
-        )
-    applied: list[int] = []
-    for migration in migrations:
-        if migration.version <= current or (target is not None and migration.version > target):
-            continue
-        async with engine.connect() as conn:
-            await conn.execution_options(**{WRITE_OPTION: True})
-            async with conn.begin():
-                if await conn.run_sync(_apply, migration):
-                    applied.append(migration.version)
-                    log.info(
-                        "database migrated to schema version %d: %s",
-                        migration.version,
-                        migration.description,
-                    )
+        await conn.execution_options(**{WRITE_OPTION: True})
+        async with conn.begin():
+            with _alembic_quiet():
+                applied = await conn.run_sync(_upgrade, config, target)
+    for revision in applied:
+        log.info("database migrated to schema revision %s", revision)
     return applied
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at (None for an empty database); never changes it."""
+    async with engine.connect() as conn:
+        with _alembic_quiet():
+            return await conn.run_sync(_revision_of)

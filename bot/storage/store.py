@@ -25,12 +25,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.engine import WRITE_OPTION, make_engine
-from bot.storage.migrations import migrate, schema_version
+from bot.storage.migrations import SchemaTooNewError, current_revision, upgrade
 from bot.storage.models import (
     FINAL_OUTCOMES,
     MAX_NOTE,
     MAX_PAUSE_REASON,
     OUTCOMES,
+    STATUSES,
     ChannelState,
     Delivery,
     InvalidRecordError,
@@ -142,12 +143,21 @@ class Storage:
         return self._url.render_as_string(hide_password=True)
 
     @property
+    def display_url(self) -> str:
+        """The URL as a user writes it (no async driver), password hidden: for messages."""
+        return self._url.set(drivername=self.dialect).render_as_string(hide_password=True)
+
+    @property
     def sqlite_path(self) -> Path | None:
         """The database file when on SQLite, else None."""
         return sqlite_path(self._url)
 
-    async def open(self) -> Self:
-        """Connect and migrate; calling it again (even concurrently) is a no-op."""
+    async def open(self, *, upgrade_schema: bool = True) -> Self:
+        """Connect and (unless told not to) migrate; calling it again is a no-op.
+
+        `upgrade_schema=False` is for read-only tools (`kuril-brief db current|status`) that
+        must show the database as it is.
+        """
         async with self._open_lock:
             if self._engine is not None:
                 return self
@@ -156,7 +166,13 @@ class Storage:
                 await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
             engine = make_engine(self._url, echo=self._echo)
             try:
-                await migrate(engine)
+                if upgrade_schema:
+                    await upgrade(engine)
+            except SchemaTooNewError as exc:
+                await engine.dispose()
+                raise SchemaTooNewError(
+                    f"The database at {self.display_url} cannot be used: {exc}"
+                ) from None
             except BaseException:
                 await engine.dispose()
                 raise
@@ -175,8 +191,19 @@ class Storage:
     async def __aexit__(self, *_exc: object) -> None:
         await self.close()
 
-    async def schema_version(self) -> int:
-        return await schema_version(self._require_engine())
+    async def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at; None when it has no schema yet."""
+        return await current_revision(self._require_engine())
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a query now (for `/healthz`).
+
+        On SQLite it reads the schema cookie from the file, so a file that has become
+        unreadable fails here too; `SELECT 1` would not touch the file at all.
+        """
+        query = "PRAGMA schema_version" if self._sqlite else "SELECT 1"
+        async with self._read() as conn:
+            await conn.exec_driver_sql(query)
 
     def _require_engine(self) -> AsyncEngine:
         if self._engine is None:
@@ -554,6 +581,26 @@ class Storage:
             return int(
                 (await conn.execute(select(func.count()).select_from(SUBSCRIPTIONS))).scalar_one()
             )
+
+    async def count_by_status(self) -> dict[str, int]:
+        """How many subscriptions are in each state (`active`, `paused`), zeros included."""
+        query = select(_SUB.status, func.count()).group_by(_SUB.status)
+        async with self._read() as conn:
+            counts = {status: int(n) for status, n in (await conn.execute(query)).all()}
+        return {status: counts.get(status, 0) for status in STATUSES} | counts
+
+    async def recent_deliveries(
+        self, *, limit: int = 10, outcomes: Collection[Outcome] | None = None
+    ) -> list[Delivery]:
+        """The delivery log's latest rows by when they were recorded, newest first
+        (optionally only those with one of `outcomes`), for `kuril-brief db status`."""
+        query = select(DELIVERY_LOG)
+        if outcomes is not None:
+            query = query.where(_LOG.outcome.in_(list(outcomes)))
+        query = query.order_by(_LOG.recorded_at.desc(), _LOG.id.desc()).limit(limit)
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_delivery(row) for row in rows]
 
 
 def _entry_ids(ids: Iterable[str]) -> list[str]:

@@ -7,30 +7,40 @@ PostgreSQL: `eval "$(bash .ci/postgres.sh)"` exports KURIL_TEST_POSTGRES_URL; wi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import TextClause, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
 from bot.storage import (
-    CURRENT_VERSION,
     ChannelState,
     InvalidRecordError,
     SchemaTooNewError,
     Storage,
     StorageClosedError,
     async_database_url,
+    head_revision,
     normalise_days,
     weekdays_of,
 )
 from bot.storage.engine import make_engine
-from bot.storage.migrations import MIGRATIONS, Migration, migrate
+from bot.storage.migrations import (
+    LEGACY_REVISIONS,
+    alembic_config,
+    current_revision,
+    upgrade,
+)
 from bot.storage.schema import METADATA, UTCDateTime
 from tests.bot.postgres import fresh_postgres_url
 
@@ -504,7 +514,7 @@ async def test_state_survives_closing_and_reopening(
         CHANNEL, "v9", 3, frozenset({"a", "b"}), SLOT, updated_at=NOW
     )
     assert await second.get_value("commands_hash") == "deadbeef"
-    assert await second.schema_version() == CURRENT_VERSION
+    assert await second.schema_revision() == head_revision()
 
 
 async def test_open_twice_and_close_twice_are_harmless(storage: Storage) -> None:
@@ -515,6 +525,7 @@ async def test_open_twice_and_close_twice_are_harmless(storage: Storage) -> None
 
 # -- migrations ------------------------------------------------------------------------------
 
+LEGACY_DIR = Path(__file__).with_name("legacy")
 
 V1_ROWS = [
     # channel_id, guild_id, local_time, timezone, days, role_id, status
@@ -530,9 +541,30 @@ def timed(sql: str, *names: str) -> TextClause:
     return text(sql).bindparams(*(bindparam(name, type_=UTCDateTime) for name in names))
 
 
-async def _create_v1_database(engine: AsyncEngine) -> None:
-    """What the first release left behind: the version-1 schema holding real rows."""
-    assert await migrate(engine, target=1) == [1]
+async def _load_legacy_schema(engine: AsyncEngine, db_url: str, version: int) -> None:
+    """Recreate the schema release 0.1.0 left at `version`, from DDL that code generated
+    (`tests/bot/legacy/`, dumped from its hand-written migrations), on the test database."""
+    dialect = engine.dialect.name
+    script = (LEGACY_DIR / f"v{version}.{dialect}.sql").read_text()
+    if dialect == "sqlite":
+        path = Path(engine.url.database or "")
+        await asyncio.to_thread(_sqlite_executescript, path, script)
+    else:
+        conn = await asyncpg.connect(db_url)
+        try:
+            await conn.execute(script)
+        finally:
+            await conn.close()
+
+
+def _sqlite_executescript(path: Path, script: str) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.executescript(script)
+
+
+async def create_legacy_database(engine: AsyncEngine, db_url: str, version: int) -> None:
+    """What release 0.1.0 left behind at `version`: its schema holding real rows."""
+    await _load_legacy_schema(engine, db_url, version)
     async with engine.begin() as conn:
         for channel, guild, local_time, tz, days, role, status in V1_ROWS:
             await conn.execute(
@@ -560,29 +592,66 @@ async def _create_v1_database(engine: AsyncEngine) -> None:
                 " recorded_at) VALUES (:c, :slot, 'sent', 5, 1, :slot)",
                 "slot",
             ),
-            {
-                "c": CHANNEL,
-                "slot": SLOT,
-            },
+            {"c": CHANNEL, "slot": SLOT},
         )
         await conn.execute(
             timed("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', :at)", "at"),
             {"at": NOW},
         )
+        if version >= 2:
+            await conn.execute(
+                text(
+                    "UPDATE subscriptions SET pause_reason = 'Missing Access' WHERE channel_id = :c"
+                ),
+                {"c": CHANNEL_2},
+            )
+            await conn.execute(
+                timed(
+                    "INSERT INTO channel_state (channel_id, kb_version, rotation_cursor,"
+                    " seen_entry_ids, last_briefed_at, updated_at)"
+                    " VALUES (:c, 'v7', 4, '[\"a\", \"b\"]', :at, :at)",
+                    "at",
+                ),
+                {"c": CHANNEL, "at": NOW},
+            )
 
 
-async def test_upgrade_from_version_1_keeps_every_subscription(
-    raw_engine: AsyncEngine, open_storage: Callable[[], Awaitable[Storage]]
-) -> None:
-    await _create_v1_database(raw_engine)
-    async with raw_engine.connect() as conn:
-        columns = await conn.run_sync(
-            lambda sync: {c["name"] for c in inspect(sync).get_columns("subscriptions")}
+async def _columns(engine: AsyncEngine, table: str) -> set[str]:
+    async with engine.connect() as conn:
+        return await conn.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns(table)}
         )
-    assert "pause_reason" not in columns  # really the old schema
+
+
+async def _schema_diff(engine: AsyncEngine) -> list[object]:
+    """What Alembic's autogenerate would change to make the database match `METADATA`."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"compare_type": True}), METADATA
+            )
+        )
+
+
+@pytest.mark.parametrize("version", [1, 2])
+async def test_upgrade_from_release_0_1_keeps_every_row(
+    version: int,
+    db_url: str,
+    raw_engine: AsyncEngine,
+    open_storage: Callable[[], Awaitable[Storage]],
+) -> None:
+    await create_legacy_database(raw_engine, db_url, version)
+    columns = await _columns(raw_engine, "subscriptions")
+    assert ("pause_reason" in columns) == (version == 2)  # really the old schema
+    async with raw_engine.connect() as conn:
+        assert await current_revision(raw_engine) == LEGACY_REVISIONS[version]
+        assert not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
 
     storage = await open_storage()
-    assert await storage.schema_version() == CURRENT_VERSION == 2
+    assert await storage.schema_revision() == head_revision() == "0003"
+    async with raw_engine.connect() as conn:
+        tables = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    assert "schema_version" not in tables and "alembic_version" in tables
     subs = {s.channel_id: s for s in await storage.list_subscriptions(GUILD)}
     subs |= {s.channel_id: s for s in await storage.list_subscriptions(OTHER_GUILD)}
     subs |= {s.channel_id: s for s in await storage.list_subscriptions(BIG)}
@@ -597,82 +666,144 @@ async def test_upgrade_from_version_1_keeps_every_subscription(
             role,
             status,
         )
-        assert sub.pause_reason is None and sub.created_by == ADMIN
-        assert sub.created_at == sub.updated_at == NOW
+        assert sub.created_by == ADMIN and sub.created_at == sub.updated_at == NOW
+    expected_reason = "Missing Access" if version == 2 else None
+    assert subs[CHANNEL_2].pause_reason == expected_reason and subs[CHANNEL].pause_reason is None
     delivery = await storage.get_delivery(CHANNEL, SLOT)
     assert delivery is not None and delivery.outcome == "sent" and delivery.message_id == 5
     assert await storage.claim_slot(CHANNEL, SLOT) is False
     assert await storage.get_value("k") == "v"
-    # The new version's features work on the upgraded rows.
+    state = await storage.get_channel_state(CHANNEL)
+    if version == 2:
+        assert state == ChannelState(CHANNEL, "v7", 4, frozenset({"a", "b"}), NOW, updated_at=NOW)
+    else:
+        assert state is None
+    # The new version's features work on the upgraded rows, and the schema is the current one.
     assert await storage.pause_subscription(CHANNEL, "Unknown Channel")
     assert await storage.save_channel_state(ChannelState(CHANNEL_3, "v1", 2))
+    assert await _schema_diff(raw_engine) == []
 
 
-async def test_upgraded_schema_matches_a_fresh_one(
+async def test_the_models_and_the_migration_head_agree(
     raw_engine: AsyncEngine, storage: Storage
 ) -> None:
-    """`schema.py` (what queries use) and `migrations.py` (what databases get) agree."""
-    async with raw_engine.connect() as conn:
-        actual = await conn.run_sync(
-            lambda sync: {
-                table: [(c["name"], c["nullable"]) for c in inspect(sync).get_columns(table)]
-                for table in inspect(sync).get_table_names()
-            }
-        )
-    expected = {
-        table.name: [(c.name, c.nullable) for c in table.columns]
-        for table in METADATA.sorted_tables
-    }
-    assert actual == expected
+    """`schema.py` (what queries use) and the revisions (what databases get) agree: Alembic's
+    autogenerate finds nothing to change on a freshly migrated database."""
+    assert await storage.schema_revision() == head_revision()
+    assert await _schema_diff(raw_engine) == []
+    # The comparison is real: a database missing a column is reported.
+    async with raw_engine.begin() as conn:
+        await conn.execute(text("DROP TABLE channel_state"))
+    diff = await _schema_diff(raw_engine)
+    assert [change[0] for change in diff] == ["add_table"]  # type: ignore[index]
 
 
 async def test_migrations_are_idempotent(raw_engine: AsyncEngine, storage: Storage) -> None:
     await subscribe(storage)
-    assert await migrate(raw_engine) == []
-    # Even re-running every step's body on a migrated database changes nothing.
-    async with raw_engine.begin() as conn:
-        for migration in MIGRATIONS:
-            await conn.run_sync(migration.apply)
-    assert await storage.schema_version() == CURRENT_VERSION
+    assert await upgrade(raw_engine) == []
+    assert await storage.schema_revision() == head_revision()
     assert (await storage.get_subscription(CHANNEL)) is not None
 
 
-async def test_a_failing_migration_rolls_back_completely(
-    raw_engine: AsyncEngine, storage: Storage
+async def test_a_fresh_database_gets_every_revision_in_order(raw_engine: AsyncEngine) -> None:
+    assert await current_revision(raw_engine) is None
+    assert await upgrade(raw_engine, target="0001") == ["0001"]
+    assert "pause_reason" not in await _columns(raw_engine, "subscriptions")
+    assert await upgrade(raw_engine) == ["0002", "0003"]
+    assert await current_revision(raw_engine) == head_revision()
+
+
+async def test_concurrent_starters_migrate_once(
+    db_url: str, raw_engine: AsyncEngine, open_storage: Callable[[], Awaitable[Storage]]
 ) -> None:
-    await subscribe(storage)
-
-    def broken(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.execute(text("CREATE TABLE half_done (id INTEGER PRIMARY KEY)"))
-        conn.execute(text("ALTER TABLE subscriptions ADD COLUMN half_done_col INTEGER"))
-        raise RuntimeError("boom")
-
-    with pytest.raises(RuntimeError, match="boom"):
-        await migrate(raw_engine, migrations=[*MIGRATIONS, Migration(3, "broken", broken)])
+    """Several bots (or `db upgrade` beside a starting bot) on one old database at once."""
+    await create_legacy_database(raw_engine, db_url, 1)
+    opened = await asyncio.gather(*(open_storage() for _ in range(4)))
+    for storage in opened:
+        assert await storage.schema_revision() == head_revision()
     async with raw_engine.connect() as conn:
-        tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
-        columns = await conn.run_sync(
-            lambda sync: {c["name"] for c in inspect(sync).get_columns("subscriptions")}
+        versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    assert [tuple(row) for row in versions] == [(head_revision(),)]
+    assert await opened[0].count_subscriptions() == len(V1_ROWS)
+
+
+BROKEN_REVISION = '''
+"""A step that fails half-way, to show the whole upgrade rolls back."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))
+    op.execute("ALTER TABLE subscriptions ADD COLUMN half_done_col INTEGER")
+    raise RuntimeError("boom")
+'''
+
+
+async def test_a_failing_migration_rolls_back_completely(
+    raw_engine: AsyncEngine, tmp_path: Path, open_storage: Callable[[], Awaitable[Storage]]
+) -> None:
+    await upgrade(raw_engine, target="0001")
+    async with raw_engine.begin() as conn:
+        await conn.execute(
+            timed(
+                "INSERT INTO subscriptions (channel_id, guild_id, local_time, timezone, days,"
+                " status, created_by, created_at, updated_at)"
+                " VALUES (:c, :g, '09:30', 'UTC', 'daily', 'active', :by, :at, :at)",
+                "at",
+            ),
+            {"c": CHANNEL, "g": GUILD, "by": ADMIN, "at": NOW},
         )
-    assert "half_done" not in tables and "half_done_col" not in columns
-    assert await storage.schema_version() == CURRENT_VERSION
+    extra = tmp_path / "broken_versions"
+    extra.mkdir()
+    (extra / "9999_broken.py").write_text(BROKEN_REVISION)
+    config = alembic_config(extra_version_locations=[extra])
+    with pytest.raises(RuntimeError, match="boom"):
+        await upgrade(raw_engine, config=config)
+    tables = set()
+    async with raw_engine.connect() as conn:
+        tables = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    columns = await _columns(raw_engine, "subscriptions")
+    # Not even 0002 and 0003 stay applied: one upgrade, one transaction.
+    assert "half_done" not in tables and "channel_state" not in tables
+    assert "half_done_col" not in columns and "pause_reason" not in columns
+    assert await current_revision(raw_engine) == "0001"
+    storage = await open_storage()
     assert await storage.get_subscription(CHANNEL) is not None
 
 
 async def test_a_database_from_a_newer_release_is_refused(
     raw_engine: AsyncEngine, open_storage: Callable[[], Awaitable[Storage]]
 ) -> None:
-    await open_storage()
+    storage = await open_storage()
+    await subscribe(storage)
+    async with raw_engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = 'a1b2c3d4e5f6'"))
+    with pytest.raises(SchemaTooNewError, match="a1b2c3d4e5f6") as refused:
+        await open_storage()
+    assert "\n" not in str(refused.value) and "newer release" in str(refused.value)
+    assert await storage.get_subscription(CHANNEL) is not None  # nothing was touched
+
+
+async def test_a_legacy_database_from_a_newer_hand_written_version_is_refused(
+    db_url: str, raw_engine: AsyncEngine, open_storage: Callable[[], Awaitable[Storage]]
+) -> None:
+    await _load_legacy_schema(raw_engine, db_url, 2)
     async with raw_engine.begin() as conn:
         await conn.execute(
             timed(
                 "INSERT INTO schema_version (version, description, applied_at)"
-                " VALUES (99, 'future', :at)",
+                " VALUES (3, 'future', :at)",
                 "at",
             ),
             {"at": NOW},
         )
-    with pytest.raises(SchemaTooNewError):
+    with pytest.raises(SchemaTooNewError, match="schema version 3 is unknown"):
         await open_storage()
 
 

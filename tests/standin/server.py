@@ -300,6 +300,7 @@ class DiscordStandin:
         self.violations: list[Violation] = []
         self.gateway_received: list[dict[str, Any]] = []
         self.identify_count = 0
+        self.gateway_refused = False  # see refuse_gateway()
         self.resume_count = 0
         self.connections_ready = 0  # READY or RESUMED sent
 
@@ -812,7 +813,9 @@ class DiscordStandin:
             if session.ws is not None:
                 await self._send(session.ws, frame)
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_refused:
+            return web.Response(status=503, text="gateway unavailable (refuse_gateway)")
         ws = web.WebSocketResponse(max_msg_size=0, timeout=1.0)
         await ws.prepare(request)
         self._sockets.add(ws)
@@ -910,6 +913,11 @@ class DiscordStandin:
             raise RuntimeError("the client is not connected")
         ws, session.ws = session.ws, None
         await ws.close(code=code)
+
+    def refuse_gateway(self, refused: bool = True) -> None:
+        """While refused, gateway connections get HTTP 503 (an outage): discord.py keeps
+        retrying with backoff. Combine with `disconnect_gateway()` to take the bot offline."""
+        self.gateway_refused = refused
 
     async def send_reconnect(self) -> None:
         """Send op 7 RECONNECT, as Discord does before moving a session."""

@@ -1,0 +1,199 @@
+"""`kuril-brief db upgrade|current|status|backup FILE`: the database, for operators.
+
+Each subcommand reads only DATABASE_URL and KURIL_DATA_DIR (`bot.cli` validates just those),
+so a bad token or an unrelated setting never stops a backup. Only `upgrade` changes the database;
+`current` and `status` show it as it is, and `backup` reads it through SQLite's online backup
+API (for PostgreSQL it says to use pg_dump).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import Settings
+from bot.startup import StartupError, database_error
+from bot.storage import Delivery, SchemaTooNewError, Storage, head_revision
+from bot.storage.backup import BackupError, backup_sqlite
+from bot.storage.migrations import is_known_revision
+
+__all__ = [
+    "backup_arguments",
+    "run_db_backup",
+    "run_db_current",
+    "run_db_status",
+    "run_db_upgrade",
+]
+
+RECENT = 10
+FAILURES = ("failed_retrying", "paused", "skipped_missed")
+DELIVERED = ("sent", "sent_late")
+
+
+def backup_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE", help="where to write the copy")
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+
+def run_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(_upgrade, settings, create=True)
+
+
+def run_db_current(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(_current, settings)
+
+
+def run_db_status(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(_status, settings)
+
+
+def run_db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    storage = Storage.from_settings(settings)
+    if storage.dialect == "postgresql":
+        return _use_pg_dump(settings.database_url or "", args.file)
+    return _backup(storage, args.file, overwrite=args.force)
+
+
+def _run(
+    command: Callable[[Storage], Awaitable[int]], settings: Settings, *, create: bool = False
+) -> int:
+    """Run one async db command; a database that cannot be used is one plain line (exit 1)."""
+    storage = Storage.from_settings(settings)
+    if not create and _missing_sqlite_file(storage):
+        return 1
+    try:
+        return asyncio.run(command(storage))
+    except SchemaTooNewError as exc:
+        raise StartupError(str(exc)) from exc
+    except (OSError, SQLAlchemyError) as exc:
+        raise database_error(exc, settings) from exc
+
+
+def _missing_sqlite_file(storage: Storage) -> bool:
+    """`current` and `status` never create a database; say so instead."""
+    path = storage.sqlite_path
+    if path is None or path.is_file():
+        return False
+    print(
+        f"There is no database at {path} yet. `kuril-brief db upgrade` creates it "
+        "(so does the bot's first start); check DATABASE_URL and KURIL_DATA_DIR.",
+        file=sys.stderr,
+    )
+    return True
+
+
+async def _upgrade(storage: Storage) -> int:
+    await storage.open(upgrade_schema=False)
+    try:
+        before = await storage.schema_revision()
+        await storage.close()
+        await storage.open()  # upgrades, exactly as the bot does at start
+        after = await storage.schema_revision()
+    finally:
+        await storage.close()
+    if before == after:
+        print(f"{storage.display_url}: already at the newest schema revision {after}.")
+    else:
+        print(f"{storage.display_url}: upgraded from {before or 'an empty database'} to {after}.")
+    return 0
+
+
+def _describe(revision: str | None) -> str:
+    head = head_revision()
+    if revision is None:
+        return "none (empty database; run `kuril-brief db upgrade`)"
+    if revision == head:
+        return f"{revision} (head)"
+    if not is_known_revision(revision):
+        return f"{revision} (unknown to this release, whose newest is {head}: a newer release wrote it)"
+    return f"{revision} (behind {head}: run `kuril-brief db upgrade`)"
+
+
+async def _current(storage: Storage) -> int:
+    await storage.open(upgrade_schema=False)
+    try:
+        revision = await storage.schema_revision()
+    finally:
+        await storage.close()
+    print(_describe(revision))
+    return 0 if revision is None or is_known_revision(revision) else 1
+
+
+async def _status(storage: Storage) -> int:
+    await storage.open(upgrade_schema=False)
+    try:
+        revision = await storage.schema_revision()
+        print(f"Database: {storage.display_url}")
+        print(f"Schema revision: {_describe(revision)}")
+        if revision is None:
+            return 0
+        counts = await storage.count_by_status()
+        print("Subscriptions: " + ", ".join(f"{n} {state}" for state, n in counts.items()))
+        delivered = await storage.recent_deliveries(limit=RECENT, outcomes=DELIVERED)
+        failed = await storage.recent_deliveries(limit=RECENT, outcomes=FAILURES)
+    finally:
+        await storage.close()
+    _print_deliveries("Last deliveries", delivered)
+    _print_deliveries("Last failures", failed)
+    return 0
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _print_deliveries(title: str, deliveries: list[Delivery]) -> None:
+    if not deliveries:
+        print(f"{title}: none")
+        return
+    print(f"{title} (newest first):")
+    for d in deliveries:
+        detail = f"message {d.message_id}" if d.message_id else (d.note or "")
+        line = f"  {_when(d.slot)}  channel {d.channel_id}  {d.outcome}"
+        line += f", attempt {d.attempts}" if d.attempts > 1 else ""
+        print(f"{line}  {detail}".rstrip() + f"  (recorded {_when(d.recorded_at)})")
+
+
+def _use_pg_dump(database_url: str, file: Path) -> int:
+    """PostgreSQL has its own consistent online backup: say how, with this database's URL
+    (password left out: pg_dump reads it from PGPASSWORD or ~/.pgpass)."""
+    given = make_url(database_url)
+    url = URL.create(
+        "postgresql", given.username, None, given.host, given.port, given.database, given.query
+    )
+    target = shlex.quote(url.render_as_string(hide_password=False))
+    print(
+        "DATABASE_URL names PostgreSQL, which kuril-brief does not copy itself: use pg_dump "
+        "(consistent while the bot runs), for example\n"
+        f"  pg_dump --format=custom --file={shlex.quote(str(file))} {target}\n"
+        "and pg_restore to restore it (see the README's Database section).",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _backup(storage: Storage, file: Path, *, overwrite: bool) -> int:
+    path = storage.sqlite_path
+    if path is None:
+        print("An in-memory database has nothing to back up.", file=sys.stderr)
+        return 2
+    try:
+        result = backup_sqlite(path, file, overwrite=overwrite)
+    except BackupError as exc:
+        print(f"Backup failed: {exc}.", file=sys.stderr)
+        return 1
+    held = (
+        "no schema yet"
+        if result.subscriptions is None
+        else f"{result.subscriptions} subscription(s)"
+    )
+    print(f"Backed up {path} to {result.path} ({result.size_bytes:,} bytes, {held}).")
+    return 0
