@@ -7,8 +7,9 @@ Sets scored: the shared set (`../shared/eval/questions.jsonl`), the project's se
 blind set given. A blind set's rows are `{"q", "category", "any"}`, `{"q", "category":
 "two_part", "parts": [{"any"}, ...]}` or `{"q", "category": "oos_*", "decline": true}`. An
 answer is right when the text of its answered part(s), not the source lines, contains one of
-`any` as whole words, inflections allowed (case-insensitively); a two-part question is right per part (and "both" when every part
-is); an `oos_*` question must be declined. Only aggregate figures per category are printed,
+`any` (case-insensitively): a keyword of 4+ characters as a substring ("oppos" in "opposed"), a
+shorter one ("no", "yes", "7") as a whole word. A two-part question is right per part (and
+"both" when every part is); an `oos_*` question must be declined. Only aggregate figures per category are printed,
 never a question, so a blind set stays blind until its round is scored.
 
 Methods, all in one run on the same machine:
@@ -81,10 +82,14 @@ def answered_text(shown: str) -> str:
 
 
 def _contains(text: str, wanted: list[str]) -> bool:
-    """Whether `text` holds one of `wanted` as a whole word or phrase, inflections allowed
-    ("annex" in "annexed", "sanction" in "sanctions"; "no" not in "know" nor "not")."""
+    """Whether `text` holds one of `wanted`, case-insensitively: a keyword of 4+ characters as a
+    substring (writers use stems: "withdr", "oppos"), a shorter one as a whole word ("no" is not
+    in "know" nor "not", "7" not in "1975")."""
+    lowered = text.casefold()
     return any(
-        re.search(rf"(?<!\w){re.escape(want)}(?:s|es|d|ed|ing)?(?!\w)", text, re.IGNORECASE)
+        want.casefold() in lowered
+        if len(want) >= 4
+        else re.search(rf"(?<!\w){re.escape(want)}(?!\w)", text, re.IGNORECASE) is not None
         for want in wanted
     )
 
