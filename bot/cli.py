@@ -205,6 +205,13 @@ def run_kb_check(args: argparse.Namespace, settings: Settings) -> int:
         print("training questions:")
         for label, count in report.questions.items():
             print(f"  {count:>5}  {label}")
+    for language, (done, wanted) in report.translations.items():
+        share = done / wanted if wanted else 1.0
+        print(f"translation {language}: {done}/{wanted} fields ({share:.0%})", end="")
+        if language in report.translated_questions:
+            entries, outside = report.translated_questions[language]
+            print(f"; training questions {entries} for entries, {outside} out of scope", end="")
+        print()
     if report.ok:
         print("OK: the knowledge base is consistent with its seeds.")
         return 0

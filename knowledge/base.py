@@ -20,6 +20,7 @@ from knowledge.models import (
     Theme,
 )
 from knowledge.questions import QuestionSet
+from knowledge.translations import Translation
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +37,8 @@ class KnowledgeBase:
     """Every entry, seed and theme, with lookups computed once on first use.
 
     `version` is a short hash of the data files and seeds, so it changes whenever they do;
-    `questions` are the curated training questions the free-text model learns from.
+    `questions` are the curated English training questions the free-text model learns from
+    (each translation carries its own language's).
     """
 
     seeds: Mapping[str, Seed]
@@ -44,9 +46,12 @@ class KnowledgeBase:
     themes: tuple[Theme, ...]
     version: str
     questions: QuestionSet = field(default_factory=QuestionSet)
+    translations: Mapping[str, Translation] = field(default_factory=dict)
+    """The curators' translations by language (`ja`, `ru`); English is the entries themselves."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seeds", MappingProxyType(dict(self.seeds)))
+        object.__setattr__(self, "translations", MappingProxyType(dict(self.translations)))
 
     @cached_property
     def by_id(self) -> Mapping[str, Entry]:

@@ -19,6 +19,7 @@ from knowledge.models import Actor, Entry, EntryBase, Event, Fact, Quote, Sancti
 from knowledge.problems import KnowledgeBaseError, Problem
 from knowledge.questions import read_questions
 from knowledge.seeds import load_seeds
+from knowledge.translations import read_translations
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -73,11 +74,14 @@ def read_knowledge_base(
     problems += _check_references(located, themes)
     questions, question_problems = read_questions(data_dir, (entry.id for _, entry in located))
     problems += question_problems
-    if problems:
+    if problems:  # translations are checked against sound English entries, never a cascade
         return None, problems
     entries = tuple(entry for _, entry in located)
+    translations, problems = read_translations(data_dir, entries, themes, seeds, questions.leads)
+    if problems:
+        return None, problems
     version = _version(data_dir, seeds)
-    return KnowledgeBase(seeds, entries, tuple(themes), version, questions), []
+    return KnowledgeBase(seeds, entries, tuple(themes), version, questions, translations), []
 
 
 def _read_rows(path: Path, key: str) -> tuple[list[dict[str, Any]], list[Problem]]:

@@ -54,19 +54,23 @@ class QuestionSet:
         return dict(Counter(label for _, label in self.examples))
 
 
-def read_questions(data_dir: Path, entry_ids: Iterable[str]) -> tuple[QuestionSet, list[Problem]]:
-    """Every question file under `data_dir/questions`, validated against `entry_ids`."""
+def read_questions(
+    data_dir: Path, entry_ids: Iterable[str], language: str | None = None
+) -> tuple[QuestionSet, list[Problem]]:
+    """Every question file under `data_dir/questions` (English), or under its `language`
+    folder (`questions/ja/`, the same layout), validated against `entry_ids`."""
     known = frozenset(entry_ids)
-    folder = data_dir / QUESTIONS_DIR
+    where = f"{QUESTIONS_DIR}/{language}" if language else QUESTIONS_DIR
+    folder = data_dir / where
     if not folder.is_dir():
-        return QuestionSet(), [Problem(QUESTIONS_DIR, None, "training questions missing")]
+        return QuestionSet(), [Problem(where, None, "training questions missing")]
     problems: list[Problem] = []
     examples: list[tuple[str, str]] = []
     leads: dict[str, str] = {}
     groups: dict[str, int] = {}
     filed: dict[str, tuple[str, str]] = {}  # normalised question -> (label, file)
     for path in sorted(folder.glob("*.toml")):
-        name = f"{QUESTIONS_DIR}/{path.name}"
+        name = f"{where}/{path.name}"
         try:
             document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -124,13 +128,13 @@ def read_questions(data_dir: Path, entry_ids: Iterable[str]) -> tuple[QuestionSe
         if counts[entry_id] < MIN_QUESTIONS:
             problems.append(
                 Problem(
-                    QUESTIONS_DIR,
+                    where,
                     entry_id,
                     f"{counts[entry_id]} training questions; the model needs at least "
                     f"{MIN_QUESTIONS}",
                 )
             )
     if not counts[OUT_OF_SCOPE]:
-        problems.append(Problem(QUESTIONS_DIR, None, "no out-of-scope questions"))
+        problems.append(Problem(where, None, "no out-of-scope questions"))
     question_set = QuestionSet(tuple(examples), MappingProxyType(leads), MappingProxyType(groups))
     return question_set, problems
