@@ -1,7 +1,7 @@
 """Benchmark the free-text answerer: the learned model against today's main, BM25 and fuzz.
 
     .venv/bin/python benchmarks/answerer.py [BLIND.jsonl ...] [--rounds N] [--scale 100]
-                                            [--old-ref 0e6bc2c] [--cv]
+                                            [--old-ref 0e6bc2c] [--cv] [--cv-only [LANG ...]]
 
 Sets scored: the shared set (`../shared/eval/questions.jsonl`), the project's set and every
 blind set given. A blind set's rows are `{"q", "category", "any"}`, `{"q", "category":
@@ -314,24 +314,35 @@ def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> 
     return KnowledgeBase(kb.seeds, tuple(entries), kb.themes, f"{kb.version}x{factor}", questions)
 
 
-def cross_validate(kb: KnowledgeBase, folds: int = 5) -> None:
+def cross_validate(kb: KnowledgeBase, folds: int = 5, language: str = "en") -> None:
     """Stratified: held-out questions answered with their entry's sentence group, or declined
     when out of scope. Grouped by entry: with every question of an entry held out, how often
-    its questions are declined rather than answered with another entry."""
+    its questions are declined rather than answered with another entry. For `ja` and `ru`, the
+    same on that language's questions, with that language's reader (the curators'
+    translations of the entries stay in its training, as in the bot)."""
+    import dataclasses
+
     import numpy as np
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
     from knowledge.answerer import same_sentence_groups
     from knowledge.questions import OUT_OF_SCOPE
 
-    examples = list(kb.questions.examples)
+    translation = kb.translations.get(language)
+    source = translation.questions if translation else kb.questions
+    examples = list(source.examples)
     labels = np.array([label for _, label in examples])
     groups = same_sentence_groups(kb)
+    print(f"-- {language}: {len(examples)} training questions")
 
     def trained_without(held: np.ndarray) -> Answerer:
         kept = np.setdiff1d(np.arange(len(examples)), held)
         questions = QuestionSet(tuple(examples[i] for i in kept))
-        return Answerer(KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", questions))
+        if translation is None:
+            return Answerer(KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", questions))
+        held_back = {language: dataclasses.replace(translation, questions=questions)}
+        cv_kb = KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", kb.questions, held_back)
+        return Answerer(cv_kb, language)  # type: ignore[arg-type]
 
     right = total = declined = outside = 0
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
@@ -386,9 +397,19 @@ def main(argv: list[str] | None = None) -> int:
         help="git ref of the hand-tuned answerer to compare (default: the last commit with it)",
     )
     parser.add_argument("--cv", action="store_true", help="cross-validate the training questions")
+    parser.add_argument(
+        "--cv-only",
+        nargs="*",
+        metavar="LANG",
+        help="only cross-validate, in these languages (en ja ru; default all three)",
+    )
     args = parser.parse_args(argv)
 
     kb = load_knowledge_base(ROOT / "seeds")
+    if args.cv_only is not None:
+        for language in args.cv_only or ["en", "ja", "ru"]:
+            cross_validate(kb, language=language)
+        return 0
     answerer, build_s, build_mb = timed_build(kb)
     sentences = [sentence for seed in kb.seeds.values() for sentence in seed.sentences]
     shared, project = read_set(SHARED_SET), read_set(PROJECT_SET)
@@ -436,7 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         f"process RSS {rss_mb():.0f} MB"
     )
     if args.cv:
-        cross_validate(kb)
+        for language in ("en", *kb.translations):
+            cross_validate(kb, language=language)
     if args.scale > 1:
         big = grown(kb, args.scale)
         big_answerer, big_s, big_mb = timed_build(big)

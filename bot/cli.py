@@ -142,10 +142,19 @@ def _discord(command: str, settings: Settings) -> int:
     return run_discord(command, settings, load_services(settings))
 
 
+def console_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=("en", "ja", "ru"),
+        help="answer questions in this language (default: each question's own language)",
+    )
+
+
 def run_console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import run_console_session
 
-    return run_console_session(load_services(settings), settings.kuril_data_dir)
+    language = getattr(args, "lang", None)  # `kuril-brief` alone has no --lang
+    return run_console_session(load_services(settings), settings.kuril_data_dir, language)
 
 
 def ask_arguments(parser: argparse.ArgumentParser) -> None:
@@ -156,6 +165,11 @@ def ask_arguments(parser: argparse.ArgumentParser) -> None:
         "--jsonl",
         action="store_true",
         help="read questions from stdin, one a line; write one JSON object a line",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "ja", "ru"),
+        help="answer in this language (default: the question's own language)",
     )
 
 
@@ -181,10 +195,10 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl:
         # Exactly one object per input line, blank lines included, so outputs line up with inputs.
         for line in sys.stdin:
-            payload = ask_payload(services, line.strip())
+            payload = ask_payload(services, line.strip(), args.lang)
             print(json.dumps(payload, ensure_ascii=False), flush=True)
         return 0
-    payload = ask_payload(services, question)
+    payload = ask_payload(services, question, args.lang)
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
     else:
@@ -288,6 +302,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "the same commands in a terminal",
         (*KNOWLEDGE, "KURIL_DATA_DIR"),
         run_console,
+        console_arguments,
         description="Type /help, a command such as /quote speaker:Kishida, or a question; "
         "quit leaves. Reads lines from stdin when it is not a terminal. The history is kept "
         "in the data directory.",

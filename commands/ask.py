@@ -33,9 +33,11 @@ from commands.messages import (
     Reply,
     truncate,
 )
+from commands.phrases import say
 from knowledge.answerer import MAX_QUESTION_CHARS, Answer
 from knowledge.base import KnowledgeBase
-from knowledge.models import Actor, Entry, Event, Fact, Quote, Sanction
+from knowledge.models import Entry, Quote, Sanction
+from knowledge.translations import LANGUAGES, view
 
 PREFIX = "ak"
 EXAMPLES = "“Why were the talks suspended?” or “What sanctions has Japan imposed?”"
@@ -53,90 +55,125 @@ GUIDANCE = {
         f"characters, for example {EXAMPLES}"
     ),
     "not_english": (
-        f"Sorry, I can only read questions in English for now. Try, for example, {EXAMPLES}"
+        "Sorry, I can only read questions in English, Japanese (日本語) or Russian (русский), "
+        f"one language at a time. Try, for example, {EXAMPLES}"
     ),
 }
 DONT_KNOW = (
     "I don't know that: nothing in my sources answers it, and I would rather say so than guess."
 )
 MORE = "You can also browse with /timeline, /sanctions and /quote."
+NOTE = "Curator's note"
+TRANSLATION = "Curators' translation"
 EXTRA_MIN_CHARS = 120  # the least a shortened "When" or curator's note keeps
 STALE = "That suggestion is no longer available. Please ask your question again."
 NOT_YOURS = "Only the person who asked can pick a suggestion. Ask your own question with /ask."
-_SUGGESTION_ID = re.compile(r"^ak:(\d{1,20}):([a-z0-9-]{1,60})$")
+_SUGGESTION_ID = re.compile(r"^ak:(\d{1,20}):([a-z0-9-]{1,60})(?::(ja|ru))?$")
 
 
 def answer_question(services: Services, question: str) -> Answer:
     return services.free_text().answer(question)
 
 
-def answer_text(kb: KnowledgeBase, entry: Entry) -> str:
-    """The plain body of an answer from one entry, as a user reads it (source added by callers)."""
+def reply_language(answer: Answer, chosen: str | None = None) -> str:
+    """The language a reply is in: `chosen` by hand (`ask --lang`), else the question's own,
+    else English (a question in a language the bot cannot read gets English guidance)."""
+    if chosen in LANGUAGES:
+        return chosen
+    return answer.language or "en"
+
+
+def answer_text(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
+    """The plain body of an answer from one entry, as a user reads it (source added by callers).
+    In Japanese or Russian the entry's words are the curators' translation (and say so); a
+    quotation stays the speaker's English words."""
+    shown = view(kb, entry, language)
     lines: list[str]
     if isinstance(entry, Quote):
-        speaker = kb.get(entry.speaker)
-        name = speaker.name if isinstance(speaker, Actor) else entry.speaker
-        lines = [f"{name} ({entry.role}) said: “{entry.text}”", f"Context: {entry.context}"]
-    elif isinstance(entry, Event):
-        lines = [entry.text, f"When: {entry.when}"]
+        said = say(
+            language,
+            "{name} ({role}) said: “{text}”",
+            name=shown.speaker,
+            role=shown.role,
+            text=shown.text,
+        )
+        lines = [said, f"{say(language, 'Context')}: {shown.context}"]
+    elif shown.when:
+        lines = [shown.text, f"{say(language, 'When')}: {shown.when}"]
     else:
-        lines = [entry.text]
-    if entry.curator_note:
-        lines.append(f"Curator's note: {entry.curator_note}")
+        lines = [shown.text]
+    if shown.curator_note:
+        lines.append(f"{say(language, NOTE)}: {shown.curator_note}")
+    if shown.translated:
+        lines.append(f"({say(language, TRANSLATION)})")
     return "\n".join(lines)
 
 
-def lead_of(kb: KnowledgeBase, answer: Answer, entry: Entry) -> str | None:
+def lead_of(kb: KnowledgeBase, answer: Answer, entry: Entry, language: str = "en") -> str | None:
     """The curated line that settles a yes/no question about `entry`, when one was asked."""
-    return kb.questions.leads.get(entry.id) if answer.yes_no else None
+    return view(kb, entry, language).lead if answer.yes_no else None
 
 
 def answered_entries(kb: KnowledgeBase, answer: Answer) -> list[Entry]:
     return [entry for entry in map(kb.get, answer.entry_ids) if entry is not None]
 
 
-def plain_text(kb: KnowledgeBase, answer: Answer) -> str:
-    """The whole answer as plain text, exactly what a user reads (every part with its source)."""
+def plain_text(kb: KnowledgeBase, answer: Answer, language: str | None = None) -> str:
+    """The whole answer as plain text, exactly what a user reads (every part with its source).
+    The source is always the article's English sentence, labelled as the original."""
+    language = reply_language(answer, language)
     entries = answered_entries(kb, answer)
     if answer.answered and entries:
         parts = []
         for entry in entries:
-            lead = lead_of(kb, answer, entry)
-            body = answer_text(kb, entry)
-            title = kb.seed_title(entry.source.seed)
-            source = f"Source ({title}): {entry.source.quote}"
+            lead = lead_of(kb, answer, entry, language)
+            body = answer_text(kb, entry, language)
+            title = kb.seed_title(entry.source.seed)  # the article's own title, like its words
+            source = f"{say(language, 'Source ({title})', title=title)}: {entry.source.quote}"
             parts.append("\n".join(part for part in (lead, body, source) if part))
         return no_pings("\n\n".join(parts))
     if answer.reason in GUIDANCE:
         return GUIDANCE[answer.reason]
-    names = suggestion_names(kb, answer)
-    return no_pings(" ".join(part for part in (DONT_KNOW, _did_you_mean(names), MORE) if part))
+    names = suggestion_names(kb, answer, language)
+    sentences = (say(language, DONT_KNOW), _did_you_mean(names, language), say(language, MORE))
+    return no_pings(" ".join(part for part in sentences if part))
 
 
-def suggestion_names(kb: KnowledgeBase, answer: Answer) -> list[str]:
-    return [entry_label(kb, entry) for entry in map(kb.get, answer.suggestions) if entry]
+def suggestion_names(kb: KnowledgeBase, answer: Answer, language: str = "en") -> list[str]:
+    return [_label(kb, entry, language) for entry in map(kb.get, answer.suggestions) if entry]
 
 
-def ask_payload(services: Services, question: str) -> dict[str, Any]:
-    """The `kuril-brief ask --json` object of PRODUCT.md: one source per part answered."""
+def _label(kb: KnowledgeBase, entry: Entry, language: str) -> str:
+    """A suggestion's name: in English as `/timeline` labels it, else the translated heading."""
+    return entry_label(kb, entry) if language == "en" else view(kb, entry, language).heading
+
+
+def ask_payload(services: Services, question: str, language: str | None = None) -> dict[str, Any]:
+    """The `kuril-brief ask --json` object of PRODUCT.md: one source per part answered, and
+    `lang`, the language of the answer (the question's, or `language` chosen by hand); sources
+    are always the article's verbatim English sentences."""
     kb = services.kb
     answer = answer_question(services, question)
     entries = answered_entries(kb, answer) if answer.answered else []
+    shown = reply_language(answer, language)
     return {
         "question": question,
         "answered": answer.answered,
-        "answer": plain_text(kb, answer),
+        "answer": plain_text(kb, answer, shown),
         "sources": [no_pings(entry.source.quote) for entry in entries],
-        "suggestions": [no_pings(name) for name in suggestion_names(kb, answer)],
+        "suggestions": [no_pings(name) for name in suggestion_names(kb, answer, shown)],
         "score": float(answer.score),
+        "lang": shown,
     }
 
 
 def ask_reply(services: Services, invocation: Invocation, question: str) -> Reply:
     """A public answer (a part per embed, each with its source), a public "I don't know"
-    with "did you mean" buttons, or private guidance for input that is not a question."""
+    with "did you mean" buttons, or private guidance for input that is not a question.
+    A Japanese or Russian question is answered in its own language."""
     kb = services.kb
     answer = answer_question(services, question)
+    language = reply_language(answer, invocation.language)
     entries = answered_entries(kb, answer)
     if answer.answered and entries:
         budget = EMBED_TOTAL_LIMIT // len(entries)
@@ -146,22 +183,30 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
                 entry,
                 answer.score,
                 budget=budget,
-                lead=lead_of(kb, answer, entry),
+                lead=lead_of(kb, answer, entry, language),
                 part=(number, len(entries)),
+                language=language,
             )
             for number, entry in enumerate(entries, 1)
         )
         return Reply(embeds=embeds)
     if answer.reason in GUIDANCE:
         return Reply.notice(GUIDANCE[answer.reason], title="Ask about the Kuril Islands dispute")
-    names = suggestion_names(kb, answer)
+    names = suggestion_names(kb, answer, language)
     description = "\n\n".join(
-        part for part in (DONT_KNOW, _did_you_mean(names, markdown=True), MORE) if part
+        part
+        for part in (
+            say(language, DONT_KNOW),
+            _did_you_mean(names, language, markdown=True),
+            say(language, MORE),
+        )
+        if part
     )
+    suffix = f":{language}" if language != "en" else ""
     buttons = tuple(
         Button(
-            label=truncate(no_pings(entry_label(kb, entry)), BUTTON_LABEL_LIMIT),
-            custom_id=f"{PREFIX}:{invocation.user_id}:{entry.id}",
+            label=truncate(no_pings(_label(kb, entry, language)), BUTTON_LABEL_LIMIT),
+            custom_id=f"{PREFIX}:{invocation.user_id}:{entry.id}{suffix}",
             style="primary",
         )
         for entry in map(kb.get, answer.suggestions)
@@ -170,7 +215,7 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
     return Reply(
         embeds=(
             Embed(
-                title="I don't know that one",
+                title=say(language, "I don't know that one"),
                 description=no_pings(description),
                 colour=COLOUR_NOTICE,
             ),
@@ -180,19 +225,22 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
 
 
 def suggestion_button(services: Services, invocation: Invocation, custom_id: str) -> Reply:
-    """A "did you mean" press: answer the chosen entry, for the person who asked only."""
+    """A "did you mean" press: answer the chosen entry, for the person who asked only, in the
+    language the question was asked in (it travels in the button's id)."""
     match = _SUGGESTION_ID.match(custom_id)
     entry = services.kb.get(match.group(2)) if match else None
     if match is None or entry is None:
         return Reply.notice(STALE)
     if int(match.group(1)) != invocation.user_id:
         return Reply.notice(NOT_YOURS)
-    return render_answer(services.kb, entry, None)
+    return render_answer(services.kb, entry, None, match.group(3) or "en")
 
 
-def render_answer(kb: KnowledgeBase, entry: Entry, score: float | None) -> Reply:
+def render_answer(
+    kb: KnowledgeBase, entry: Entry, score: float | None, language: str = "en"
+) -> Reply:
     """One entry as a reply of one embed (a chosen suggestion has no match score)."""
-    return Reply(embeds=(render_embed(kb, entry, score),))
+    return Reply(embeds=(render_embed(kb, entry, score, language=language),))
 
 
 def render_embed(
@@ -203,34 +251,45 @@ def render_embed(
     budget: int = EMBED_TOTAL_LIMIT,
     lead: str | None = None,
     part: tuple[int, int] = (1, 1),
+    language: str = "en",
 ) -> Embed:
     """One answer as an embed within `budget` characters, whatever the entry's lengths.
 
     The entry's text and its verbatim source are kept whole where the budget allows; when
     everything cannot fit, the curator's note and the "When" line give way first, then the
     text, then the source. Anything shortened is cut at a word, with a visible ellipsis.
+    In Japanese or Russian, the entry's words are the curators' translation (the footer says
+    so) and the source is the article's English sentence, headed as the original.
     """
+    shown = view(kb, entry, language)
     if isinstance(entry, Quote):
-        description = f"“{entry.text}”\n\n*Context:* {entry.context}"
+        description = f"“{shown.text}”\n\n*{say(language, 'Context')}:* {shown.context}"
     else:
-        description = entry.text
+        description = shown.text
     if lead:
         description = f"**{lead}**\n{description}"
     description = no_pings(description)
-    title = truncate(_heading(kb, entry), min(EMBED_TITLE_LIMIT, budget // 8))
+    title = truncate(no_pings(shown.heading), min(EMBED_TITLE_LIMIT, budget // 8))
     number, parts = part
-    footer = f"Part {number} of {parts} · " if parts > 1 else ""
-    footer += f"Match confidence {score:.0%} · " if score is not None else ""
-    footer += f"knowledge base {kb.version}"
+    notes = []
+    if parts > 1:
+        notes.append(say(language, "Part {number} of {parts}", number=number, parts=parts))
+    if score is not None:
+        notes.append(say(language, "Match confidence {score}", score=f"{score:.0%}"))
+    if shown.translated:
+        notes.append(say(language, TRANSLATION))
+    notes.append(say(language, "knowledge base {version}", version=kb.version))
+    footer = " · ".join(notes)
     citation = f"\n— *{truncate(no_pings(kb.seed_title(entry.source.seed)), 200)}*"
     source_room = min(FIELD_VALUE_LIMIT, budget // 3) - len(citation)
     source = truncate(no_pings(source_quote(entry, source_room)), source_room) + citation
+    source_name = say(language, "Source")
     extras: list[tuple[str, str]] = []  # these give way before the text and the source
-    if entry.curator_note:
-        extras.append(("Curator's note", no_pings(entry.curator_note)))
-    if isinstance(entry, Event):
-        extras.append(("When", no_pings(entry.when)))
-    fixed = len(title) + len(footer) + len("Source") + len(source)
+    if shown.curator_note:
+        extras.append((say(language, NOTE), no_pings(shown.curator_note)))
+    if shown.when:
+        extras.append((say(language, "When"), no_pings(shown.when)))
+    fixed = len(title) + len(footer) + len(source_name) + len(source)
     fixed += sum(len(name) for name, _ in extras)
     text_room = min(EMBED_DESCRIPTION_LIMIT, len(description))
     extra_room = max(budget - fixed - text_room, 0)
@@ -243,12 +302,12 @@ def render_embed(
     }
     used = fixed + sum(len(value) for value in values.values())
     description = truncate(description, min(EMBED_DESCRIPTION_LIMIT, budget - used))
-    order = [name for name in ("When", "Curator's note") if name in values]
+    order = [say(language, name) for name in ("When", NOTE) if say(language, name) in values]
     fields = [EmbedField(name=name, value=values[name]) for name in order]
     return Embed(
         title=title,
         description=description,
-        fields=(*fields, EmbedField(name="Source", value=source)),
+        fields=(*fields, EmbedField(name=source_name, value=source)),
         footer=footer,
         colour=_colour(entry),
     )
@@ -264,27 +323,19 @@ def _share(wanted: list[int], room: int) -> list[int]:
     return sizes
 
 
-def _heading(kb: KnowledgeBase, entry: Entry) -> str:
-    if isinstance(entry, Event | Fact):
-        return no_pings(entry.title)
-    if isinstance(entry, Sanction):
-        return no_pings(entry.measure)
-    if isinstance(entry, Quote):
-        speaker = kb.get(entry.speaker)
-        name = speaker.name if isinstance(speaker, Actor) else entry.speaker
-        return no_pings(f"{name}, {entry.role}")
-    return no_pings(entry.name)
-
-
 def _colour(entry: Entry) -> int:
     if isinstance(entry, Sanction):
         return COLOUR_JAPAN if entry.side == "japan" else COLOUR_RUSSIA
     return COLOUR_INFO
 
 
-def _did_you_mean(names: list[str], *, markdown: bool = False) -> str:
+def _did_you_mean(names: list[str], language: str = "en", *, markdown: bool = False) -> str:
     if not names:
         return ""
     shown = [f"**{name}**" if markdown else name for name in names]
-    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
-    return f"Did you mean {listed}?" + (" Pick one below." if markdown else "")
+    listed = shown[0]
+    if len(shown) > 1:
+        first = "、".join(shown[:-1]) if language == "ja" else ", ".join(shown[:-1])
+        listed = say(language, "{first} or {last}", first=first, last=shown[-1])
+    sentence = say(language, "Did you mean {names}?", names=listed)
+    return sentence + (f" {say(language, 'Pick one below.')}" if markdown else "")

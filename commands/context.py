@@ -84,6 +84,9 @@ class Invocation:
     now: dt.datetime
     channel_id: int | None = None
     guild_id: int | None = None
+    language: str | None = None
+    """A reply language picked by hand (`console --lang`); None: a free-text question is
+    answered in its own language."""
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

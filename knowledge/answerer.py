@@ -4,8 +4,11 @@ Built once per `KnowledgeBase` (`answerer_for`), then `Answerer.answer(question)
 thread-safe lookup well under a millisecond. It finds entries, never words: how an answer
 reads is `commands.ask`'s job.
 
-1. The question is cleaned (Discord mentions, links) and checked: empty, too long or
-   without a Latin letter (not English) get a reason instead of an answer.
+1. The question is cleaned (Discord mentions, links) and checked: empty or too long get a
+   reason instead of an answer. Its language is read from its script (`knowledge.languages`):
+   a Japanese or Russian question goes to that language's model, trained on that language's
+   curated questions and the curators' translations (char n-grams, so Japanese needs no word
+   segmenter); another script or a mix gets a reason (`not_english`: a language it cannot read).
 2. A question that asks two or three things ("when did the talks start and why did they
    stop?") is split at question marks, semicolons and an "and" that starts a new question;
    when every part is answered, each part gets its own entry (see `_read_parts`).
@@ -29,10 +32,12 @@ from typing import Literal
 import numpy as np
 
 from knowledge.base import KnowledgeBase
+from knowledge.languages import detect_language
 from knowledge.models import Actor, Event, Fact, Sanction
 from knowledge.question_model import QuestionModel
 from knowledge.questions import OUT_OF_SCOPE
 from knowledge.text import normalise
+from knowledge.translations import Language
 
 MAX_QUESTION_CHARS = 500
 MAX_PARTS = 3
@@ -43,6 +48,10 @@ MIN_SCORE = -0.6
 
 MIN_LEAD = 0.3
 """How far the best entry must beat the out-of-scope class."""
+
+LANGUAGE_MIN_LEAD: dict[str, float] = {"ja": 0.45, "ru": 0.45}
+"""`MIN_LEAD` for the Japanese and Russian readers, from their own 5-fold CV (fewer questions
+per entry, so a wider margin keeps out-of-scope questions declined)."""
 
 PART_MIN_SCORE = -0.2
 """A part of a several-part question is held to a higher bar: it is short and out of context."""
@@ -70,6 +79,19 @@ _PART_BREAK = re.compile(
     rf"\?+\s*|;\s*|,?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:{_QUESTION_STARTS})\b)",
     re.IGNORECASE,
 )
+_RU_QUESTION_STARTS = r"почему|когда|что|кто|где|как|сколько|какие|какой|какая|зачем|чем|кого"
+_PART_BREAKS: dict[str, re.Pattern[str]] = {
+    "en": _PART_BREAK,
+    "ja": re.compile(r"[?？;；]+\s*|。\s*"),
+    "ru": re.compile(
+        rf"\?+\s*|;\s*|,?\s+(?:и|а|а также)\s+(?=(?:{_RU_QUESTION_STARTS})\b)", re.IGNORECASE
+    ),
+}
+# A yes/no question: Russian asks with "ли" (or "разве", "неужели"); Japanese ends in か or の
+# without a question word.
+_RU_YES_NO = frozenset(["ли", "разве", "неужели", "правда"])
+_JA_QUESTION_WORDS = re.compile(r"なぜ|何|なん|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|幾")
+_JA_YES_NO_END = re.compile(r"(?:か|の|んですか|ますか|ですか)\s*[?？]*\s*$")
 _YES_NO = frozenset(
     [
         "is",
@@ -150,6 +172,8 @@ class Answer:
     score: float = 0.0
     reason: DeclineReason | None = None
     yes_no: bool = False
+    language: Language | None = "en"
+    """The language the question is written in (None: one the bot cannot read)."""
 
 
 @dataclass(frozen=True)
@@ -165,16 +189,26 @@ class _Reading:
 
 
 class Answerer:
-    """Answers free-text questions from one knowledge base; build once, call many times."""
+    """Answers free-text questions from one knowledge base; build once, call many times.
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    Built for English (the default), it also builds a reader per language the knowledge base
+    has training questions in, and hands each question to the reader of its language."""
+
+    def __init__(self, kb: KnowledgeBase, language: Language = "en") -> None:
         self.kb = kb
-        texts, labels = training_examples(kb)
+        self.language = language
+        texts, labels = training_examples(kb, language)
         self.model = QuestionModel.fit(texts, labels, OUT_OF_SCOPE, same_sentence_groups(kb))
         self._classes = self.model.classes
         self._out_of_scope = (
             self._classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self._classes else None
         )
+        self._min_lead = LANGUAGE_MIN_LEAD.get(language, MIN_LEAD)
+        self.readers: dict[Language, Answerer] = {language: self}
+        if language == "en":
+            for other, translation in kb.translations.items():
+                if translation.questions.examples:
+                    self.readers[other] = Answerer(kb, other)  # type: ignore[arg-type]
 
     def answer(self, question: str) -> Answer:
         """The entries answering `question`, or a decline. Never raises on any string."""
@@ -183,23 +217,39 @@ class Answerer:
         cleaned = _URL.sub(" ", _MENTION.sub(" ", question))
         words = normalise(cleaned).split()
         if not words:
-            return Answer(False, reason="empty")
-        if not _LATIN.search(" ".join(words)):
-            return Answer(False, reason="not_english")
-        if all(word in _VAGUE for word in words):
+            return Answer(False, reason="empty", language=self.language)
+        if len(self.readers) > 1:
+            language = detect_language(cleaned)
+            if language is None or language not in self.readers:
+                return Answer(False, reason="not_english", language=None)
+            if language != self.language:
+                return self.readers[language].answer(question)
+        elif self.language == "en" and not _LATIN.search(" ".join(words)):
+            return Answer(False, reason="not_english", language=None)
+        if self.language == "en" and all(word in _VAGUE for word in words):
             return Answer(False, reason="vague")
-        yes_no = words[0] in _YES_NO
-        parts = [part for part in _PART_BREAK.split(cleaned) if normalise(part)]
+        yes_no = _asks_yes_or_no(self.language, cleaned, words)
+        parts = [part for part in _PART_BREAKS[self.language].split(cleaned) if normalise(part)]
         if 2 <= len(parts) <= MAX_PARTS:
             readings = self._read_parts(parts)
             found = list(dict.fromkeys(r.entry_id for r in readings if r.entry_id is not None))
             if all(r.entry_id is not None for r in readings) and len(found) >= 2:
                 weakest = min(r.value for r in readings)
-                return Answer(True, tuple(found), score=_confidence(weakest), yes_no=yes_no)
+                return Answer(
+                    True,
+                    tuple(found),
+                    score=_confidence(weakest),
+                    yes_no=yes_no,
+                    language=self.language,
+                )
         reading = self._read(cleaned, MIN_SCORE)
         if reading.entry_id is not None:
             return Answer(
-                True, (reading.entry_id,), score=_confidence(reading.value), yes_no=yes_no
+                True,
+                (reading.entry_id,),
+                score=_confidence(reading.value),
+                yes_no=yes_no,
+                language=self.language,
             )
         related = reading.ranked if reading.related else ()
         return Answer(
@@ -208,6 +258,7 @@ class Answerer:
             score=_confidence(reading.value),
             reason="unknown",
             yes_no=yes_no,
+            language=self.language,
         )
 
     def _read_parts(self, parts: list[str]) -> list[_Reading]:
@@ -259,7 +310,7 @@ class Answerer:
             if i == order[0] or scores[i] >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
         )
         related = value >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
-        if value < floor or value - beyond < (MIN_LEAD if lead is None else lead):
+        if value < floor or value - beyond < (self._min_lead if lead is None else lead):
             return _Reading(None, value, ranked, related)
         if sibling_of is None:
             return _Reading(ranked[0], value, ranked)
@@ -290,8 +341,11 @@ def same_sentence_groups(kb: KnowledgeBase) -> dict[str, str]:
     return {entry.id: f"group:{root(entry.id)}" for entry in kb.entries}
 
 
-def training_examples(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
-    """The curated questions, plus each entry's own wording (its text, title, name, aliases)."""
+def training_examples(kb: KnowledgeBase, language: Language = "en") -> tuple[list[str], list[str]]:
+    """The curated questions, plus each entry's own wording (its text, title, name, aliases),
+    in `language` (another language's: its questions and the curators' translations)."""
+    if language != "en":
+        return _translated_examples(kb, language)
     texts = [text for text, _ in kb.questions.examples]
     labels = [label for _, label in kb.questions.examples]
     for entry in kb.entries:
@@ -307,6 +361,28 @@ def training_examples(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
+def _translated_examples(kb: KnowledgeBase, language: Language) -> tuple[list[str], list[str]]:
+    translation = kb.translations[language]
+    texts = [text for text, _ in translation.questions.examples]
+    labels = [label for _, label in translation.questions.examples]
+    for entry in kb.entries:
+        fields = translation.entries.get(entry.id, {})
+        for key in ("text", "title", "measure", "name", "aliases"):
+            value = fields.get(key)
+            own = [value] if isinstance(value, str) else list(value or ())
+            texts += own
+            labels += [entry.id] * len(own)
+    return texts, labels
+
+
+def _asks_yes_or_no(language: Language, text: str, words: list[str]) -> bool:
+    if language == "ru":
+        return bool(_RU_YES_NO & set(words))
+    if language == "ja":
+        return not _JA_QUESTION_WORDS.search(text) and bool(_JA_YES_NO_END.search(text))
+    return words[0] in _YES_NO
+
+
 def _confidence(value: float) -> float:
     """A decision value as a confidence in [0, 1] (0.5 at the SVM's margin)."""
     return round(1.0 / (1.0 + math.exp(-3.0 * value)), 3)
@@ -314,5 +390,5 @@ def _confidence(value: float) -> float:
 
 @lru_cache(maxsize=8)
 def answerer_for(kb: KnowledgeBase) -> Answerer:
-    """The shared answerer of a knowledge base, built on first use."""
+    """The shared answerer of a knowledge base (every language it reads), built on first use."""
     return Answerer(kb)

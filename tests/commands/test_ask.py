@@ -27,6 +27,7 @@ HOSTILE = [
     "Z̷̢a̴l̶g̸o̵ t̷e̸x̴t",
     "```py\nprint(1)\n```",
     "千島列島",
+    "쿠릴 열도",
     "¿Qué pasó con las islas Kuriles?",
 ]
 
@@ -64,7 +65,7 @@ def test_a_decline_is_polite_with_did_you_mean(services: Services) -> None:
     assert "**Hokkaido**" in (embed.description or "")
 
 
-@pytest.mark.parametrize("question", ["", "   ", "🙂", "x" * 3000, "千島列島", "what?"])
+@pytest.mark.parametrize("question", ["", "   ", "🙂", "x" * 3000, "쿠릴 열도", "what?"])
 def test_garbage_gets_ephemeral_guidance(services: Services, question: str) -> None:
     reply = ask_reply(services, invocation(), question)
     assert reply.ephemeral
@@ -73,7 +74,16 @@ def test_garbage_gets_ephemeral_guidance(services: Services, question: str) -> N
 
 def test_payload_matches_the_product_contract(services: Services) -> None:
     payload = ask_payload(services, "How many individuals were sanctioned?")
-    assert set(payload) == {"question", "answered", "answer", "sources", "suggestions", "score"}
+    assert set(payload) == {
+        "question",
+        "answered",
+        "answer",
+        "sources",
+        "suggestions",
+        "score",
+        "lang",
+    }
+    assert payload["lang"] == "en"
     assert payload["question"] == "How many individuals were sanctioned?"
     assert payload["answered"] is True
     assert "76" in payload["answer"]

@@ -189,8 +189,10 @@ def test_an_answer_names_its_entries_and_confidence(answerer: Answerer) -> None:
         ("@everyone", "empty"),
         ("<@123456789012345678>", "empty"),
         ("x" * 3000, "too_long"),
-        ("千島列島はどこですか", "not_english"),
-        ("Где находятся Курильские острова?", "not_english"),
+        ("쿠릴 열도는 어디에 있나요?", "not_english"),  # Korean: not a language it reads
+        ("Де знаходяться Курильські острови?", "not_english"),  # Ukrainian, not Russian
+        ("俄罗斯为什么暂停与日本的谈判", "not_english"),  # Chinese
+        ("Why did Россия stop the talks?", "not_english"),  # mixed
         ("what?", "vague"),
     ],
 )
@@ -253,3 +255,41 @@ def test_any_text_gets_a_valid_answer(answerer: Answerer, text: str) -> None:
 def test_ci_has_the_shared_question_set() -> None:
     """CI lays shared/ beside the clone; a silently skipped shared set would prove nothing."""
     assert SHARED_SET.is_file(), f"missing in CI: {SHARED_SET}"
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "entry_id"),
+    [
+        ("ロシアはなぜ交渉を停止したの？", "ja", "reason-for-suspension"),
+        ("日本は何人に制裁を科した？", "ja", "japan-sanctions-individuals"),
+        ("岸田首相って誰？", "ja", "fumio-kishida"),
+        ("Почему Россия приостановила переговоры?", "ru", "reason-for-suspension"),
+        ("Сколько банков попало под санкции Японии?", "ru", "japan-sanctions-banks"),
+        ("Кто такой Кисида?", "ru", "fumio-kishida"),
+    ],
+)
+def test_japanese_and_russian_questions_are_answered(
+    answerer: Answerer, question: str, language: str, entry_id: str
+) -> None:
+    answer = answerer.answer(question)
+    assert answer.language == language
+    assert answer.entry_ids == (entry_id,)
+
+
+@pytest.mark.parametrize(
+    "question", ["今日の天気は？", "おすすめのラーメン屋を教えて", "Какая погода в Москве?"]
+)
+def test_out_of_scope_in_japanese_and_russian_is_declined(
+    answerer: Answerer, question: str
+) -> None:
+    answer = answerer.answer(question)
+    assert not answer.answered
+    assert answer.reason == "unknown"
+    assert answer.language in ("ja", "ru")
+
+
+def test_yes_no_in_japanese_and_russian(answerer: Answerer) -> None:
+    assert answerer.answer("ロシアは交渉を停止したの？").yes_no
+    assert not answerer.answer("ロシアはなぜ交渉を停止したの？").yes_no
+    assert answerer.answer("Правда ли, что Россия приостановила переговоры?").yes_no
+    assert not answerer.answer("Почему Россия приостановила переговоры?").yes_no
