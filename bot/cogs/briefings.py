@@ -26,6 +26,7 @@ from commands.briefings import (
     subscribed_reply,
     unsubscribed_reply,
 )
+from commands.command_locales import GROUP_DESCRIPTION
 from commands.messages import Reply
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def missing_permissions(permissions: discord.Permissions) -> list[str]:
 class BriefingsCog(
     commands.GroupCog,
     group_name="briefings",
-    group_description="Scheduled briefings for a channel (needs Manage Channels).",
+    group_description=GROUP_DESCRIPTION,
 ):
     def __init__(self, bot: KurilBriefBot) -> None:
         self.bot = bot
