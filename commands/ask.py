@@ -17,6 +17,7 @@ from typing import Any
 
 from commands.context import Invocation, Services
 from commands.formatting import entry_label, no_pings, source_quote
+from commands.i18n import N_, language_of, say
 from commands.messages import (
     BUTTON_LABEL_LIMIT,
     COLOUR_INFO,
@@ -33,41 +34,41 @@ from commands.messages import (
     Reply,
     truncate,
 )
-from commands.phrases import say
 from knowledge.answerer import MAX_QUESTION_CHARS, Answer
 from knowledge.base import KnowledgeBase
 from knowledge.models import Entry, Quote, Sanction
 from knowledge.translations import LANGUAGES, view
 
 PREFIX = "ak"
-EXAMPLES = "“Why were the talks suspended?” or “What sanctions has Japan imposed?”"
+EXAMPLES = N_("“Why were the talks suspended?” or “What sanctions has Japan imposed?”")
 GUIDANCE = {
-    "empty": (
+    "empty": N_(
         "Ask me anything about the Russia–Japan dispute over the Kuril Islands, "
-        f"for example {EXAMPLES}"
+        "for example {examples}"
     ),
-    "vague": (
+    "vague": N_(
         "Could you be a little more specific? Ask about the Kuril Islands dispute, "
-        f"for example {EXAMPLES}"
+        "for example {examples}"
     ),
-    "too_long": (
-        f"That question is too long for me. Please ask in under {MAX_QUESTION_CHARS} "
-        f"characters, for example {EXAMPLES}"
+    "too_long": N_(
+        "That question is too long for me. Please ask in under {limit} characters, "
+        "for example {examples}"
     ),
-    "not_english": (
+    "not_english": N_(
         "Sorry, I can only read questions in English, Japanese (日本語) or Russian (русский), "
-        f"one language at a time. Try, for example, {EXAMPLES}"
+        "one language at a time. Try, for example, {examples}"
     ),
 }
-DONT_KNOW = (
+GUIDANCE_TITLE = N_("Ask about the Kuril Islands dispute")
+DONT_KNOW = N_(
     "I don't know that: nothing in my sources answers it, and I would rather say so than guess."
 )
-MORE = "You can also browse with /timeline, /sanctions and /quote."
-NOTE = "Curator's note"
-TRANSLATION = "Curators' translation"
+MORE = N_("You can also browse with /timeline, /sanctions and /quote.")
+NOTE = N_("Curator's note")
+TRANSLATION = N_("Curators' translation")
 EXTRA_MIN_CHARS = 120  # the least a shortened "When" or curator's note keeps
-STALE = "That suggestion is no longer available. Please ask your question again."
-NOT_YOURS = "Only the person who asked can pick a suggestion. Ask your own question with /ask."
+STALE = N_("That suggestion is no longer available. Please ask your question again.")
+NOT_YOURS = N_("Only the person who asked can pick a suggestion. Ask your own question with /ask.")
 _SUGGESTION_ID = re.compile(r"^ak:(\d{1,20}):([a-z0-9-]{1,60})(?::(ja|ru))?$")
 
 
@@ -133,10 +134,18 @@ def plain_text(kb: KnowledgeBase, answer: Answer, language: str | None = None) -
             parts.append("\n".join(part for part in (lead, body, source) if part))
         return no_pings("\n\n".join(parts))
     if answer.reason in GUIDANCE:
-        return GUIDANCE[answer.reason]
+        return guidance(answer, language)
     names = suggestion_names(kb, answer, language)
     sentences = (say(language, DONT_KNOW), _did_you_mean(names, language), say(language, MORE))
     return no_pings(" ".join(part for part in sentences if part))
+
+
+def guidance(answer: Answer, language: str) -> str:
+    """The note for input that is not a question it can answer, with example questions."""
+    examples = say(language, EXAMPLES)
+    return say(
+        language, GUIDANCE[answer.reason or "empty"], examples=examples, limit=MAX_QUESTION_CHARS
+    )
 
 
 def suggestion_names(kb: KnowledgeBase, answer: Answer, language: str = "en") -> list[str]:
@@ -191,7 +200,9 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
         )
         return Reply(embeds=embeds)
     if answer.reason in GUIDANCE:
-        return Reply.notice(GUIDANCE[answer.reason], title="Ask about the Kuril Islands dispute")
+        # Not a question it can answer: guidance in the asker's own language.
+        spoken = invocation.language or language_of(invocation.locale)
+        return Reply.notice(guidance(answer, spoken), title=say(spoken, GUIDANCE_TITLE))
     names = suggestion_names(kb, answer, language)
     description = "\n\n".join(
         part
@@ -229,10 +240,11 @@ def suggestion_button(services: Services, invocation: Invocation, custom_id: str
     language the question was asked in (it travels in the button's id)."""
     match = _SUGGESTION_ID.match(custom_id)
     entry = services.kb.get(match.group(2)) if match else None
+    spoken = invocation.language or language_of(invocation.locale)
     if match is None or entry is None:
-        return Reply.notice(STALE)
+        return Reply.notice(say(spoken, STALE))
     if int(match.group(1)) != invocation.user_id:
-        return Reply.notice(NOT_YOURS)
+        return Reply.notice(say(spoken, NOT_YOURS))
     return render_answer(services.kb, entry, None, match.group(3) or "en")
 
 

@@ -87,6 +87,9 @@ class Invocation:
     language: str | None = None
     """A reply language picked by hand (`console --lang`); None: a free-text question is
     answered in its own language."""
+    locale: str | None = None
+    """The user's Discord locale (`ja`, `ru`, `en-US`...): the language of the bot's own words
+    where no question's language decides."""
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

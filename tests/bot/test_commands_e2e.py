@@ -183,3 +183,20 @@ async def test_a_japanese_user_gets_a_japanese_answer(standin: DiscordStandin) -
     assert "Russia says the move was a response to Japanese sanctions" in source["value"]
     assert "キュレーターによる翻訳" in embed["footer"]["text"]
     assert not standin.take_violations()
+
+
+@pytest.mark.usefixtures("bot_ready")
+@pytest.mark.parametrize(
+    ("locale", "note"),
+    [("ja", "すみません、読めるのは英語・日本語・ロシア語"), ("ru", "Извините, я понимаю вопросы")],
+)
+async def test_a_question_it_cannot_read_gets_a_note_in_the_users_language(
+    standin: DiscordStandin, locale: str, note: str
+) -> None:
+    sent = await standin.dispatch_slash(
+        "ask", {"question": "쿠릴 열도는 어디에 있나요?"}, locale=locale
+    )
+    reply = await standin.wait_for_interaction_response(sent)
+    assert reply["data"]["flags"] & FLAG_EPHEMERAL
+    assert note in embed_text(reply["data"])
+    assert not standin.take_violations()
