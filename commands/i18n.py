@@ -12,6 +12,9 @@ so a reply is never empty. (The entries' own words are the curators' translation
 
 from __future__ import annotations
 
+import gettext
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,8 +23,9 @@ from babel.messages.pofile import read_po
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 CATALOGUED = ("ja", "ru")
-KEYWORDS = {"say": (2,), "N_": None}
-"""For Babel's extractor: `say`'s second argument, and `N_`'s only one, are message ids."""
+KEYWORDS = {"say": (2,), "say_plural": (2, 3), "N_": None}
+"""For Babel's extractor: `say`'s second argument, `say_plural`'s second and third (singular
+and plural), and `N_`'s only one, are message ids."""
 
 
 def N_(message: str) -> str:
@@ -29,23 +33,56 @@ def N_(message: str) -> str:
     return message
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """One language's translated messages: plain ones, plural ones (all forms), and the
+    `.po` header's plural rule (which form a count takes)."""
+
+    messages: dict[str, str]
+    plurals: dict[str, tuple[str, ...]]
+    plural_form: Callable[[int], int]
+
+
 @lru_cache(maxsize=len(CATALOGUED))
-def catalogue(language: str) -> dict[str, str]:
-    """The translated messages of `language`'s `.po` file (fuzzy or empty ones left out)."""
+def catalogue(language: str) -> Catalogue:
+    """`language`'s `.po` file, fuzzy and untranslated messages left out."""
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as file:
-        messages = read_po(file, locale=language)
-    return {
-        str(message.id): str(message.string)
-        for message in messages
-        if message.id and message.string and not message.fuzzy
-    }
+        read = read_po(file, locale=language)
+    messages: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
+    for message in read:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple | list):
+            forms = tuple(str(form) for form in message.string)
+            if all(forms):
+                plurals[str(message.id[0])] = forms
+        elif message.string:
+            messages[str(message.id)] = str(message.string)
+    return Catalogue(messages, plurals, gettext.c2py(read.plural_expr))
 
 
 def say(language: str | None, message: str, **values: object) -> str:
     """`message` in `language`, with `values` filled in (English when it has no translation)."""
-    wording = catalogue(language).get(message, message) if language in CATALOGUED else message
+    wording = message
+    if language in CATALOGUED:
+        wording = catalogue(language).messages.get(message, message)
     return wording.format(**values) if values else wording
+
+
+def say_plural(
+    language: str | None, singular: str, plural: str, count: int, **values: object
+) -> str:
+    """The form of `singular`/`plural` that `count` takes in `language` (Russian has three),
+    with `count` and `values` filled in."""
+    wording = singular if count == 1 else plural
+    if language in CATALOGUED:
+        found = catalogue(language)
+        forms = found.plurals.get(singular)
+        if forms:
+            wording = forms[min(found.plural_form(count), len(forms) - 1)]
+    return wording.format(count=count, **values)
 
 
 def language_of(locale: str | None) -> str:

@@ -200,3 +200,15 @@ async def test_a_question_it_cannot_read_gets_a_note_in_the_users_language(
     assert reply["data"]["flags"] & FLAG_EPHEMERAL
     assert note in embed_text(reply["data"])
     assert not standin.take_violations()
+
+
+@pytest.mark.usefixtures("bot_ready")
+async def test_a_japanese_user_gets_the_timeline_in_japanese(standin: DiscordStandin) -> None:
+    sent = await standin.dispatch_slash("timeline", {}, locale="ja")
+    reply = await standin.wait_for_reply(sent)
+    (embed,) = reply["embeds"]
+    assert embed["title"] == "千島列島（クリル諸島）をめぐる紛争の年表"
+    assert "キュレーターによる翻訳" in embed["footer"]["text"]
+    labels = [c["label"] for row in reply["components"] for c in row["components"]]
+    assert labels == ["◀ 前へ", "次へ ▶"]
+    assert not standin.take_violations()

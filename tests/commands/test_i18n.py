@@ -27,6 +27,12 @@ def marked() -> set[str]:
     return found
 
 
+def translated(language: str) -> dict[str, str]:
+    """Every translated message id (a plural's singular), to its translation (all forms)."""
+    found = catalogue(language)
+    return {**found.messages, **{key: " | ".join(v) for key, v in found.plurals.items()}}
+
+
 def test_the_handlers_mark_their_wordings() -> None:
     messages = marked()
     assert "Did you mean {names}?" in messages
@@ -36,8 +42,7 @@ def test_the_handlers_mark_their_wordings() -> None:
 
 @pytest.mark.parametrize("language", CATALOGUED)
 def test_every_marked_message_is_translated(language: str) -> None:
-    translated = catalogue(language)
-    missing = sorted(marked() - set(translated))
+    missing = sorted(marked() - set(translated(language)))
     assert not missing, f"{language} catalogue lacks: {missing}"
 
 
@@ -53,7 +58,12 @@ def placeholder_problems(messages: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize("language", CATALOGUED)
 def test_translations_keep_every_placeholder(language: str) -> None:
-    assert not placeholder_problems(catalogue(language))
+    assert not placeholder_problems(catalogue(language).messages)
+    for english, forms in catalogue(language).plurals.items():
+        for form in forms:
+            assert sorted(PLACEHOLDER.findall(form)) == sorted(PLACEHOLDER.findall(english)), (
+                f"{language}: {english!r} -> {form!r}"
+            )
 
 
 def test_a_catalogue_with_a_lost_placeholder_is_caught(tmp_path: Path) -> None:
@@ -64,7 +74,8 @@ def test_a_catalogue_with_a_lost_placeholder_is_caught(tmp_path: Path) -> None:
     path = tmp_path / "messages.po"
     path.write_text(broken, encoding="utf-8")
     with path.open("rb") as file:
-        messages = {str(m.id): str(m.string) for m in read_po(file) if m.id and m.string}
+        read = read_po(file)
+        messages = {m.id: m.string for m in read if isinstance(m.id, str) and m.id and m.string}
     assert placeholder_problems(messages) == ["'Part {number} of {parts}' -> 'Часть {number}'"]
 
 

@@ -1,0 +1,69 @@
+"""Commands for a Japanese or Russian Discord locale: the bot's words from the catalogues, the
+entries' words the curators' translation (marked), sources the article's English; every page
+within Discord's limits in all three languages."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from commands import timeline as tl
+from commands.context import Invocation, Services
+from commands.registry import run_component
+from knowledge.base import KnowledgeBase
+from knowledge.translations import LANGUAGES
+from tests.commands.helpers import check_limits, invocation, text_of
+
+
+def as_user(locale: str, user_id: int = 42) -> Invocation:
+    return dataclasses.replace(invocation(user_id), locale=locale)
+
+
+def test_the_timeline_in_japanese(services: Services, kb: KnowledgeBase) -> None:
+    reply = tl.timeline(services, as_user("ja"))
+    check_limits(reply)
+    (embed,) = reply.embeds
+    first = kb.events[0]
+    translated = kb.translations["ja"].entries[first.id]
+    assert embed.title == "千島列島（クリル諸島）をめぐる紛争の年表"
+    assert f"**1. {translated['title']}** · *{translated['when']}*" in (embed.description or "")
+    assert str(translated["text"]) in (embed.description or "")
+    assert f"> {first.source.quote}" in (embed.description or "")  # the article's English
+    assert "(英語原文)" in (embed.description or "")
+    assert "キュレーターによる翻訳" in (embed.footer or "")
+    assert f"出来事{len(kb.events)}件" in (embed.footer or "")
+    labels = [button.label for row in reply.buttons for button in row]
+    assert labels == ["◀ 前へ", "次へ ▶"]
+
+
+async def test_the_timeline_pages_in_russian(services: Services, kb: KnowledgeBase) -> None:
+    first = tl.timeline(services, as_user("ru"))
+    assert f"{len(kb.events)} событий" in (first.embeds[0].footer or "")  # 10: the many form
+    following = first.buttons[0][1]
+    second = await run_component(following.custom_id, services, as_user("ru"))
+    assert "Страница 2 из" in (second.embeds[0].footer or "")
+    refused = await run_component(following.custom_id, services, as_user("ru", user_id=7))
+    assert refused.ephemeral and "Листать эту `/timeline`" in text_of(refused)
+
+
+def test_a_topic_in_russian_is_named_in_russian(services: Services) -> None:
+    reply = tl.timeline(services, as_user("ru"), "sanctions")
+    assert reply.embeds[0].title == "Хронология: Санкции и ответные меры"
+    unknown = tl.timeline(services, as_user("ru"), "zzzz")
+    assert unknown.ephemeral and "Я не знаю темы «zzzz»." in text_of(unknown)
+
+
+def test_english_stays_as_it_was(services: Services) -> None:
+    reply = tl.timeline(services, as_user("en-US"))
+    assert reply.embeds[0].title == "Timeline of the Kuril Islands dispute"
+    assert "Curators' translation" not in (reply.embeds[0].footer or "")
+    assert "(English original)" not in (reply.embeds[0].description or "")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_timeline_page_fits_in_every_language(kb: KnowledgeBase, language: str) -> None:
+    for topic_id in (None, *sorted(tl.topics_with_events(kb))):
+        pages = tl.pages_for(kb, topic_id, language)
+        for page in range(len(pages)):
+            check_limits(tl.render_page(kb, 42, topic_id, page, language))
