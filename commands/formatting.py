@@ -78,6 +78,17 @@ def entry_label(kb: KnowledgeBase, entry: Entry) -> str:
     return entry.name
 
 
+def topic_name(kb: KnowledgeBase, topic_id: str, language: str) -> str:
+    """A topic's name: the curators' translation of the theme's or actor's, else English."""
+    translation = kb.translations.get(language)
+    if translation is not None:
+        fields = translation.themes.get(topic_id) or translation.entries.get(topic_id) or {}
+        name = fields.get("name")
+        if isinstance(name, str):
+            return name
+    return kb.topics[topic_id].name
+
+
 def quoted(text: str) -> str:
     """Text as a Discord block quote, every line marked."""
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])

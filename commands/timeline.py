@@ -21,6 +21,7 @@ from commands.formatting import (
     pack_blocks,
     page_buttons,
     parse_page_id,
+    topic_name,
 )
 from commands.i18n import N_, language_of, say, say_plural
 from commands.messages import COLOUR_INFO, Embed, Reply, truncate
@@ -80,17 +81,6 @@ def _block(kb: KnowledgeBase, number: int, event: Event, language: str) -> str:
         lines.append(f"*{note}*")
     lines.append(cited(kb, event, SOURCE_ROOM, language))
     return "\n".join(lines)
-
-
-def topic_name(kb: KnowledgeBase, topic_id: str, language: str) -> str:
-    """A topic's name: the curators' translation of the theme's or actor's, else English."""
-    translation = kb.translations.get(language)
-    if translation is not None:
-        fields = translation.themes.get(topic_id) or translation.entries.get(topic_id) or {}
-        name = fields.get("name")
-        if isinstance(name, str):
-            return name
-    return kb.topics[topic_id].name
 
 
 def timeline(

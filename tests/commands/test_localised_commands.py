@@ -8,6 +8,8 @@ import dataclasses
 
 import pytest
 
+from commands import quote as qt
+from commands import sanctions as sx
 from commands import timeline as tl
 from commands.context import Invocation, Services
 from commands.registry import run_component
@@ -67,3 +69,48 @@ def test_every_timeline_page_fits_in_every_language(kb: KnowledgeBase, language:
         pages = tl.pages_for(kb, topic_id, language)
         for page in range(len(pages)):
             check_limits(tl.render_page(kb, 42, topic_id, page, language))
+
+
+def test_sanctions_in_russian(services: Services, kb: KnowledgeBase) -> None:
+    reply = sx.sanctions(services, as_user("ru"))
+    check_limits(reply)
+    japan, russia = reply.embeds
+    assert japan.title == "Санкции Японии против России"
+    assert russia.title == "Ответные меры России против Японии"
+    individuals = kb.translations["ru"].entries["japan-sanctions-individuals"]
+    assert f"• **{individuals['measure']}**: {individuals['text']}" in (japan.description or "")
+    entry = kb.get("japan-sanctions-individuals")
+    assert entry is not None and f"> {entry.source.quote}" in (japan.description or "")
+    assert "Перевод кураторов" in (russia.footer or "")
+    bad = sx.sanctions(services, as_user("ru"), "china")
+    assert bad.ephemeral and "`side` — это `japan` или `russia`" in text_of(bad)
+
+
+def test_a_quote_in_japanese_keeps_the_speakers_words(
+    services: Services, kb: KnowledgeBase
+) -> None:
+    reply = qt.quote(services, as_user("ja"), "Kishida")
+    check_limits(reply)
+    (embed,) = reply.embeds
+    kishida = kb.get("kishida-unfair-and-unacceptable")
+    assert kishida is not None
+    assert embed.title == "岸田文雄"
+    assert f"“{kishida.text}”" in (embed.description or "")  # verbatim English
+    fields = {field.name: field.value for field in embed.fields}
+    assert fields["肩書き"] == "日本の首相"
+    assert fields["背景"] == kb.translations["ja"].entries[kishida.id]["context"]
+    assert kishida.source.quote in fields["出典（英語原文）"]
+    assert "肩書きと背景はキュレーターによる翻訳です。" in (embed.footer or "")
+    unknown = qt.quote(services, as_user("ja"), "zzzz")
+    assert unknown.ephemeral and "「zzzz」という発言者は見つかりません。" in text_of(unknown)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_sanctions_page_and_quote_fits_in_every_language(
+    kb: KnowledgeBase, language: str
+) -> None:
+    for side in (None, *sx.SIDES):
+        for page in range(len(sx.pages_for(kb, side, language))):
+            check_limits(sx.render_page(kb, 42, side, page, language))
+    for number, item in enumerate(kb.quotes):
+        check_limits(qt.render_quote(kb, item, number, len(kb.quotes), language))
