@@ -13,27 +13,37 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from commands.i18n import N_, language_of, say
 from commands.messages import Reply
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+SORRY = N_("Sorry, something went wrong on my side. It has been logged; please try again later.")
 
 
-def friendly_message(error: app_commands.AppCommandError) -> str | None:
-    """The user-facing text for an expected error; None for an unexpected one."""
+def friendly_message(error: app_commands.AppCommandError, language: str = "en") -> str | None:
+    """The user-facing text for an expected error (in `language`); None for an unexpected one."""
     if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        who = "I need" if isinstance(error, app_commands.BotMissingPermissions) else "You need"
-        return f"{who} the {missing} permission to do that."
+        if isinstance(error, app_commands.BotMissingPermissions):
+            return say(language, "I need the {missing} permission to do that.", missing=missing)
+        return say(language, "You need the {missing} permission to do that.", missing=missing)
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works in a server, not in direct messages."
+        return say(language, "This command only works in a server, not in direct messages.")
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} seconds."
+        return say(
+            language,
+            "Slow down a little: try again in {seconds} seconds.",
+            seconds=f"{error.retry_after:.0f}",
+        )
     if isinstance(error, app_commands.TransformerError):
-        return f"I could not understand `{error.value}` there. Please pick one of the suggestions."
+        return say(
+            language,
+            "I could not understand `{value}` there. Please pick one of the suggestions.",
+            value=error.value,
+        )
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here."
+        return say(language, "You can't use this command here.")
     return None
 
 
@@ -41,7 +51,8 @@ class BriefTree(app_commands.CommandTree[Any]):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
-        message = friendly_message(error)
+        language = language_of(str(interaction.locale))
+        message = friendly_message(error, language)
         command = interaction.command.qualified_name if interaction.command else "unknown"
         metrics = getattr(interaction.client, "metrics", None)
         if metrics is not None:
@@ -56,7 +67,7 @@ class BriefTree(app_commands.CommandTree[Any]):
                 if isinstance(error, app_commands.CommandInvokeError)
                 else error,
             )
-            message = SORRY
+            message = say(language, SORRY)
         await send_private_note(interaction, message)
 
 

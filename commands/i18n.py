@@ -23,14 +23,19 @@ from babel.messages.pofile import read_po
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 CATALOGUED = ("ja", "ru")
-KEYWORDS = {"say": (2,), "say_plural": (2, 3), "N_": None}
+KEYWORDS = {"say": (2,), "say_plural": (2, 3), "N_": None, "NP_": (1, 2)}
 """For Babel's extractor: `say`'s second argument, `say_plural`'s second and third (singular
-and plural), and `N_`'s only one, are message ids."""
+and plural), `N_`'s only one and `NP_`'s two (singular and plural), are message ids."""
 
 
 def N_(message: str) -> str:
     """Marks `message` for the catalogue where it is defined; `say` translates it where used."""
     return message
+
+
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a singular and plural pair for the catalogue; `say_plural` translates it."""
+    return singular, plural
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from commands import quote as qt
 from commands import sanctions as sx
 from commands import timeline as tl
 from commands.context import Invocation, Services
-from commands.registry import run_component
+from commands.registry import run_command, run_component
 from knowledge.base import KnowledgeBase
 from knowledge.translations import LANGUAGES
 from tests.commands.helpers import check_limits, invocation, text_of
@@ -114,3 +114,34 @@ def test_every_sanctions_page_and_quote_fits_in_every_language(
             check_limits(sx.render_page(kb, 42, side, page, language))
     for number, item in enumerate(kb.quotes):
         check_limits(qt.render_quote(kb, item, number, len(kb.quotes), language))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_about_and_help_in_every_language(services: Services, language: str) -> None:
+    about = await run_command("about", services, as_user(language), {})
+    check_limits(about)
+    help_reply = await run_command("help", services, as_user(language), {})
+    check_limits(help_reply)
+    titles = {"en": "About Kuril Brief", "ja": "Kuril Brief について", "ru": "О Kuril Brief"}
+    assert about.embeds[0].title == titles[language]
+    timeline = next(f for f in help_reply.embeds[0].fields if f.name.startswith("/timeline"))
+    descriptions = {
+        "en": "The dispute's events in order, each with its source.",
+        "ja": "紛争の出来事を順に、それぞれ出典付きで表示します。",
+        "ru": "События спора по порядку, каждое с источником.",
+    }
+    assert timeline.value == descriptions[language]
+
+
+async def test_about_counts_in_russian_plural_forms(services: Services, kb: KnowledgeBase) -> None:
+    reply = await run_command("about", services, as_user("ru"), {})
+    known = next(f for f in reply.embeds[0].fields if f.name.startswith("Что я знаю"))
+    assert f"{len(kb.events)} событий" in known.value  # 10: the "many" form
+    assert f"Что я знаю ({len(kb.entries)} записей)" == known.name  # 35
+
+
+async def test_usage_notices_in_japanese(services: Services) -> None:
+    reply = await run_command("nonsense", services, as_user("ja"), {})
+    assert reply.ephemeral and "`/nonsense` というコマンドはありません。" in text_of(reply)
+    button = await run_component("zz:1:2", services, as_user("ja"))
+    assert "このボタンはもう使えません。" in text_of(button)
