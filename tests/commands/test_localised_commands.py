@@ -5,12 +5,17 @@ within Discord's limits in all three languages."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from commands import quote as qt
 from commands import sanctions as sx
 from commands import timeline as tl
+from commands.brief import brief
+from commands.briefing import briefing_order, compose_briefing
 from commands.context import Invocation, Services
 from commands.registry import run_command, run_component
 from knowledge.base import KnowledgeBase
@@ -145,3 +150,37 @@ async def test_usage_notices_in_japanese(services: Services) -> None:
     assert reply.ephemeral and "`/nonsense` というコマンドはありません。" in text_of(reply)
     button = await run_component("zz:1:2", services, as_user("ja"))
     assert "このボタンはもう使えません。" in text_of(button)
+
+
+def test_a_briefing_in_russian_is_dated_the_russian_way(kb: KnowledgeBase) -> None:
+    now = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC)
+    composed = compose_briefing(
+        kb, now, tz=ZoneInfo("Europe/Moscow"), seen=frozenset(), language="ru"
+    )
+    check_limits(composed.reply)
+    (embed,) = composed.reply.embeds
+    assert embed.title == "Kuril Brief · вторник, 1 декабря 2026\u202fг."  # CLDR's narrow space
+    assert "09:00 (Europe/Moscow)" in (embed.footer or "")
+    assert "Перевод кураторов" in (embed.footer or "")
+    names = [field.name for field in embed.fields]
+    assert names == ["Что нового с прошлой сводки", "Источники"]
+    first = kb.translations["ru"].entries[kb.events[0].id]
+    assert str(first["text"]) in (embed.description or "")
+    assert f"> {kb.events[0].source.quote}" in (embed.description or "")
+
+
+def test_brief_follows_the_users_locale(services: Services) -> None:
+    reply = brief(services, as_user("ja"))
+    title = reply.embeds[0].title or ""
+    assert re.fullmatch(r"Kuril Brief · \d{4}年\d{1,2}月\d{1,2}日.曜日", title), title
+    assert "キュレーターによる翻訳" in (reply.embeds[0].footer or "")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_briefing_fits_in_every_language(kb: KnowledgeBase, language: str) -> None:
+    now = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC)
+    cursor = 0
+    for _ in range(len(briefing_order(kb))):
+        composed = compose_briefing(kb, now, cursor=cursor, seen=frozenset(), language=language)
+        check_limits(composed.reply)
+        cursor = composed.cursor
