@@ -27,6 +27,7 @@ from commands.briefings import (
     unsubscribed_reply,
 )
 from commands.command_locales import GROUP_DESCRIPTION
+from commands.i18n import language_of, say
 from commands.messages import Reply
 
 if TYPE_CHECKING:
@@ -69,13 +70,17 @@ class BriefingsCog(
         role: discord.Role | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
+        language = language_of(str(interaction.locale))
         if role is not None and role.is_default():
             await send_reply(
                 interaction,
                 Reply.notice(
-                    "I never ping @everyone. Pick a role made for briefings, or leave `role` "
-                    "empty.",
-                    title="Briefings not scheduled",
+                    say(
+                        language,
+                        "I never ping @everyone. Pick a role made for briefings, or leave "
+                        "`role` empty.",
+                    ),
+                    title=say(language, "Briefings not scheduled"),
                 ),
             )
             return
@@ -89,6 +94,7 @@ class BriefingsCog(
             role_id=role.id if role else None,
             role_name=role.name if role else None,
             bot_missing=missing_permissions(permissions),
+            language=language,
         )
         if isinstance(checked, Reply):
             await send_reply(interaction, checked)
@@ -112,14 +118,17 @@ class BriefingsCog(
             now=bot.briefings.clock(),
         )
         bot.briefings.subscription_changed(subscription)
+        language = language_of(str(interaction.locale))
         warning = None
         if role is not None and not role.mentionable:
             me = interaction.guild.me if interaction.guild else None
             if me is None or not me.guild_permissions.mention_everyone:
-                warning = (
-                    f"Note: <@&{role.id}> is not mentionable and I lack Mention @everyone, "
-                    "@here and All Roles, so the ping will not notify anyone. Make the role "
-                    "mentionable to fix that."
+                warning = say(
+                    language,
+                    "Note: {role} is not mentionable and I lack Mention @everyone, @here and "
+                    "All Roles, so the ping will not notify anyone. Make the role mentionable "
+                    "to fix that.",
+                    role=f"<@&{role.id}>",
                 )
         return subscribed_reply(
             request,
@@ -127,6 +136,7 @@ class BriefingsCog(
             resumed=before is not None and not before.active,
             updated=before is not None and before.active,
             role_warning=warning,
+            language=language,
         )
 
     @subscribe.autocomplete("timezone")
@@ -152,7 +162,10 @@ class BriefingsCog(
         if existed:
             await storage.remove_subscription(channel.id)
             self.bot.briefings.subscription_removed(channel.id)
-        await send_reply(interaction, unsubscribed_reply(channel.id, existed=existed))
+        language = language_of(str(interaction.locale))
+        await send_reply(
+            interaction, unsubscribed_reply(channel.id, existed=existed, language=language)
+        )
 
     @app_commands.command(name="list", description=description("briefings list"))
     @app_commands.checks.has_permissions(manage_channels=True)
@@ -173,4 +186,4 @@ class BriefingsCog(
             )
             for sub in await self.bot.storage.list_subscriptions(interaction.guild_id)
         ]
-        await send_reply(interaction, list_reply(rows))
+        await send_reply(interaction, list_reply(rows, language_of(str(interaction.locale))))

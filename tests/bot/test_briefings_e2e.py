@@ -476,3 +476,28 @@ async def test_on_postgresql_a_restart_neither_loses_nor_repeats_a_slot(
     await asyncio.wait_for(bot.briefings.started.wait(), 5)
     await bot.briefings.idle()
     assert len(messages_in(standin, channel)) == 2
+
+
+async def test_a_russian_admin_gets_russian_replies(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    await start_bot()
+    channel = briefings_channel(standin)
+    options = {"channel": channel, "time": "25:00", "timezone": "Europe/Moscow"}
+    sent = await standin.dispatch_slash(
+        "briefings subscribe", options, user=standin.user("mod"), locale="ru"
+    )
+    refused = embed_text(await standin.wait_for_followup(sent))
+    assert "Сводки не запланированы" in refused
+    assert "`25:00` — не время, которое я понимаю." in refused
+    assert "Остальные ваши параметры сохранены" in refused
+    options["time"] = "09:00"
+    sent = await standin.dispatch_slash(
+        "briefings subscribe", options, user=standin.user("mod"), locale="ru"
+    )
+    done = embed_text(await standin.wait_for_followup(sent))
+    assert f"Сводки для <#{channel.id}> запланированы: 09:00 (Europe/Moscow), каждый день." in done
+    sent = await standin.dispatch_slash("briefings list", user=standin.user("mod"), locale="ru")
+    listed = embed_text(await standin.wait_for_followup(sent))
+    assert "Сводки на этом сервере (1)" in listed and "Активна · следующая <t:" in listed
+    assert not standin.take_violations()

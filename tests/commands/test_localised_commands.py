@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from commands import briefings as bx
 from commands import quote as qt
 from commands import sanctions as sx
 from commands import timeline as tl
 from commands.brief import brief
 from commands.briefing import briefing_order, compose_briefing
 from commands.context import Invocation, Services
+from commands.messages import Reply
 from commands.registry import run_command, run_component
 from knowledge.base import KnowledgeBase
 from knowledge.translations import LANGUAGES
@@ -184,3 +186,24 @@ def test_every_briefing_fits_in_every_language(kb: KnowledgeBase, language: str)
         composed = compose_briefing(kb, now, cursor=cursor, seen=frozenset(), language=language)
         check_limits(composed.reply)
         cursor = composed.cursor
+
+
+def test_briefings_replies_in_japanese() -> None:
+    checked = bx.subscribe_request(
+        channel_id=5,
+        channel_name="news",
+        time="9",
+        timezone="Tokio",
+        days="mon,xyz",
+        language="ja",
+    )
+    assert isinstance(checked, Reply)
+    text = text_of(checked)
+    assert "`9` は時刻として認識できません。" in text
+    assert "`xyz` は曜日として認識できません。" in text
+    assert "`Tokio` はタイムゾーンとして認識できません。" in text
+    row = bx.SubscriptionRow(5, "09:00", "Asia/Tokyo", "mon,wed", None, False, None, None)
+    listed = bx.list_reply([row], "ja")
+    check_limits(listed)
+    assert "月, 水" in text_of(listed)
+    assert "**一時停止中**：理由の記録なし" in text_of(listed)
