@@ -37,6 +37,7 @@ from bot.render import message_kwargs
 from bot.slots import nonce_for
 from bot.storage import ChannelState, Storage, Subscription
 from commands.briefing import compose_briefing
+from commands.i18n import say
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
 
@@ -125,10 +126,16 @@ class DiscordSender:
         return message.id
 
 
-def late_note(slot: dt.datetime, why: str) -> str:
+def late_note(slot: dt.datetime, why: str, language: str = "en") -> str:
     """The line a late briefing carries, e.g. "... due at 09:00 (2 hours ago); I was offline"."""
     stamp = int(slot.timestamp())
-    return f"Sent late: this briefing was due at <t:{stamp}:t> (<t:{stamp}:R>); {why}."
+    return say(
+        language,
+        "Sent late: this briefing was due at {due} ({ago}); {why}.",
+        due=f"<t:{stamp}:t>",
+        ago=f"<t:{stamp}:R>",
+        why=say(language, why),
+    )
 
 
 @dataclass
@@ -173,8 +180,9 @@ class Deliverer:
                 tz=ZoneInfo(subscription.timezone),
                 cursor=state.cursor if state else 0,
                 seen=state.seen_entry_ids if state else None,
-                late_note=late_note(slot, late) if late else None,
+                late_note=late_note(slot, late, subscription.language) if late else None,
                 role_id=subscription.role_id,
+                language=subscription.language,
             )
             message_id = await self._send(subscription, briefing.reply, nonce_for(channel_id, slot))
         except _NoLongerSubscribed as gone:

@@ -35,6 +35,7 @@ from bot.delivery import Deliverer, Sender
 from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer
 from bot.slots import Schedule, next_slot, plan_catch_up, previous_slot
 from bot.storage import Storage, Subscription
+from commands.i18n import N_
 from knowledge.base import KnowledgeBase
 
 __all__ = ["BriefingScheduler", "Clock", "job_id", "trigger_for"]
@@ -53,9 +54,9 @@ NONCE_WINDOW = dt.timedelta(minutes=2)
 #: Cron firings map to the slot at or before `clock() + FIRE_TOLERANCE` (timer jitter).
 FIRE_TOLERANCE = dt.timedelta(seconds=2)
 #: Why a briefing goes out late, for its note.
-OFFLINE = "I was offline"
-RETRIED = "Discord could not take it at the time"
-DELAYED = "I was busy"
+OFFLINE = N_("I was offline")
+RETRIED = N_("Discord could not take it at the time")
+DELAYED = N_("I was busy")
 #: Settled delivery-log rows older than this are pruned, once a day.
 KEEP_LOG = dt.timedelta(days=35)
 

@@ -30,6 +30,7 @@ from commands.messages import (
 )
 
 __all__ = [
+    "BRIEFING_LANGUAGES",
     "DAYS_EXAMPLES",
     "NEEDED_PERMISSIONS",
     "Choice",
@@ -38,6 +39,7 @@ __all__ = [
     "SubscriptionRow",
     "complete_days",
     "complete_timezone",
+    "default_language",
     "describe_days",
     "list_reply",
     "parse_days",
@@ -51,6 +53,8 @@ __all__ = [
 #: What the bot needs in a channel to post briefings, as Discord names them.
 NEEDED_PERMISSIONS: Final = ("View Channel", "Send Messages", "Embed Links")
 DAYS_EXAMPLES: Final = ("daily", "weekdays", "mon,wed,fri", "sat,sun")
+BRIEFING_LANGUAGES: Final = ("en", "ja", "ru")
+LANGUAGE_NAMES: Final = {"en": N_("English"), "ja": N_("Japanese"), "ru": N_("Russian")}
 POPULAR_ZONES: Final = (
     "UTC",
     "Asia/Tokyo",
@@ -246,6 +250,14 @@ class SubscribeRequest:
     timezone: str
     days: str
     role_id: int | None
+    language: str = "en"
+
+
+def default_language(guild_locale: str | None) -> str:
+    """A subscription's language when none is chosen: the server's preferred locale when it
+    is Japanese or Russian, else English."""
+    base = (guild_locale or "").split("-")[0].lower()
+    return base if base in BRIEFING_LANGUAGES else "en"
 
 
 def subscribe_request(
@@ -259,6 +271,7 @@ def subscribe_request(
     role_name: str | None = None,
     bot_missing: Sequence[str] = (),
     language: str = "en",
+    briefing_language: str = "en",
 ) -> SubscribeRequest | Reply:
     """Validate every option at once; on any problem an ephemeral reply naming them all and
     repeating the user's other choices, so they can fix one thing and run it again."""
@@ -308,6 +321,7 @@ def subscribe_request(
         timezone=parsed["timezone"],
         days=parsed["days"],
         role_id=role_id,
+        language=briefing_language if briefing_language in BRIEFING_LANGUAGES else "en",
     )
 
 
@@ -379,6 +393,11 @@ def subscribed_reply(
             days=describe_days(request.days, language),
         ),
         say(language, "Next briefing: {when}.", when=_when(next_run)),
+        say(
+            language,
+            "Briefings are in {name}.",
+            name=say(language, LANGUAGE_NAMES[request.language]),
+        ),
     ]
     if request.role_id is not None:
         lines.append(
@@ -417,6 +436,7 @@ class SubscriptionRow:
     active: bool
     pause_reason: str | None
     next_run: dt.datetime | None
+    language: str = "en"
 
 
 def list_reply(rows: Sequence[SubscriptionRow], language: str = "en") -> Reply:
@@ -455,6 +475,7 @@ def list_reply(rows: Sequence[SubscriptionRow], language: str = "en") -> Reply:
 
 def _row(row: SubscriptionRow, language: str = "en") -> str:
     schedule = f"{row.time} {row.timezone}, {describe_days(row.days, language)}"
+    schedule += ", " + say(language, LANGUAGE_NAMES.get(row.language, row.language))
     if row.role_id is not None:
         schedule += ", " + say(language, "pings {role}", role=f"<@&{row.role_id}>")
     lines = [f"<#{row.channel_id}> · {schedule}"]

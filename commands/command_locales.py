@@ -37,13 +37,20 @@ NAMES: Mapping[str, Mapping[str, str]] = {
     "timezone": {"ja": "タイムゾーン", "ru": "часовой-пояс"},
     "days": {"ja": "曜日", "ru": "дни"},
     "role": {"ja": "ロール", "ru": "роль"},
+    "language": {"ja": "言語", "ru": "язык"},
 }
 """Command, group, subcommand and option names (Discord: 1–32 lower-case letters, digits, - _)."""
 
 CHOICES: Mapping[str, Mapping[str, str]] = {
     "japan": {"ja": "日本", "ru": "Япония"},
     "russia": {"ja": "ロシア", "ru": "Россия"},
+    "en": {"ja": "英語", "ru": "английский"},
+    "ja": {"ja": "日本語", "ru": "японский"},
+    "ru": {"ja": "ロシア語", "ru": "русский"},
 }
+
+CHOICE_LABELS: Mapping[str, str] = {"en": "English", "ja": "Japanese", "ru": "Russian"}
+"""English names shown for choices whose value is a code (the default, untranslated)."""
 """Names shown for fixed choices; the value sent back stays the English one."""
 
 DESCRIPTIONS: Mapping[str, Mapping[str, str]] = {
@@ -126,6 +133,10 @@ DESCRIPTIONS: Mapping[str, Mapping[str, str]] = {
     "The channel that should get no more briefings.": {
         "ja": "今後ブリーフィングを受け取らないチャンネル。",
         "ru": "Канал, которому сводки больше не нужны.",
+    },
+    "The briefings' language (default: the server's, if Japanese or Russian).": {
+        "ja": "ブリーフィングの言語（既定：サーバーの言語が日本語かロシア語ならそれ）。",
+        "ru": "Язык сводок (по умолчанию — язык сервера, если японский или русский).",
     },
     "This server's briefings: schedule, next run and status.": {
         "ja": "このサーバーのブリーフィング：予定、次回の実行、状態。",

@@ -15,6 +15,7 @@ from commands.about import about
 from commands.ask import PREFIX as ASK_PREFIX
 from commands.ask import ask_reply, suggestion_button
 from commands.brief import brief
+from commands.briefings import BRIEFING_LANGUAGES
 from commands.command_locales import localised
 from commands.context import Invocation, Services
 from commands.i18n import N_, language_of, say
@@ -250,6 +251,11 @@ COMMANDS: dict[str, CommandSpec] = {
                     "role",
                     "A role to ping with each briefing (optional; nobody is pinged otherwise).",
                     kind="role",
+                ),
+                OptionSpec(
+                    "language",
+                    "The briefings' language (default: the server's, if Japanese or Russian).",
+                    choices=BRIEFING_LANGUAGES,
                 ),
             ),
             guild_only=True,

@@ -14,13 +14,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import described, description, discord_choices
+from bot.cogs import described, description, discord_choices, fixed_choices
 from bot.render import send_reply
 from commands.briefings import (
     SubscribeRequest,
     SubscriptionRow,
     complete_days,
     complete_timezone,
+    default_language,
     list_reply,
     subscribe_request,
     subscribed_reply,
@@ -59,6 +60,7 @@ class BriefingsCog(
 
     @app_commands.command(name="subscribe", description=description("briefings subscribe"))
     @app_commands.describe(**described("briefings subscribe"))
+    @app_commands.choices(language=fixed_choices("briefings subscribe", "language"))
     @app_commands.checks.has_permissions(manage_channels=True)
     async def subscribe(
         self,
@@ -68,19 +70,22 @@ class BriefingsCog(
         timezone: str,
         days: str | None = None,
         role: discord.Role | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        language = language_of(str(interaction.locale))
+        spoken = language_of(str(interaction.locale))
+        guild_locale = str(interaction.guild_locale) if interaction.guild_locale else None
+        briefing_language = language.value if language else default_language(guild_locale)
         if role is not None and role.is_default():
             await send_reply(
                 interaction,
                 Reply.notice(
                     say(
-                        language,
+                        spoken,
                         "I never ping @everyone. Pick a role made for briefings, or leave "
                         "`role` empty.",
                     ),
-                    title=say(language, "Briefings not scheduled"),
+                    title=say(spoken, "Briefings not scheduled"),
                 ),
             )
             return
@@ -94,7 +99,8 @@ class BriefingsCog(
             role_id=role.id if role else None,
             role_name=role.name if role else None,
             bot_missing=missing_permissions(permissions),
-            language=language,
+            language=spoken,
+            briefing_language=briefing_language,
         )
         if isinstance(checked, Reply):
             await send_reply(interaction, checked)
@@ -116,6 +122,7 @@ class BriefingsCog(
             role_id=request.role_id,
             created_by=interaction.user.id,
             now=bot.briefings.clock(),
+            language=request.language,
         )
         bot.briefings.subscription_changed(subscription)
         language = language_of(str(interaction.locale))
@@ -183,6 +190,7 @@ class BriefingsCog(
                 active=sub.active,
                 pause_reason=sub.pause_reason,
                 next_run=scheduler.next_run(sub) if sub.active else None,
+                language=sub.language,
             )
             for sub in await self.bot.storage.list_subscriptions(interaction.guild_id)
         ]

@@ -501,3 +501,41 @@ async def test_a_russian_admin_gets_russian_replies(
     listed = embed_text(await standin.wait_for_followup(sent))
     assert "Сводки на этом сервере (1)" in listed and "Активна · следующая <t:" in listed
     assert not standin.take_violations()
+
+
+async def test_a_japanese_server_gets_japanese_briefings_by_default(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    """No `language` chosen: the server's preferred locale (ja) decides; the list shows it,
+    and the briefing itself is in Japanese, its source the article's English."""
+    standin.guilds[standin.guild_id].preferred_locale = "ja"
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    bot = await start_bot(clock=clock)
+    clock.set(SLOT - LEAD)
+    reply = embed_text(await subscribe(standin, channel))
+    assert "Briefings are in Japanese." in reply  # the admin's own locale is English
+    subscription = await bot.storage.get_subscription(channel.id)
+    assert subscription is not None and subscription.language == "ja"
+    message = await standin.wait_for_message(channel.id, timeout=10)
+    (embed,) = message["embeds"]
+    assert "曜日" in embed["title"] and "キュレーターによる翻訳" in embed["footer"]["text"]
+    assert "(英語原文)" in embed["description"]
+    assert "Asia/Tokyo" in embed["footer"]["text"]
+    listed = await briefings_list(standin)
+    assert "Japanese" in listed
+    assert not standin.take_violations()
+
+
+async def test_the_language_option_overrides_the_servers(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    standin.guilds[standin.guild_id].preferred_locale = "ja"
+    bot = await start_bot()
+    channel = briefings_channel(standin)
+    await subscribe(standin, channel, language="ru")
+    subscription = await bot.storage.get_subscription(channel.id)
+    assert subscription is not None and subscription.language == "ru"
+    await subscribe(standin, channel, language="en")
+    again = await bot.storage.get_subscription(channel.id)
+    assert again is not None and again.language == "en"

@@ -16,6 +16,7 @@ from commands.briefings import (
     SubscriptionRow,
     complete_days,
     complete_timezone,
+    default_language,
     describe_days,
     list_reply,
     parse_days,
@@ -222,3 +223,13 @@ def test_list_when_empty_and_when_very_long() -> None:
     reasons = "x" * 400
     reply = list_reply([row(n, active=n % 2 == 0, reason=reasons) for n in range(1, 200)])
     assert "more." in text_of(reply)  # cut to fit, saying how many are left out
+
+
+@pytest.mark.parametrize(
+    ("guild_locale", "language"),
+    [("ja", "ja"), ("ru", "ru"), ("en-US", "en"), ("en-GB", "en"), ("pt-BR", "en"), (None, "en")],
+)
+def test_a_subscriptions_default_language_is_the_servers_if_japanese_or_russian(
+    guild_locale: str | None, language: str
+) -> None:
+    assert default_language(guild_locale) == language
