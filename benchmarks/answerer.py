@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from rank_bm25 import BM25Okapi  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from commands.ask import plain_text  # noqa: E402
+from commands.ask import NOT_IN_SOURCES, plain_text  # noqa: E402
 from knowledge.answerer import Answerer  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.loader import load_knowledge_base  # noqa: E402
@@ -77,8 +77,13 @@ def read_set(path: Path) -> list[dict]:
 
 
 def answered_text(shown: str) -> str:
-    """What a user reads minus the source lines: only the answer's own text counts."""
-    return "\n".join(line for line in shown.splitlines() if not line.startswith("Source ("))
+    """What a user reads minus the source lines and the note on parts left unanswered: only
+    the answered parts' own text counts."""
+    return "\n".join(
+        line
+        for line in shown.splitlines()
+        if not line.startswith("Source (") and line not in NOT_IN_SOURCES.values()
+    )
 
 
 def _contains(text: str, wanted: list[str]) -> bool:

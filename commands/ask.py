@@ -60,6 +60,10 @@ DONT_KNOW = (
     "I don't know that: nothing in my sources answers it, and I would rather say so than guess."
 )
 MORE = "You can also browse with /timeline, /sanctions and /quote."
+NOT_IN_SOURCES = {
+    1: "The other part of your question is not in my sources, so I have left it unanswered.",
+    2: "The other parts of your question are not in my sources, so I have left them unanswered.",
+}
 EXTRA_MIN_CHARS = 120  # the least a shortened "When" or curator's note keeps
 STALE = "That suggestion is no longer available. Please ask your question again."
 NOT_YOURS = "Only the person who asked can pick a suggestion. Ask your own question with /ask."
@@ -95,6 +99,13 @@ def answered_entries(kb: KnowledgeBase, answer: Answer) -> list[Entry]:
     return [entry for entry in map(kb.get, answer.entry_ids) if entry is not None]
 
 
+def unanswered_note(answer: Answer) -> str | None:
+    """Said plainly when only some parts of a question are answered (never echoing them)."""
+    if not answer.unanswered_parts:
+        return None
+    return NOT_IN_SOURCES[min(answer.unanswered_parts, 2)]
+
+
 def plain_text(kb: KnowledgeBase, answer: Answer) -> str:
     """The whole answer as plain text, exactly what a user reads (every part with its source)."""
     entries = answered_entries(kb, answer)
@@ -106,7 +117,8 @@ def plain_text(kb: KnowledgeBase, answer: Answer) -> str:
             title = kb.seed_title(entry.source.seed)
             source = f"Source ({title}): {entry.source.quote}"
             parts.append("\n".join(part for part in (lead, body, source) if part))
-        return no_pings("\n\n".join(parts))
+        note = unanswered_note(answer)
+        return no_pings("\n\n".join([*parts, note] if note else parts))
     if answer.reason in GUIDANCE:
         return GUIDANCE[answer.reason]
     names = suggestion_names(kb, answer)
@@ -151,7 +163,7 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
             )
             for number, entry in enumerate(entries, 1)
         )
-        return Reply(embeds=embeds)
+        return Reply(content=unanswered_note(answer), embeds=embeds)
     if answer.reason in GUIDANCE:
         return Reply.notice(GUIDANCE[answer.reason], title="Ask about the Kuril Islands dispute")
     names = suggestion_names(kb, answer)

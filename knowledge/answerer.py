@@ -8,7 +8,10 @@ reads is `commands.ask`'s job.
    without a Latin letter (not English) get a reason instead of an answer.
 2. A question that asks two or three things ("when did the talks start and why did they
    stop?") is split at question marks, semicolons and an "and" that starts a new question;
-   when every part is answered, each part gets its own entry (see `_read_parts`).
+   when every part is answered, each part gets its own entry (see `_read_parts`). When some
+   parts are answered and the others are plainly out of scope (the out-of-scope class beats
+   every entry), the answered parts are given and `unanswered_parts` says how many are not in
+   the sources, rather than declining the whole question.
 3. Otherwise the whole question goes to the learned model (`knowledge.question_model`),
    trained on the curated questions. It answers only when its best entry beats the
    out-of-scope class by `MIN_LEAD` and clears `MIN_SCORE`; else it declines, offering up to
@@ -51,6 +54,9 @@ SUGGEST_MIN_SCORE = -0.9
 SUGGEST_MAX_GAP = 1.4
 """Entries scoring lower, or this far behind the out-of-scope class, are unrelated to the
 question: not worth a "did you mean"."""
+
+OUTSIDE_MIN_WORDS = 3
+"""A shorter part ("lol", "thank you") is not a question of its own the sources fail to answer."""
 
 FOLLOW_UP_MIN_SCORE = -0.8
 FOLLOW_UP_MIN_LEAD = -0.15
@@ -131,6 +137,8 @@ _VAGUE = frozenset(
         "eh",
         "ok",
         "okay",
+        "true",
+        "really",
     ]
 )
 
@@ -141,7 +149,9 @@ class Answer:
 
     `suggestions` are entry ids offered as "did you mean" on a decline; `score` is the
     confidence in [0, 1] of the weakest part answered (on a decline, of the best entry);
-    `yes_no` says the question asks yes or no, so the reply leads with the settling fact.
+    `yes_no` says the question asks yes or no, so the reply leads with the settling fact;
+    `unanswered_parts` counts the parts of a several-part question the sources do not answer
+    (the others are answered).
     """
 
     answered: bool
@@ -150,6 +160,7 @@ class Answer:
     score: float = 0.0
     reason: DeclineReason | None = None
     yes_no: bool = False
+    unanswered_parts: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,8 @@ class _Reading:
     ranked: tuple[str, ...]
     related: bool = True
     """Whether the best entry is related enough to suggest."""
+    outside: bool = False
+    """Whether the out-of-scope class beats every entry: the question is not in the sources."""
 
 
 class Answerer:
@@ -192,10 +205,17 @@ class Answerer:
         parts = [part for part in _PART_BREAK.split(cleaned) if normalise(part)]
         if 2 <= len(parts) <= MAX_PARTS:
             readings = self._read_parts(parts)
-            found = list(dict.fromkeys(r.entry_id for r in readings if r.entry_id is not None))
-            if all(r.entry_id is not None for r in readings) and len(found) >= 2:
-                weakest = min(r.value for r in readings)
-                return Answer(True, tuple(found), score=_confidence(weakest), yes_no=yes_no)
+            answered = [r for r in readings if r.entry_id is not None]
+            found = tuple(dict.fromkeys(r.entry_id for r in answered if r.entry_id is not None))
+            weakest = _confidence(min((r.value for r in answered), default=0.0))
+            if len(answered) == len(parts) and len(found) >= 2:
+                return Answer(True, found, score=weakest, yes_no=yes_no)
+            missing = [part for part, r in zip(parts, readings, strict=True) if r.entry_id is None]
+            outside = [part for part in missing if self._outside(part)]
+            if answered and all(part in outside or _fragment(part) for part in missing):
+                return Answer(
+                    True, found, score=weakest, yes_no=yes_no, unanswered_parts=len(outside)
+                )
         reading = self._read(cleaned, MIN_SCORE)
         if reading.entry_id is not None:
             return Answer(
@@ -233,6 +253,11 @@ class Answerer:
                 readings[number] = reading
         return readings
 
+    def _outside(self, part: str) -> bool:
+        """Whether `part` asks something of its own that the sources do not answer: not a
+        fragment, and the out-of-scope class beats every entry."""
+        return not _fragment(part) and self._read(part, MIN_SCORE).outside
+
     def _read(
         self,
         text: str,
@@ -260,7 +285,7 @@ class Answerer:
         )
         related = value >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
         if value < floor or value - beyond < (MIN_LEAD if lead is None else lead):
-            return _Reading(None, value, ranked, related)
+            return _Reading(None, value, ranked, related, outside=value < beyond)
         if sibling_of is None:
             return _Reading(ranked[0], value, ranked)
         target = self.model.class_of(sibling_of)
@@ -305,6 +330,13 @@ def training_examples(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
         texts += own
         labels += [entry.id] * len(own)
     return texts, labels
+
+
+def _fragment(part: str) -> bool:
+    """Too little to be a question of its own ("why?", "lol", "thank you"): beside an answered
+    part it is neither answered nor reported as missing."""
+    words = normalise(part).split()
+    return len(words) < OUTSIDE_MIN_WORDS or all(word in _VAGUE for word in words)
 
 
 def _confidence(value: float) -> float:
