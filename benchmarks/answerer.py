@@ -22,9 +22,10 @@ Methods, all in one run on the same machine:
 Latency is per question, wall clock, p50/p99 over `--rounds` passes. The model's build time and
 the process's RSS growth while building are measured on a fresh knowledge base, then again on
 one grown `--scale`-fold (synthetic entries with perturbed words, each with perturbed copies of
-its original's training questions). `--cv` adds 5-fold cross-validation of the training
-questions (stratified) and grouped by entry (questions about an entry the model never saw must
-be declined).
+its original's training questions). Each size also times the model cache: a first start that
+builds and writes it, then a start that loads it. `--cv` adds 5-fold cross-validation of the
+training questions (stratified) and grouped by entry (questions about an entry the model never
+saw must be declined).
 """
 
 from __future__ import annotations
@@ -274,6 +275,23 @@ def timed_build(kb: KnowledgeBase) -> tuple[Answerer, float, float]:
     return answerer, time.perf_counter() - start, rss_mb() - before
 
 
+def timed_cache(kb: KnowledgeBase) -> str:
+    """The model cache (`knowledge.model_cache`): a first start builds and writes it, the next
+    loads it. Both timed, in a fresh folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        Answerer(kb, Path(folder))
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        Answerer(kb, Path(folder))
+        warm = time.perf_counter() - start
+        size = sum(path.stat().st_size for path in Path(folder).rglob("*.pickle"))
+    return (
+        f"cache: first start (build + write) {cold * 1000:.0f} ms, next start (load) "
+        f"{warm * 1000:.0f} ms, file {size / 1e6:.1f} MB"
+    )
+
+
 def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> KnowledgeBase:
     """`kb` with `factor - 1` synthetic copies of every entry: new ids, perturbed words, and
     `per_entry` perturbed copies of the original's training questions."""
@@ -440,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({len(kb.entries)} entries, {len(kb.questions.examples)} questions); "
         f"process RSS {rss_mb():.0f} MB"
     )
+    print(f"   {timed_cache(kb)}")
     if args.cv:
         cross_validate(kb)
     if args.scale > 1:
@@ -454,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(big.questions.examples)} questions; build {big_s:.1f} s, RSS +{big_mb:.0f} MB; "
             f"p50 {statistics.median(values):.3f} ms  p99 {percentile(values, 0.99):.3f} ms"
         )
+        print(f"   {timed_cache(big)}")
     return 0
 
 

@@ -27,11 +27,13 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from knowledge.base import KnowledgeBase
+from knowledge.model_cache import cache_key, load_or_build
 from knowledge.models import Actor, Event, Fact, Sanction
 from knowledge.question_model import QuestionModel
 from knowledge.questions import OUT_OF_SCOPE
@@ -180,10 +182,20 @@ class _Reading:
 class Answerer:
     """Answers free-text questions from one knowledge base; build once, call many times."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, cache_dir: Path | None = None) -> None:
+        """Trains the model, or loads it from `cache_dir` when it was built for this very
+        knowledge base and code before (`knowledge.model_cache`)."""
         self.kb = kb
         texts, labels = training_examples(kb)
-        self.model = QuestionModel.fit(texts, labels, OUT_OF_SCOPE, same_sentence_groups(kb))
+        groups = same_sentence_groups(kb)
+        key = cache_key(kb.version, zip(texts, labels, strict=True), groups)
+        classes = frozenset(groups.get(label, label) for label in labels)
+        self.model = load_or_build(
+            cache_dir,
+            key,
+            classes,
+            lambda: QuestionModel.fit(texts, labels, OUT_OF_SCOPE, groups),
+        )
         self._classes = self.model.classes
         self._out_of_scope = (
             self._classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self._classes else None
@@ -345,6 +357,7 @@ def _confidence(value: float) -> float:
 
 
 @lru_cache(maxsize=8)
-def answerer_for(kb: KnowledgeBase) -> Answerer:
-    """The shared answerer of a knowledge base, built on first use."""
-    return Answerer(kb)
+def answerer_for(kb: KnowledgeBase, cache_dir: Path | None = None) -> Answerer:
+    """The shared answerer of a knowledge base, built on first use (cached on disk in
+    `cache_dir`, when given)."""
+    return Answerer(kb, cache_dir)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,8 @@ from commands.ask import ask_payload
 from commands.context import Services
 from knowledge.answerer import MAX_PARTS, MAX_QUESTION_CHARS, Answer, Answerer, answerer_for
 from knowledge.base import KnowledgeBase
-from knowledge.loader import DATA_DIR, load_knowledge_base
-from knowledge.questions import QUESTIONS_DIR
-from tests.conftest import REPO_ROOT, SEEDS_DIR, SHARED_DIR
+from tests.conftest import REPO_ROOT, SHARED_DIR
+from tests.knowledge.teaching import TAUGHT_ENTRY, UNSEEN_QUESTION, taught_knowledge_base
 
 SHARED_SET = SHARED_DIR / "eval" / "questions.jsonl"
 PROJECT_SET = REPO_ROOT / "tests" / "knowledge" / "questions.jsonl"
@@ -273,18 +271,9 @@ def test_curators_teach_new_phrasing_with_data_in_the_loaders_folder(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
     """A phrasing the model never saw is learnt from a question file in the given data folder."""
-    question = "what is the story with the zorblax flibbertigibbet"
-    assert answerer_for(kb).answer(question).entry_ids != ("ambassador-summoned",)
-    data = tmp_path / "data"
-    shutil.copytree(DATA_DIR, data)
-    taught = [f"{start} the zorblax flibbertigibbet" for start in ("what is", "tell me about")]
-    taught += [f"zorblax flibbertigibbet {end}" for end in ("explained", "news", "story", "?")]
-    lines = "".join(f'    "{line}",\n' for line in taught)
-    (data / QUESTIONS_DIR / "taught.toml").write_text(
-        f"[ambassador-summoned]\nquestions = [\n{lines}]\n", encoding="utf-8"
-    )
-    taught_kb = load_knowledge_base(SEEDS_DIR, data)
-    assert answerer_for(taught_kb).answer(question).entry_ids == ("ambassador-summoned",)
+    assert answerer_for(kb).answer(UNSEEN_QUESTION).entry_ids != (TAUGHT_ENTRY,)
+    taught_kb = taught_knowledge_base(tmp_path)
+    assert answerer_for(taught_kb).answer(UNSEEN_QUESTION).entry_ids == (TAUGHT_ENTRY,)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
