@@ -91,8 +91,10 @@ def answer_text(kb: KnowledgeBase, entry: Entry) -> str:
 
 
 def lead_of(kb: KnowledgeBase, answer: Answer, entry: Entry) -> str | None:
-    """The curated line that settles a yes/no question about `entry`, when one was asked."""
-    return kb.questions.leads.get(entry.id) if answer.yes_no else None
+    """The curated line that settles a yes/no question about `entry`, when one was asked and
+    the entry's text does not already say exactly that (it would read twice)."""
+    lead = kb.questions.leads.get(entry.id) if answer.yes_no else None
+    return None if lead is None or lead.strip() == entry.text.strip() else lead
 
 
 def answered_entries(kb: KnowledgeBase, answer: Answer) -> list[Entry]:

@@ -299,3 +299,15 @@ def test_a_yes_no_question_leads_with_the_settling_line(
     assert plain.startswith(lead)
     asked_why = ask_reply(services, invocation(), "What did Kishida say?")
     assert lead not in (asked_why.embeds[0].description or "")
+
+
+def test_a_lead_that_is_the_entry_text_is_not_shown_twice(
+    services: Services, kb: KnowledgeBase
+) -> None:
+    entry = kb.get("wwii-never-formally-closed")
+    assert entry is not None and kb.questions.leads[entry.id] == entry.text
+    question = "Did Russia and Japan ever formally end WWII hostilities?"
+    shown = ask_payload(services, question)["answer"].split("\nSource (")[0]
+    assert shown.count(entry.text) == 1  # the verbatim source below may say it again
+    (embed,) = ask_reply(services, invocation(), question).embeds
+    assert (embed.description or "").count(entry.text) == 1
