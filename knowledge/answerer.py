@@ -7,8 +7,11 @@ reads is `commands.ask`'s job.
 1. The question is cleaned (Discord mentions, links) and checked: empty, too long or
    without a Latin letter (not English) get a reason instead of an answer.
 2. A question that asks two or three things ("when did the talks start and why did they
-   stop?") is split at question marks, semicolons and an "and" that starts a new question;
-   when every part is answered, each part gets its own entry (see `_read_parts`). When some
+   stop?") is split (`split_parts`) at question marks, semicolons, numbered items, and a word
+   or sign that joins a new question ("and", "also", "plus", "as well as", "+", "&", "/"), or
+   a line break or full stop between two questions; an "and" inside one question never
+   splits it. When every part is answered, each part gets its own entry (see `_read_parts`;
+   a part saying "they" borrows its subject from the other). When some
    parts are answered and the others are plainly out of scope (the out-of-scope class beats
    every entry), the answered parts are given and `unanswered_parts` says how many are not in
    the sources, rather than declining the whole question.
@@ -35,7 +38,7 @@ import numpy as np
 from knowledge.base import KnowledgeBase
 from knowledge.model_cache import cache_key, load_or_build
 from knowledge.models import Actor, Event, Fact, Sanction
-from knowledge.question_model import QuestionModel
+from knowledge.question_model import QuestionModel, Vector
 from knowledge.questions import OUT_OF_SCOPE
 from knowledge.text import normalise
 
@@ -60,6 +63,9 @@ question: not worth a "did you mean"."""
 OUTSIDE_MIN_WORDS = 3
 """A shorter part ("lol", "thank you") is not a question of its own the sources fail to answer."""
 
+MAX_ANTECEDENTS = 4
+"""Words of a neighbour tried, one at a time, as what a part's pronoun stands for."""
+
 FOLLOW_UP_MIN_SCORE = -0.8
 FOLLOW_UP_MIN_LEAD = -0.15
 """A follow-up part ("and why did they stop?") may trail the out-of-scope class by this much."""
@@ -73,10 +79,29 @@ _QUESTION_STARTS = (
     r"why|when|what|whats|who|whom|whose|where|which|how|did|does|do|is|are|was|were|has|have"
     r"|had|can|could|will|would"
 )
-# Where a question turns into another: "?", ";", or "and"/"also" opening a new question.
+_STARTS = frozenset(_QUESTION_STARTS.split("|"))
+_ASKS = rf"(?=(?:{_QUESTION_STARTS})\b)"
+# Where a question surely turns into another: "?", ";", a numbered item ("1) ... 2) ..."), or
+# a joining word or sign ("and", "also", "plus", "as well as", "oh and", "+", "&", "/")
+# that opens a new question ("..., and why did they stop", "... + what other talks ..."); an
+# "and" inside one question ("why did Russia and Japan ...") opens none, so never splits.
 _PART_BREAK = re.compile(
-    rf"\?+\s*|;\s*|,?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:{_QUESTION_STARTS})\b)",
+    r"\?+\s*|;\s*"
+    r"|[,.:]?\s+(?:(?:and|also|plus|as\s+well\s+as|oh|but|then|&|\+|/)\s+)+" + _ASKS,
     re.IGNORECASE,
+)
+# Where a question may turn into another: a line break or a full stop before a question word.
+# Only when the text before it is a question too; else it is context for what follows ("My
+# teacher said ... . What did Russia announce?") and stays with it.
+_SENTENCE_BREAK = re.compile(r"\s*\n\s*|\.+\s+" + _ASKS, re.IGNORECASE)
+# "1) ... 2) ...", "(a) ... (b)", and "1. ... 2. ..." at the start of a line or after a "?".
+_NUMBERED = re.compile(
+    r"(?:^|(?<=\s))\(?(?:[1-3]|[a-c])\)\s+|(?:^|(?<=[?\n]))\s*[1-3]\.\s+", re.MULTILINE
+)
+_OPENERS = frozenset(["and", "also", "so", "ok", "okay", "oh", "plus", "but", "then", "btw"])
+# A part with one of these leans on its neighbour for its subject ("why are they ending now").
+_ANAPHORA = frozenset(
+    ["they", "them", "their", "it", "its", "he", "him", "his", "she", "her", "these", "those"]
 )
 _YES_NO = frozenset(
     [
@@ -214,21 +239,22 @@ class Answerer:
         if all(word in _VAGUE for word in words):
             return Answer(False, reason="vague")
         yes_no = words[0] in _YES_NO
-        parts = [part for part in _PART_BREAK.split(cleaned) if normalise(part)]
+        vectors: dict[str, Vector] = {}
+        parts = split_parts(cleaned)
         if 2 <= len(parts) <= MAX_PARTS:
-            readings = self._read_parts(parts)
+            readings = self._read_parts(parts, vectors)
             answered = [r for r in readings if r.entry_id is not None]
             found = tuple(dict.fromkeys(r.entry_id for r in answered if r.entry_id is not None))
             weakest = _confidence(min((r.value for r in answered), default=0.0))
             if len(answered) == len(parts) and len(found) >= 2:
                 return Answer(True, found, score=weakest, yes_no=yes_no)
             missing = [part for part, r in zip(parts, readings, strict=True) if r.entry_id is None]
-            outside = [part for part in missing if self._outside(part)]
+            outside = [part for part in missing if self._outside(part, vectors)]
             if answered and all(part in outside or _fragment(part) for part in missing):
                 return Answer(
                     True, found, score=weakest, yes_no=yes_no, unanswered_parts=len(outside)
                 )
-        reading = self._read(cleaned, MIN_SCORE)
+        reading = self._read(cleaned, MIN_SCORE, vectors=vectors)
         if reading.entry_id is not None:
             return Answer(
                 True, (reading.entry_id,), score=_confidence(reading.value), yes_no=yes_no
@@ -242,33 +268,68 @@ class Answerer:
             yes_no=yes_no,
         )
 
-    def _read_parts(self, parts: list[str]) -> list[_Reading]:
+    def _read_parts(self, parts: list[str], vectors: dict[str, Vector]) -> list[_Reading]:
         """Each part on its own, then once more for a part that leans on a neighbour ("when did
-        the talks start and why did they stop?", "how many people and how many banks...").
+        the talks start and why are they ending?", "how many people and how many banks...").
 
         Next to an answered part, a part says too little alone, so it is held to a lower bar:
         its best entry may trail the out-of-scope class a little. It must name another sentence
         group than its neighbour's, unless it leans on that same group: then it gets another
-        entry of the group, picked with the neighbour's words as context."""
-        readings = [self._read(part, PART_MIN_SCORE) for part in parts]
+        entry of the group, picked with the neighbour's words as context. A part naming its
+        subject only by a pronoun ("why are they ending now") is first read with what the
+        pronoun may stand for in its neighbour ("talks"): alone, its nearest entry may be
+        another question altogether."""
+        readings = [self._read(part, PART_MIN_SCORE, vectors=vectors) for part in parts]
+        relaxed = (FOLLOW_UP_MIN_SCORE, FOLLOW_UP_MIN_LEAD)
         for number, part in enumerate(parts):
             for neighbour in (number - 1, number + 1):
                 answered = readings[neighbour].entry_id if 0 <= neighbour < len(parts) else None
                 if readings[number].entry_id is not None or answered is None:
                     continue
-                relaxed = (FOLLOW_UP_MIN_SCORE, FOLLOW_UP_MIN_LEAD)
-                reading = self._read(part, *relaxed, besides=answered)
+                if _leans_on_neighbour(part) and not _fragment(part):
+                    reading = self._resolve(part, parts[neighbour], answered, vectors)
+                    if reading is not None:
+                        readings[number] = reading
+                        continue
+                reading = self._read(part, *relaxed, besides=answered, vectors=vectors)
                 if reading.entry_id is None:
                     reading = self._read(
-                        f"{part} {parts[neighbour]}", *relaxed, sibling_of=answered, alone=part
+                        f"{part} {parts[neighbour]}",
+                        *relaxed,
+                        sibling_of=answered,
+                        alone=part,
+                        vectors=vectors,
                     )
                 readings[number] = reading
         return readings
 
-    def _outside(self, part: str) -> bool:
+    def _resolve(
+        self, part: str, neighbour: str, answered: str, vectors: dict[str, Vector]
+    ) -> _Reading | None:
+        """`part` read with what its pronoun may stand for: each word naming the neighbour's
+        subject ("talks", "start"), then all of them; the most confident answer wins, among
+        the entries other than the neighbour's."""
+        words = _subject(neighbour).split()
+        if not words:
+            return None
+        candidates = dict.fromkeys([*words[:MAX_ANTECEDENTS], " ".join(words)])
+        readings = [
+            self._read(
+                f"{part} {words}",
+                FOLLOW_UP_MIN_SCORE,
+                FOLLOW_UP_MIN_LEAD,
+                besides=answered,
+                vectors=vectors,
+            )
+            for words in candidates
+        ]
+        answers = [reading for reading in readings if reading.entry_id is not None]
+        return max(answers, key=lambda reading: reading.value, default=None)
+
+    def _outside(self, part: str, vectors: dict[str, Vector]) -> bool:
         """Whether `part` asks something of its own that the sources do not answer: not a
         fragment, and the out-of-scope class beats every entry."""
-        return not _fragment(part) and self._read(part, MIN_SCORE).outside
+        return not _fragment(part) and self._read(part, MIN_SCORE, vectors=vectors).outside
 
     def _read(
         self,
@@ -279,23 +340,31 @@ class Answerer:
         besides: str | None = None,
         sibling_of: str | None = None,
         alone: str | None = None,
+        vectors: dict[str, Vector],
     ) -> _Reading:
         """The entry `text` asks about, if it clears `floor` and beats the out-of-scope class
         by `lead`. `besides`: not that entry's group. `sibling_of`: only another entry of that
-        entry's group, when `alone` (the part without context) leans that way most."""
-        vector = self.model.vector(text)
-        scores = self.model.scores(vector if alone is None else self.model.vector(alone))
+        entry's group, when `alone` (the part without context) leans that way most. `vectors`
+        keeps each text's features for the rest of the question (parts are read more than
+        once)."""
+        vector = self._vector(text, vectors)
+        scores = self.model.scores(vector if alone is None else self._vector(alone, vectors))
         if besides is not None:
             scores[self._classes.index(self.model.class_of(besides))] = -np.inf
-        order = [int(i) for i in np.argsort(-scores) if i != self._out_of_scope]
+        if self._out_of_scope is None:
+            beyond = -np.inf
+        else:
+            beyond = float(scores[self._out_of_scope])
+            scores[self._out_of_scope] = -np.inf
+        order = np.argsort(-scores)[:SUGGESTIONS]
         value = float(scores[order[0]])
-        beyond = -np.inf if self._out_of_scope is None else float(scores[self._out_of_scope])
+        cutoff = max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
         ranked = tuple(
             self.model.label(self._classes[i], vector)
-            for i in order[:SUGGESTIONS]
-            if i == order[0] or scores[i] >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
+            for rank, i in enumerate(order)
+            if rank == 0 or scores[i] >= cutoff
         )
-        related = value >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
+        related = value >= cutoff
         if value < floor or value - beyond < (MIN_LEAD if lead is None else lead):
             return _Reading(None, value, ranked, related, outside=value < beyond)
         if sibling_of is None:
@@ -305,6 +374,56 @@ class Answerer:
         if self._classes[order[0]] != target or sibling is None:
             return _Reading(None, value, ranked)
         return _Reading(sibling, value, ranked)
+
+    def _vector(self, text: str, vectors: dict[str, Vector]) -> Vector:
+        vector = vectors.get(text)
+        if vector is None:
+            vector = vectors[text] = self.model.vector(text)
+        return vector
+
+
+def split_parts(text: str) -> list[str]:
+    """The questions `text` asks, in order (one, for a single question).
+
+    Split at `_PART_BREAK` always, and at a line break or full stop (`_SENTENCE_BREAK`) only
+    between two questions: a sentence that asks nothing ("my teacher said ...") is context for
+    the question after it (or, last, before it) and stays with it."""
+    parts: list[str] = []
+    for piece in _PART_BREAK.split(_NUMBERED.sub("; ", text)):
+        asked: list[str] = []
+        context = ""
+        for sentence in _SENTENCE_BREAK.split(piece):
+            if _asks(sentence):
+                asked.append(f"{context} {sentence}".strip())
+                context = ""
+            elif set(normalise(sentence).split()) - _OPENERS:
+                context = f"{context} {sentence}".strip()
+        if context and asked:
+            asked[-1] = f"{asked[-1]} {context}"
+        elif context:
+            asked.append(context)
+        parts += asked
+    return parts
+
+
+def _asks(sentence: str) -> bool:
+    """Whether `sentence` opens with a question word ("and why ...", "so what ..." too)."""
+    for word in normalise(sentence).split():
+        if word not in _OPENERS:
+            return word in _STARTS or word in _YES_NO
+    return False
+
+
+def _leans_on_neighbour(part: str) -> bool:
+    """Whether `part` names its subject only by a pronoun ("why did they stop")."""
+    return any(word in _ANAPHORA for word in normalise(part).split())
+
+
+def _subject(part: str) -> str:
+    """The words of `part` that name what it asks about ("when did the talks start": "talks
+    start"): not question words, pronouns or the vague words every question has."""
+    skip = _STARTS | _YES_NO | _ANAPHORA | _VAGUE | _OPENERS
+    return " ".join(word for word in normalise(part).split() if word not in skip)
 
 
 def same_sentence_groups(kb: KnowledgeBase) -> dict[str, str]:
