@@ -16,8 +16,10 @@ _NON_WORD = re.compile(r"[^\w]+")
 
 def normalise(text: str) -> str:
     """The matching form of `text`: `"Japan’s PM!"` becomes `"japan pm"`."""
-    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = text.translate(_QUOTES)
+    if not text.isascii():  # ASCII has nothing to decompose or drop
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in text if not unicodedata.combining(char))
     text = _POSSESSIVE.sub(r"\1", text.casefold())
     text = _NON_WORD.sub(" ", text.replace("_", " "))
     return " ".join(text.split())
