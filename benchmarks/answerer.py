@@ -22,9 +22,10 @@ Methods, all in one run on the same machine:
 Latency is per question, wall clock, p50/p99 over `--rounds` passes. The model's build time and
 the process's RSS growth while building are measured on a fresh knowledge base, then again on
 one grown `--scale`-fold (synthetic entries with perturbed words, each with perturbed copies of
-its original's training questions). `--cv` adds 5-fold cross-validation of the training
-questions (stratified) and grouped by entry (questions about an entry the model never saw must
-be declined).
+its original's training questions). Each size also times the model cache: a first start that
+builds and writes it, then a start that loads it. `--cv` adds 5-fold cross-validation of the
+training questions (stratified) and grouped by entry (questions about an entry the model never
+saw must be declined).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from rank_bm25 import BM25Okapi  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from commands.ask import plain_text  # noqa: E402
+from commands.ask import NOT_IN_SOURCES, plain_text  # noqa: E402
 from knowledge.answerer import Answerer  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.loader import load_knowledge_base  # noqa: E402
@@ -77,8 +78,13 @@ def read_set(path: Path) -> list[dict]:
 
 
 def answered_text(shown: str) -> str:
-    """What a user reads minus the source lines: only the answer's own text counts."""
-    return "\n".join(line for line in shown.splitlines() if not line.startswith("Source ("))
+    """What a user reads minus the source lines and the note on parts left unanswered: only
+    the answered parts' own text counts."""
+    return "\n".join(
+        line
+        for line in shown.splitlines()
+        if not line.startswith("Source (") and line not in NOT_IN_SOURCES.values()
+    )
 
 
 def _contains(text: str, wanted: list[str]) -> bool:
@@ -269,6 +275,23 @@ def timed_build(kb: KnowledgeBase) -> tuple[Answerer, float, float]:
     return answerer, time.perf_counter() - start, rss_mb() - before
 
 
+def timed_cache(kb: KnowledgeBase) -> str:
+    """The model cache (`knowledge.model_cache`): a first start builds and writes it, the next
+    loads it. Both timed, in a fresh folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        Answerer(kb, Path(folder))
+        cold = time.perf_counter() - start
+        start = time.perf_counter()
+        Answerer(kb, Path(folder))
+        warm = time.perf_counter() - start
+        size = sum(path.stat().st_size for path in Path(folder).rglob("*.pickle"))
+    return (
+        f"cache: first start (build + write) {cold * 1000:.0f} ms, next start (load) "
+        f"{warm * 1000:.0f} ms, file {size / 1e6:.1f} MB"
+    )
+
+
 def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> KnowledgeBase:
     """`kb` with `factor - 1` synthetic copies of every entry: new ids, perturbed words, and
     `per_entry` perturbed copies of the original's training questions."""
@@ -342,7 +365,7 @@ def cross_validate(kb: KnowledgeBase, folds: int = 5, language: str = "en") -> N
             return Answerer(KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", questions))
         held_back = {language: dataclasses.replace(translation, questions=questions)}
         cv_kb = KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", kb.questions, held_back)
-        return Answerer(cv_kb, language)  # type: ignore[arg-type]
+        return Answerer(cv_kb, language=language)  # type: ignore[arg-type]
 
     right = total = declined = outside = 0
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
@@ -456,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({len(kb.entries)} entries, {len(kb.questions.examples)} questions); "
         f"process RSS {rss_mb():.0f} MB"
     )
+    print(f"   {timed_cache(kb)}")
     if args.cv:
         for language in ("en", *kb.translations):
             cross_validate(kb, language=language)
@@ -471,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(big.questions.examples)} questions; build {big_s:.1f} s, RSS +{big_mb:.0f} MB; "
             f"p50 {statistics.median(values):.3f} ms  p99 {percentile(values, 0.99):.3f} ms"
         )
+        print(f"   {timed_cache(big)}")
     return 0
 
 

@@ -84,11 +84,14 @@ def settings_help(reads: Sequence[str]) -> str:
 
 
 def load_services(settings: Settings) -> Services:
-    """The knowledge base, or a one-line StartupError pointing to `kb check`."""
+    """The knowledge base and its question model (kept in the data directory's model cache,
+    so a large knowledge base starts fast), or a one-line StartupError pointing to `kb check`."""
+    from knowledge.answerer import answerer_for
     from knowledge.loader import load_knowledge_base
 
     try:
-        return Services(kb=load_knowledge_base(settings.kuril_seeds_dir))
+        kb = load_knowledge_base(settings.kuril_seeds_dir)
+        return Services(kb=kb, answerer=answerer_for(kb, settings.kuril_data_dir))
     except KnowledgeBaseError as exc:
         first = exc.problems[0] if exc.problems else "unknown problem"
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
@@ -310,10 +313,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "ask",
         "answer one question",
-        KNOWLEDGE,
+        (*KNOWLEDGE, "KURIL_DATA_DIR"),
         run_ask,
         ask_arguments,
-        description="Answer QUESTION from the knowledge base, as /ask would.",
+        description="Answer QUESTION from the knowledge base, as /ask would. The built "
+        "question model is cached in the data directory.",
     ),
     Subcommand(
         "kb",

@@ -66,6 +66,12 @@ DONT_KNOW = N_(
 MORE = N_("You can also browse with /timeline, /sanctions and /quote.")
 NOTE = N_("Curator's note")
 TRANSLATION = N_("Curators' translation")
+NOT_IN_SOURCES = {
+    1: N_("The other part of your question is not in my sources, so I have left it unanswered."),
+    2: N_(
+        "The other parts of your question are not in my sources, so I have left them unanswered."
+    ),
+}
 EXTRA_MIN_CHARS = 120  # the least a shortened "When" or curator's note keeps
 STALE = N_("That suggestion is no longer available. Please ask your question again.")
 NOT_YOURS = N_("Only the person who asked can pick a suggestion. Ask your own question with /ask.")
@@ -111,12 +117,24 @@ def answer_text(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
 
 
 def lead_of(kb: KnowledgeBase, answer: Answer, entry: Entry, language: str = "en") -> str | None:
-    """The curated line that settles a yes/no question about `entry`, when one was asked."""
-    return view(kb, entry, language).lead if answer.yes_no else None
+    """The curated line that settles a yes/no question about `entry`, when one was asked and
+    the entry's text does not already say exactly that (it would read twice)."""
+    if not answer.yes_no:
+        return None
+    shown = view(kb, entry, language)
+    lead = shown.lead
+    return None if lead is None or lead.strip() == shown.text.strip() else lead
 
 
 def answered_entries(kb: KnowledgeBase, answer: Answer) -> list[Entry]:
     return [entry for entry in map(kb.get, answer.entry_ids) if entry is not None]
+
+
+def unanswered_note(answer: Answer, language: str = "en") -> str | None:
+    """Said plainly when only some parts of a question are answered (never echoing them)."""
+    if not answer.unanswered_parts:
+        return None
+    return say(language, NOT_IN_SOURCES[min(answer.unanswered_parts, 2)])
 
 
 def plain_text(kb: KnowledgeBase, answer: Answer, language: str | None = None) -> str:
@@ -132,7 +150,8 @@ def plain_text(kb: KnowledgeBase, answer: Answer, language: str | None = None) -
             title = kb.seed_title(entry.source.seed)  # the article's own title, like its words
             source = f"{say(language, 'Source ({title})', title=title)}: {entry.source.quote}"
             parts.append("\n".join(part for part in (lead, body, source) if part))
-        return no_pings("\n\n".join(parts))
+        note = unanswered_note(answer, language)
+        return no_pings("\n\n".join([*parts, note] if note else parts))
     if answer.reason in GUIDANCE:
         return guidance(answer, language)
     names = suggestion_names(kb, answer, language)
@@ -198,7 +217,7 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
             )
             for number, entry in enumerate(entries, 1)
         )
-        return Reply(embeds=embeds)
+        return Reply(content=unanswered_note(answer, language), embeds=embeds)
     if answer.reason in GUIDANCE:
         # Not a question it can answer: guidance in the asker's own language.
         spoken = invocation.language or language_of(invocation.locale)

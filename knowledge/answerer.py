@@ -10,8 +10,14 @@ reads is `commands.ask`'s job.
    curated questions and the curators' translations (char n-grams, so Japanese needs no word
    segmenter); another script or a mix gets a reason (`not_english`: a language it cannot read).
 2. A question that asks two or three things ("when did the talks start and why did they
-   stop?") is split at question marks, semicolons and an "and" that starts a new question;
-   when every part is answered, each part gets its own entry (see `_read_parts`).
+   stop?") is split (`split_parts`) at question marks, semicolons, numbered items, and a word
+   or sign that joins a new question ("and", "also", "plus", "as well as", "+", "&", "/"), or
+   a line break or full stop between two questions; an "and" inside one question never
+   splits it. When every part is answered, each part gets its own entry (see `_read_parts`;
+   a part saying "they" borrows its subject from the other). When some
+   parts are answered and the others are plainly out of scope (the out-of-scope class beats
+   every entry), the answered parts are given and `unanswered_parts` says how many are not in
+   the sources, rather than declining the whole question.
 3. Otherwise the whole question goes to the learned model (`knowledge.question_model`),
    trained on the curated questions. It answers only when its best entry beats the
    out-of-scope class by `MIN_LEAD` and clears `MIN_SCORE`; else it declines, offering up to
@@ -27,14 +33,16 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from knowledge.base import KnowledgeBase
 from knowledge.languages import detect_language
+from knowledge.model_cache import cache_key, load_or_build
 from knowledge.models import Actor, Event, Fact, Sanction
-from knowledge.question_model import QuestionModel
+from knowledge.question_model import QuestionModel, Vector
 from knowledge.questions import OUT_OF_SCOPE
 from knowledge.text import normalise
 from knowledge.translations import Language
@@ -61,6 +69,12 @@ SUGGEST_MAX_GAP = 1.4
 """Entries scoring lower, or this far behind the out-of-scope class, are unrelated to the
 question: not worth a "did you mean"."""
 
+OUTSIDE_MIN_WORDS = 3
+"""A shorter part ("lol", "thank you") is not a question of its own the sources fail to answer."""
+
+MAX_ANTECEDENTS = 4
+"""Words of a neighbour tried, one at a time, as what a part's pronoun stands for."""
+
 FOLLOW_UP_MIN_SCORE = -0.8
 FOLLOW_UP_MIN_LEAD = -0.15
 """A follow-up part ("and why did they stop?") may trail the out-of-scope class by this much."""
@@ -74,14 +88,32 @@ _QUESTION_STARTS = (
     r"why|when|what|whats|who|whom|whose|where|which|how|did|does|do|is|are|was|were|has|have"
     r"|had|can|could|will|would"
 )
-# Where a question turns into another: "?", ";", or "and"/"also" opening a new question.
+_STARTS = frozenset(_QUESTION_STARTS.split("|"))
+_ASKS = rf"(?=(?:{_QUESTION_STARTS})\b)"
+# Where a question surely turns into another: "?", ";", a numbered item ("1) ... 2) ..."), or
+# a joining word or sign ("and", "also", "plus", "as well as", "oh and", "+", "&", "/")
+# that opens a new question ("..., and why did they stop", "... + what other talks ..."); an
+# "and" inside one question ("why did Russia and Japan ...") opens none, so never splits.
 _PART_BREAK = re.compile(
-    rf"\?+\s*|;\s*|,?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:{_QUESTION_STARTS})\b)",
+    r"\?+\s*|;\s*"
+    r"|[,.:]?\s+(?:(?:and|also|plus|as\s+well\s+as|oh|but|then|&|\+|/)\s+)+" + _ASKS,
     re.IGNORECASE,
+)
+# Where a question may turn into another: a line break or a full stop before a question word.
+# Only when the text before it is a question too; else it is context for what follows ("My
+# teacher said ... . What did Russia announce?") and stays with it.
+_SENTENCE_BREAK = re.compile(r"\s*\n\s*|\.+\s+" + _ASKS, re.IGNORECASE)
+# "1) ... 2) ...", "(a) ... (b)", and "1. ... 2. ..." at the start of a line or after a "?".
+_NUMBERED = re.compile(
+    r"(?:^|(?<=\s))\(?(?:[1-3]|[a-c])\)\s+|(?:^|(?<=[?\n]))\s*[1-3]\.\s+", re.MULTILINE
+)
+_OPENERS = frozenset(["and", "also", "so", "ok", "okay", "oh", "plus", "but", "then", "btw"])
+# A part with one of these leans on its neighbour for its subject ("why are they ending now").
+_ANAPHORA = frozenset(
+    ["they", "them", "their", "it", "its", "he", "him", "his", "she", "her", "these", "those"]
 )
 _RU_QUESTION_STARTS = r"почему|когда|что|кто|где|как|сколько|какие|какой|какая|зачем|чем|кого"
 _PART_BREAKS: dict[str, re.Pattern[str]] = {
-    "en": _PART_BREAK,
     "ja": re.compile(r"[?？;；]+\s*|。\s*"),
     "ru": re.compile(
         rf"\?+\s*|;\s*|,?\s+(?:и|а|а также)\s+(?=(?:{_RU_QUESTION_STARTS})\b)", re.IGNORECASE
@@ -153,6 +185,8 @@ _VAGUE = frozenset(
         "eh",
         "ok",
         "okay",
+        "true",
+        "really",
     ]
 )
 
@@ -163,7 +197,9 @@ class Answer:
 
     `suggestions` are entry ids offered as "did you mean" on a decline; `score` is the
     confidence in [0, 1] of the weakest part answered (on a decline, of the best entry);
-    `yes_no` says the question asks yes or no, so the reply leads with the settling fact.
+    `yes_no` says the question asks yes or no, so the reply leads with the settling fact;
+    `unanswered_parts` counts the parts of a several-part question the sources do not answer
+    (the others are answered).
     """
 
     answered: bool
@@ -172,6 +208,7 @@ class Answer:
     score: float = 0.0
     reason: DeclineReason | None = None
     yes_no: bool = False
+    unanswered_parts: int = 0
     language: Language | None = "en"
     """The language the question is written in (None: one the bot cannot read)."""
 
@@ -186,6 +223,8 @@ class _Reading:
     ranked: tuple[str, ...]
     related: bool = True
     """Whether the best entry is related enough to suggest."""
+    outside: bool = False
+    """Whether the out-of-scope class beats every entry: the question is not in the sources."""
 
 
 class Answerer:
@@ -194,11 +233,23 @@ class Answerer:
     Built for English (the default), it also builds a reader per language the knowledge base
     has training questions in, and hands each question to the reader of its language."""
 
-    def __init__(self, kb: KnowledgeBase, language: Language = "en") -> None:
+    def __init__(
+        self, kb: KnowledgeBase, cache_dir: Path | None = None, *, language: Language = "en"
+    ) -> None:
+        """Trains the model, or loads it from `cache_dir` when it was built for this very
+        knowledge base and code before (`knowledge.model_cache`)."""
         self.kb = kb
         self.language = language
         texts, labels = training_examples(kb, language)
-        self.model = QuestionModel.fit(texts, labels, OUT_OF_SCOPE, same_sentence_groups(kb))
+        groups = same_sentence_groups(kb)
+        key = cache_key(kb.version, zip(texts, labels, strict=True), groups)
+        classes = frozenset(groups.get(label, label) for label in labels)
+        self.model = load_or_build(
+            cache_dir,
+            key,
+            classes,
+            lambda: QuestionModel.fit(texts, labels, OUT_OF_SCOPE, groups),
+        )
         self._classes = self.model.classes
         self._out_of_scope = (
             self._classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self._classes else None
@@ -208,7 +259,10 @@ class Answerer:
         if language == "en":
             for other, translation in kb.translations.items():
                 if translation.questions.examples:
-                    self.readers[other] = Answerer(kb, other)  # type: ignore[arg-type]
+                    # Each language's model is cached in its own folder: the cache keeps one
+                    # model per folder.
+                    own = cache_dir / f"lang-{other}" if cache_dir is not None else None
+                    self.readers[other] = Answerer(kb, own, language=other)  # type: ignore[arg-type]
 
     def answer(self, question: str) -> Answer:
         """The entries answering `question`, or a decline. Never raises on any string."""
@@ -229,20 +283,30 @@ class Answerer:
         if self.language == "en" and all(word in _VAGUE for word in words):
             return Answer(False, reason="vague")
         yes_no = _asks_yes_or_no(self.language, cleaned, words)
-        parts = [part for part in _PART_BREAKS[self.language].split(cleaned) if normalise(part)]
+        vectors: dict[str, Vector] = {}
+        if self.language == "en":
+            parts = split_parts(cleaned)
+        else:
+            parts = [p for p in _PART_BREAKS[self.language].split(cleaned) if normalise(p)]
         if 2 <= len(parts) <= MAX_PARTS:
-            readings = self._read_parts(parts)
-            found = list(dict.fromkeys(r.entry_id for r in readings if r.entry_id is not None))
-            if all(r.entry_id is not None for r in readings) and len(found) >= 2:
-                weakest = min(r.value for r in readings)
+            readings = self._read_parts(parts, vectors)
+            answered = [r for r in readings if r.entry_id is not None]
+            found = tuple(dict.fromkeys(r.entry_id for r in answered if r.entry_id is not None))
+            weakest = _confidence(min((r.value for r in answered), default=0.0))
+            if len(answered) == len(parts) and len(found) >= 2:
+                return Answer(True, found, score=weakest, yes_no=yes_no, language=self.language)
+            missing = [part for part, r in zip(parts, readings, strict=True) if r.entry_id is None]
+            outside = [part for part in missing if self._outside(part, vectors)]
+            if answered and all(part in outside or _fragment(part) for part in missing):
                 return Answer(
                     True,
-                    tuple(found),
-                    score=_confidence(weakest),
+                    found,
+                    score=weakest,
                     yes_no=yes_no,
+                    unanswered_parts=len(outside),
                     language=self.language,
                 )
-        reading = self._read(cleaned, MIN_SCORE)
+        reading = self._read(cleaned, MIN_SCORE, vectors=vectors)
         if reading.entry_id is not None:
             return Answer(
                 True,
@@ -261,28 +325,68 @@ class Answerer:
             language=self.language,
         )
 
-    def _read_parts(self, parts: list[str]) -> list[_Reading]:
+    def _read_parts(self, parts: list[str], vectors: dict[str, Vector]) -> list[_Reading]:
         """Each part on its own, then once more for a part that leans on a neighbour ("when did
-        the talks start and why did they stop?", "how many people and how many banks...").
+        the talks start and why are they ending?", "how many people and how many banks...").
 
         Next to an answered part, a part says too little alone, so it is held to a lower bar:
         its best entry may trail the out-of-scope class a little. It must name another sentence
         group than its neighbour's, unless it leans on that same group: then it gets another
-        entry of the group, picked with the neighbour's words as context."""
-        readings = [self._read(part, PART_MIN_SCORE) for part in parts]
+        entry of the group, picked with the neighbour's words as context. A part naming its
+        subject only by a pronoun ("why are they ending now") is first read with what the
+        pronoun may stand for in its neighbour ("talks"): alone, its nearest entry may be
+        another question altogether."""
+        readings = [self._read(part, PART_MIN_SCORE, vectors=vectors) for part in parts]
+        relaxed = (FOLLOW_UP_MIN_SCORE, FOLLOW_UP_MIN_LEAD)
         for number, part in enumerate(parts):
             for neighbour in (number - 1, number + 1):
                 answered = readings[neighbour].entry_id if 0 <= neighbour < len(parts) else None
                 if readings[number].entry_id is not None or answered is None:
                     continue
-                relaxed = (FOLLOW_UP_MIN_SCORE, FOLLOW_UP_MIN_LEAD)
-                reading = self._read(part, *relaxed, besides=answered)
+                if _leans_on_neighbour(part) and not _fragment(part):
+                    reading = self._resolve(part, parts[neighbour], answered, vectors)
+                    if reading is not None:
+                        readings[number] = reading
+                        continue
+                reading = self._read(part, *relaxed, besides=answered, vectors=vectors)
                 if reading.entry_id is None:
                     reading = self._read(
-                        f"{part} {parts[neighbour]}", *relaxed, sibling_of=answered, alone=part
+                        f"{part} {parts[neighbour]}",
+                        *relaxed,
+                        sibling_of=answered,
+                        alone=part,
+                        vectors=vectors,
                     )
                 readings[number] = reading
         return readings
+
+    def _resolve(
+        self, part: str, neighbour: str, answered: str, vectors: dict[str, Vector]
+    ) -> _Reading | None:
+        """`part` read with what its pronoun may stand for: each word naming the neighbour's
+        subject ("talks", "start"), then all of them; the most confident answer wins, among
+        the entries other than the neighbour's."""
+        words = _subject(neighbour).split()
+        if not words:
+            return None
+        candidates = dict.fromkeys([*words[:MAX_ANTECEDENTS], " ".join(words)])
+        readings = [
+            self._read(
+                f"{part} {words}",
+                FOLLOW_UP_MIN_SCORE,
+                FOLLOW_UP_MIN_LEAD,
+                besides=answered,
+                vectors=vectors,
+            )
+            for words in candidates
+        ]
+        answers = [reading for reading in readings if reading.entry_id is not None]
+        return max(answers, key=lambda reading: reading.value, default=None)
+
+    def _outside(self, part: str, vectors: dict[str, Vector]) -> bool:
+        """Whether `part` asks something of its own that the sources do not answer: not a
+        fragment, and the out-of-scope class beats every entry."""
+        return not _fragment(part) and self._read(part, MIN_SCORE, vectors=vectors).outside
 
     def _read(
         self,
@@ -293,25 +397,33 @@ class Answerer:
         besides: str | None = None,
         sibling_of: str | None = None,
         alone: str | None = None,
+        vectors: dict[str, Vector],
     ) -> _Reading:
         """The entry `text` asks about, if it clears `floor` and beats the out-of-scope class
         by `lead`. `besides`: not that entry's group. `sibling_of`: only another entry of that
-        entry's group, when `alone` (the part without context) leans that way most."""
-        vector = self.model.vector(text)
-        scores = self.model.scores(vector if alone is None else self.model.vector(alone))
+        entry's group, when `alone` (the part without context) leans that way most. `vectors`
+        keeps each text's features for the rest of the question (parts are read more than
+        once)."""
+        vector = self._vector(text, vectors)
+        scores = self.model.scores(vector if alone is None else self._vector(alone, vectors))
         if besides is not None:
             scores[self._classes.index(self.model.class_of(besides))] = -np.inf
-        order = [int(i) for i in np.argsort(-scores) if i != self._out_of_scope]
+        if self._out_of_scope is None:
+            beyond = -np.inf
+        else:
+            beyond = float(scores[self._out_of_scope])
+            scores[self._out_of_scope] = -np.inf
+        order = np.argsort(-scores)[:SUGGESTIONS]
         value = float(scores[order[0]])
-        beyond = -np.inf if self._out_of_scope is None else float(scores[self._out_of_scope])
+        cutoff = max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
         ranked = tuple(
             self.model.label(self._classes[i], vector)
-            for i in order[:SUGGESTIONS]
-            if i == order[0] or scores[i] >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
+            for rank, i in enumerate(order)
+            if rank == 0 or scores[i] >= cutoff
         )
-        related = value >= max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
+        related = value >= cutoff
         if value < floor or value - beyond < (self._min_lead if lead is None else lead):
-            return _Reading(None, value, ranked, related)
+            return _Reading(None, value, ranked, related, outside=value < beyond)
         if sibling_of is None:
             return _Reading(ranked[0], value, ranked)
         target = self.model.class_of(sibling_of)
@@ -319,6 +431,56 @@ class Answerer:
         if self._classes[order[0]] != target or sibling is None:
             return _Reading(None, value, ranked)
         return _Reading(sibling, value, ranked)
+
+    def _vector(self, text: str, vectors: dict[str, Vector]) -> Vector:
+        vector = vectors.get(text)
+        if vector is None:
+            vector = vectors[text] = self.model.vector(text)
+        return vector
+
+
+def split_parts(text: str) -> list[str]:
+    """The questions `text` asks, in order (one, for a single question).
+
+    Split at `_PART_BREAK` always, and at a line break or full stop (`_SENTENCE_BREAK`) only
+    between two questions: a sentence that asks nothing ("my teacher said ...") is context for
+    the question after it (or, last, before it) and stays with it."""
+    parts: list[str] = []
+    for piece in _PART_BREAK.split(_NUMBERED.sub("; ", text)):
+        asked: list[str] = []
+        context = ""
+        for sentence in _SENTENCE_BREAK.split(piece):
+            if _asks(sentence):
+                asked.append(f"{context} {sentence}".strip())
+                context = ""
+            elif set(normalise(sentence).split()) - _OPENERS:
+                context = f"{context} {sentence}".strip()
+        if context and asked:
+            asked[-1] = f"{asked[-1]} {context}"
+        elif context:
+            asked.append(context)
+        parts += asked
+    return parts
+
+
+def _asks(sentence: str) -> bool:
+    """Whether `sentence` opens with a question word ("and why ...", "so what ..." too)."""
+    for word in normalise(sentence).split():
+        if word not in _OPENERS:
+            return word in _STARTS or word in _YES_NO
+    return False
+
+
+def _leans_on_neighbour(part: str) -> bool:
+    """Whether `part` names its subject only by a pronoun ("why did they stop")."""
+    return any(word in _ANAPHORA for word in normalise(part).split())
+
+
+def _subject(part: str) -> str:
+    """The words of `part` that name what it asks about ("when did the talks start": "talks
+    start"): not question words, pronouns or the vague words every question has."""
+    skip = _STARTS | _YES_NO | _ANAPHORA | _VAGUE | _OPENERS
+    return " ".join(word for word in normalise(part).split() if word not in skip)
 
 
 def same_sentence_groups(kb: KnowledgeBase) -> dict[str, str]:
@@ -383,12 +545,20 @@ def _asks_yes_or_no(language: Language, text: str, words: list[str]) -> bool:
     return words[0] in _YES_NO
 
 
+def _fragment(part: str) -> bool:
+    """Too little to be a question of its own ("why?", "lol", "thank you"): beside an answered
+    part it is neither answered nor reported as missing."""
+    words = normalise(part).split()
+    return len(words) < OUTSIDE_MIN_WORDS or all(word in _VAGUE for word in words)
+
+
 def _confidence(value: float) -> float:
     """A decision value as a confidence in [0, 1] (0.5 at the SVM's margin)."""
     return round(1.0 / (1.0 + math.exp(-3.0 * value)), 3)
 
 
 @lru_cache(maxsize=8)
-def answerer_for(kb: KnowledgeBase) -> Answerer:
-    """The shared answerer of a knowledge base (every language it reads), built on first use."""
-    return Answerer(kb)
+def answerer_for(kb: KnowledgeBase, cache_dir: Path | None = None) -> Answerer:
+    """The shared answerer of a knowledge base (every language it reads), built on first use
+    (cached on disk in `cache_dir`, when given)."""
+    return Answerer(kb, cache_dir)

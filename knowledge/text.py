@@ -28,12 +28,14 @@ def normalise(text: str) -> str:
     Accents are folded away, but not the marks that make a different letter in Japanese kana
     (ガ is not カ) or Russian (й is not и); ё folds to е, as Russian writers mostly do.
     """
-    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    kept: list[str] = []
-    for char in text:
-        if not unicodedata.combining(char) or (kept and _keeps_mark(kept[-1], char)):
-            kept.append(char)
-    text = unicodedata.normalize("NFC", "".join(kept))
+    text = text.translate(_QUOTES)
+    if not text.isascii():  # ASCII has nothing to decompose or drop
+        text = unicodedata.normalize("NFKD", text)
+        kept: list[str] = []
+        for char in text:
+            if not unicodedata.combining(char) or (kept and _keeps_mark(kept[-1], char)):
+                kept.append(char)
+        text = unicodedata.normalize("NFC", "".join(kept))
     text = _POSSESSIVE.sub(r"\1", text.casefold())
     text = _NON_WORD.sub(" ", text.replace("_", " "))
     text = _SCRIPT_CHANGE.sub(" ", text)

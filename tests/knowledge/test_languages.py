@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from knowledge import answerer as answerer_module
+from knowledge.answerer import Answerer
 from knowledge.base import KnowledgeBase
 from knowledge.languages import detect_language
+from knowledge.question_model import QuestionModel
 
 
 @pytest.mark.parametrize(
@@ -43,3 +48,23 @@ def test_training_questions_are_read_as_their_language(kb: KnowledgeBase) -> Non
         in_scope = [question for question, label in examples if label != "out-of-scope"]
         read = sum(detect_language(question) == language for question in in_scope)
         assert read / len(in_scope) >= 0.96, language
+
+
+def test_each_languages_model_is_cached_and_loaded(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second start loads the English, Japanese and Russian models without training any."""
+    built = Answerer(kb, tmp_path)
+    assert set(built.readers) == {"en", "ja", "ru"}
+
+    def refuse(*_args: object, **_kwargs: object) -> QuestionModel:
+        raise AssertionError("a model was trained again")
+
+    monkeypatch.setattr(answerer_module.QuestionModel, "fit", refuse)
+    loaded = Answerer(kb, tmp_path)
+    for question in (
+        "Why were the talks suspended?",
+        "ロシアはなぜ交渉を停止したの？",
+        "Кто такой Кисида?",
+    ):
+        assert loaded.answer(question) == built.answer(question)
