@@ -93,11 +93,14 @@ def settings_help(reads: Sequence[str]) -> str:
 
 
 def load_services(settings: Settings) -> Services:
-    """The knowledge base, or a one-line StartupError pointing to `kb check`."""
+    """The knowledge base and its question model (kept in the data directory's model cache,
+    so a large knowledge base starts fast), or a one-line StartupError pointing to `kb check`."""
+    from knowledge.answerer import answerer_for
     from knowledge.loader import load_knowledge_base
 
     try:
-        return Services(kb=load_knowledge_base(settings.kuril_seeds_dir))
+        kb = load_knowledge_base(settings.kuril_seeds_dir)
+        return Services(kb=kb, answerer=answerer_for(kb, settings.kuril_data_dir))
     except KnowledgeBaseError as exc:
         first = exc.problems[0] if exc.problems else "unknown problem"
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
@@ -156,10 +159,19 @@ def _discord(command: str, settings: Settings) -> int:
     return run_discord(command, settings, load_services(settings))
 
 
+def console_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=("en", "ja", "ru"),
+        help="answer questions in this language (default: each question's own language)",
+    )
+
+
 def run_console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import run_console_session
 
-    return run_console_session(load_services(settings), settings.kuril_data_dir)
+    language = getattr(args, "lang", None)  # `kuril-brief` alone has no --lang
+    return run_console_session(load_services(settings), settings.kuril_data_dir, language)
 
 
 def ask_arguments(parser: argparse.ArgumentParser) -> None:
@@ -170,6 +182,11 @@ def ask_arguments(parser: argparse.ArgumentParser) -> None:
         "--jsonl",
         action="store_true",
         help="read questions from stdin, one a line; write one JSON object a line",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "ja", "ru"),
+        help="answer in this language (default: the question's own language)",
     )
 
 
@@ -195,10 +212,10 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl:
         # Exactly one object per input line, blank lines included, so outputs line up with inputs.
         for line in sys.stdin:
-            payload = ask_payload(services, line.strip())
+            payload = ask_payload(services, line.strip(), args.lang)
             print(json.dumps(payload, ensure_ascii=False), flush=True)
         return 0
-    payload = ask_payload(services, question)
+    payload = ask_payload(services, question, args.lang)
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
     else:
@@ -215,6 +232,17 @@ def run_kb_check(args: argparse.Namespace, settings: Settings) -> int:
     if report.counts:
         counts = ", ".join(f"{count} {kind}" for kind, count in sorted(report.counts.items()))
         print(f"entries: {counts}; version {report.version}")
+    if report.questions:
+        print("training questions:")
+        for label, count in report.questions.items():
+            print(f"  {count:>5}  {label}")
+    for language, (done, wanted) in report.translations.items():
+        share = done / wanted if wanted else 1.0
+        print(f"translation {language}: {done}/{wanted} fields ({share:.0%})", end="")
+        if language in report.translated_questions:
+            entries, outside = report.translated_questions[language]
+            print(f"; training questions {entries} for entries, {outside} out of scope", end="")
+        print()
     if report.ok:
         print("OK: the knowledge base is consistent with its seeds.")
         return 0
@@ -295,6 +323,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "the same commands in a terminal",
         (*KNOWLEDGE, "KURIL_DATA_DIR"),
         run_console,
+        console_arguments,
         description="Type /help, a command such as /quote speaker:Kishida, or a question; "
         "quit leaves. Reads lines from stdin when it is not a terminal. The history is kept "
         "in the data directory.",
@@ -302,10 +331,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "ask",
         "answer one question",
-        KNOWLEDGE,
+        (*KNOWLEDGE, "KURIL_DATA_DIR"),
         run_ask,
         ask_arguments,
-        description="Answer QUESTION from the knowledge base, as /ask would.",
+        description="Answer QUESTION from the knowledge base, as /ask would. The built "
+        "question model is cached in the data directory.",
     ),
     Subcommand(
         "kb",

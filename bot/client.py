@@ -30,6 +30,7 @@ from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
 from bot.startup import StartupError, database_error, discord_unreachable
 from bot.storage import DatabaseRefusedError, Storage
+from bot.translator import CommandTranslator
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
 from commands.registry import COMPONENTS, component_owner, run_component
@@ -146,6 +147,7 @@ class KurilBriefBot(commands.AutoShardedBot):
             log.debug("opening the database failed", exc_info=exc)
             raise database_error(exc, self.settings) from exc
         self.add_dynamic_items(RoutedButton)
+        await self.tree.set_translator(CommandTranslator())
         await self.add_cog(ReferenceCog(self))
         await self.add_cog(AskCog(self))
         await self.add_cog(BriefingsCog(self))
@@ -181,7 +183,13 @@ class KurilBriefBot(commands.AutoShardedBot):
         )
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        translator = self.tree.translator
+        commands = self.tree.get_commands(guild=guild)
+        payload = (
+            [await command.get_translated_payload(self.tree, translator) for command in commands]
+            if translator is not None
+            else [command.to_dict(self.tree) for command in commands]
+        )
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"commands-hash:{self.application_id}:{guild.id if guild else 'global'}"
         if not force and await self.storage.get_value(key) == digest:

@@ -174,13 +174,17 @@ def flat_buttons(reply: Reply) -> list[Button]:
 class ConsoleSession:
     """One console user: remembers the last reply so its buttons can be pressed."""
 
-    def __init__(self, services: Services, console: Console) -> None:
+    def __init__(self, services: Services, console: Console, language: str | None = None) -> None:
         self.services = services
         self.console = console
+        self.language = language
+        """Answers in this language (`console --lang`); None: each question's own."""
         self.last_reply: Reply | None = None
 
     def invocation(self) -> Invocation:
-        return Invocation(user_id=CONSOLE_USER_ID, now=dt.datetime.now(dt.UTC))
+        return Invocation(
+            user_id=CONSOLE_USER_ID, now=dt.datetime.now(dt.UTC), language=self.language
+        )
 
     async def handle(self, line: str) -> Reply | None:
         """Turn one input line into a reply; `None` for an empty line."""
@@ -257,10 +261,11 @@ def terminal_lines(console: Console, history: Path | None) -> Iterator[str]:
                 readline.write_history_file(history)
 
 
-def run_console_session(services: Services, data_dir: Path) -> int:
-    """`kuril-brief console`: interactive on a terminal, scripted (and echoed) from a pipe."""
+def run_console_session(services: Services, data_dir: Path, language: str | None = None) -> int:
+    """`kuril-brief console`: interactive on a terminal, scripted (and echoed) from a pipe;
+    `language` answers questions in that language rather than each question's own."""
     console = Console()
-    session = ConsoleSession(services, console)
+    session = ConsoleSession(services, console, language)
     if sys.stdin.isatty():
         asyncio.run(session.run(terminal_lines(console, data_dir / HISTORY_FILE)))
     else:

@@ -49,6 +49,7 @@ from bot.slots import nonce_for, snowflake_at, snowflake_time
 from bot.storage import FINAL_OUTCOMES, ChannelState, Delivery, Storage, Subscription
 from bot.storage.store import UNAVAILABLE_ERRORS
 from commands.briefing import REFERENCE_PREFIX, Briefing, compose_briefing
+from commands.i18n import N_, say
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
 
@@ -80,7 +81,7 @@ BACKOFF_BASE_S = 1.0
 #: A slot sent within this long of its time is on time (no "sent late" note).
 ON_TIME = dt.timedelta(minutes=1)
 #: Why a briefing that was due on time went out late anyway (it waited on our side).
-HELD_UP = "it was held up on my side"
+HELD_UP = N_("it was held up on my side")
 #: Discord deduplicates a nonce with `enforce_nonce` for "a few minutes": a re-send with the
 #: same nonce is certainly harmless only this soon after the claim it repeats.
 NONCE_WINDOW = dt.timedelta(minutes=2)
@@ -209,10 +210,16 @@ def _is_briefing(message: Any, me: int | None, reference: str) -> bool:
     return any(footer.endswith(marker) for footer in footers)
 
 
-def late_note(slot: dt.datetime, why: str) -> str:
+def late_note(slot: dt.datetime, why: str, language: str = "en") -> str:
     """The line a late briefing carries, e.g. "... due at 09:00 (2 hours ago); I was offline"."""
     stamp = int(slot.timestamp())
-    return f"Sent late: this briefing was due at <t:{stamp}:t> (<t:{stamp}:R>); {why}."
+    return say(
+        language,
+        "Sent late: this briefing was due at {due} ({ago}); {why}.",
+        due=f"<t:{stamp}:t>",
+        ago=f"<t:{stamp}:R>",
+        why=say(language, why),
+    )
 
 
 @dataclass
@@ -261,8 +268,9 @@ class Deliverer:
                     tz=ZoneInfo(subscription.timezone),
                     cursor=state.cursor if state else 0,
                     seen=state.seen_entry_ids if state else None,
-                    late_note=late_note(slot, why) if why else None,
+                    late_note=late_note(slot, why, subscription.language) if why else None,
                     role_id=subscription.role_id,
+                    language=subscription.language,
                     reference=reference,
                 )
 

@@ -21,6 +21,7 @@ def invocation_of(interaction: discord.Interaction[Any]) -> Invocation:
         now=interaction.created_at,
         channel_id=interaction.channel_id,
         guild_id=interaction.guild_id,
+        locale=str(interaction.locale),
     )
 
 

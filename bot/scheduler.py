@@ -43,6 +43,7 @@ from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer
 from bot.slots import Schedule, next_slot, plan_catch_up, previous_slot
 from bot.storage import Storage, Subscription
 from bot.storage.store import UNAVAILABLE_ERRORS, unavailable_reason
+from commands.i18n import N_
 from knowledge.base import KnowledgeBase
 
 __all__ = ["BriefingScheduler", "Clock", "job_id", "trigger_for"]
@@ -55,10 +56,10 @@ SWEEP_JOB_ID = "briefings:sweep"
 #: Cron firings map to the slot at or before `clock() + FIRE_TOLERANCE` (timer jitter).
 FIRE_TOLERANCE = dt.timedelta(seconds=2)
 #: Why a briefing goes out late, for its note.
-OFFLINE = "I was offline"
-RETRIED = "Discord could not take it at the time"
-DELAYED = "I was busy"
-STORAGE_DOWN = "my database was unavailable"
+OFFLINE = N_("I was offline")
+RETRIED = N_("Discord could not take it at the time")
+DELAYED = N_("I was busy")
+STORAGE_DOWN = N_("my database was unavailable")
 #: After a storage failure, the database is tried again this soon, then ever less often (up
 #: to `RECOVERY_MAX_S`); the key is written to prove it takes writes again.
 RECOVERY_FIRST_S = 2.0

@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     metrics_host: str = Field(default="127.0.0.1", description="address the metrics port binds to")
     kuril_data_dir: Path = Field(
         default_factory=default_data_dir,
-        description="where the SQLite file and the console history live",
+        description="where the SQLite file, the console history and the question model cache live",
     )
     kuril_seeds_dir: Path = Field(
         default_factory=default_seeds_dir, description="where the source articles live"

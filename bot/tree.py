@@ -14,32 +14,42 @@ import discord
 from discord import app_commands
 
 from bot.storage.store import UNAVAILABLE_ERRORS, unavailable_reason
+from commands.i18n import N_, language_of, say
 from commands.messages import Reply
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side. It has been logged; please try again later."
-DATABASE_UNAVAILABLE = (
+SORRY = N_("Sorry, something went wrong on my side. It has been logged; please try again later.")
+DATABASE_UNAVAILABLE = N_(
     "The briefings database is unavailable right now; nothing was changed. Try again in a minute."
 )
 #: Command groups that use the database (the others never touch it).
 DATABASE_COMMANDS = frozenset({"briefings"})
 
 
-def friendly_message(error: app_commands.AppCommandError) -> str | None:
-    """The user-facing text for an expected error; None for an unexpected one."""
+def friendly_message(error: app_commands.AppCommandError, language: str = "en") -> str | None:
+    """The user-facing text for an expected error (in `language`); None for an unexpected one."""
     if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        who = "I need" if isinstance(error, app_commands.BotMissingPermissions) else "You need"
-        return f"{who} the {missing} permission to do that."
+        if isinstance(error, app_commands.BotMissingPermissions):
+            return say(language, "I need the {missing} permission to do that.", missing=missing)
+        return say(language, "You need the {missing} permission to do that.", missing=missing)
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works in a server, not in direct messages."
+        return say(language, "This command only works in a server, not in direct messages.")
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} seconds."
+        return say(
+            language,
+            "Slow down a little: try again in {seconds} seconds.",
+            seconds=f"{error.retry_after:.0f}",
+        )
     if isinstance(error, app_commands.TransformerError):
-        return f"I could not understand `{error.value}` there. Please pick one of the suggestions."
+        return say(
+            language,
+            "I could not understand `{value}` there. Please pick one of the suggestions.",
+            value=error.value,
+        )
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here."
+        return say(language, "You can't use this command here.")
     return None
 
 
@@ -55,12 +65,13 @@ class BriefTree(app_commands.CommandTree[Any]):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
-        message = friendly_message(error)
+        language = language_of(str(interaction.locale))
+        message = friendly_message(error, language)
         command = interaction.command.qualified_name if interaction.command else "unknown"
         if message is None and database_unavailable(command, error):
             reason = unavailable_reason(error.__cause__ or error)
             log.warning("/%s: the database is unavailable: %s", command, reason)
-            message = DATABASE_UNAVAILABLE
+            message = say(language, DATABASE_UNAVAILABLE)
             outcome = "error"  # said politely, but the command did not do its job
         else:
             outcome = "refused" if message is not None else "error"
@@ -77,7 +88,7 @@ class BriefTree(app_commands.CommandTree[Any]):
                 if isinstance(error, app_commands.CommandInvokeError)
                 else error,
             )
-            message = SORRY
+            message = say(language, SORRY)
         await send_private_note(interaction, message)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from commands.briefing import compose_briefing
 from commands.context import Invocation, Services
+from commands.i18n import language_of
 from commands.messages import Reply
 
 
@@ -18,6 +19,11 @@ def brief(services: Services, invocation: Invocation) -> Reply:
     is skipped even when an item is too long to share a message.
     """
     key = rotation_key(invocation)
-    composed = compose_briefing(services.kb, invocation.now, cursor=services.rotation.cursor(key))
+    composed = compose_briefing(
+        services.kb,
+        invocation.now,
+        cursor=services.rotation.cursor(key),
+        language=invocation.language or language_of(invocation.locale),
+    )
     services.rotation.move_to(key, composed.cursor)
     return composed.reply

@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from zoneinfo import ZoneInfo
 
-from commands.formatting import BLOCK_SEPARATOR, cited, entry_label, quoted, sources_list
+from babel.dates import format_date, format_time
+
+from commands.formatting import (
+    BLOCK_SEPARATOR,
+    cited,
+    curator_note,
+    entry_label,
+    quoted,
+    sources_list,
+)
+from commands.i18n import N_, say
 from commands.messages import (
     COLOUR_INFO,
     FIELD_VALUE_LIMIT,
@@ -28,7 +38,8 @@ from commands.messages import (
     truncate,
 )
 from knowledge.base import KnowledgeBase
-from knowledge.models import Actor, Entry, Event, Quote
+from knowledge.models import Entry, Quote
+from knowledge.translations import view
 
 UTC = ZoneInfo("UTC")
 ITEMS = 3
@@ -39,11 +50,11 @@ LATE_NOTE_LIMIT = 300
 #: Precedes a scheduled briefing's slot reference at the end of its footer.
 REFERENCE_PREFIX = "ref "
 KIND_NAMES = {
-    "event": "event",
-    "fact": "background",
-    "sanction": "measure",
-    "quote": "quote",
-    "actor": "who's who",
+    "event": N_("event"),
+    "fact": N_("background"),
+    "sanction": N_("measure"),
+    "quote": N_("quote"),
+    "actor": N_("who's who"),
 }
 
 
@@ -78,15 +89,19 @@ def compose_briefing(
     late_note: str | None = None,
     role_id: int | None = None,
     items: int = ITEMS,
+    language: str = "en",
     reference: str | None = None,
 ) -> Briefing:
-    """Compose the briefing for `now` as seen in `tz`.
+    """Compose the briefing for `now` as seen in `tz`, in `language`.
 
     `cursor` is any int (taken modulo the cycle); `seen` is the ids the channel had seen
     before (None skips "what's new", as `/brief` does); `late_note` explains a late delivery;
-    `role_id` is the role an admin chose to ping, the only mention a briefing carries.
-    `reference` (a scheduled briefing's slot reference) ends the footer as `ref <reference>`:
-    it is how the bot recognises, after a crash, that a slot's briefing did go out.
+    `role_id` is the role an admin chose to ping, the only mention a briefing carries. In
+    Japanese or Russian the items are the curators' translation (the footer says so), dates
+    are written the language's way (Babel's CLDR data), and sources stay the article's English.
+    `reference` (a scheduled briefing's slot reference) ends the footer as `ref <reference>`,
+    untranslated in every language: it is how the bot recognises, after a crash, that a slot's
+    briefing did go out.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -101,7 +116,7 @@ def compose_briefing(
     picked: list[Entry] = []
     for offset in range(min(max(items, 1), len(order))):
         entry = order[(start + offset) % len(order)]
-        block = _item(kb, entry)
+        block = _item(kb, entry, language)
         if len(BLOCK_SEPARATOR.join([*blocks, block])) > DESCRIPTION_BUDGET:
             if picked:
                 break
@@ -109,26 +124,39 @@ def compose_briefing(
         blocks.append(block)
         picked.append(entry)
     if not order:
-        blocks.append("The knowledge base has no entries to brief on yet.")
+        blocks.append(say(language, "The knowledge base has no entries to brief on yet."))
 
     fields: list[EmbedField] = []
     listed: list[Entry] = []
     if seen is not None:
-        value, listed = _whats_new(kb, seen)
-        fields.append(EmbedField(name="What's new since the last briefing", value=value))
-    fields.append(
-        EmbedField(name="Sources", value=sources_list(kb, [*picked, *listed], FIELD_VALUE_LIMIT))
+        value, listed = _whats_new(kb, seen, language)
+        name = say(language, "What's new since the last briefing")
+        fields.append(EmbedField(name=name, value=value))
+    sources = sources_list(kb, [*picked, *listed], FIELD_VALUE_LIMIT)
+    fields.append(EmbedField(name=say(language, "Sources"), value=sources))
+    if language == "en":
+        date, time = f"{local:%A} {local.day} {local:%B %Y}", f"{local:%H:%M}"
+    else:
+        date = format_date(local, format="full", locale=language)
+        time = format_time(local, format="HH:mm", locale=language)
+    footer = say(
+        language,
+        "{date}, {time} {zone} · knowledge base {version} · more with /timeline, /sanctions "
+        "and /quote",
+        date=date,
+        time=time,
+        zone=tz.key,
+        version=kb.version,
     )
-    date = f"{local:%A} {local.day} {local:%B %Y}"
+    if language != "en":
+        footer += " · " + say(language, "Curators' translation")
+    if reference:
+        footer += f" · {REFERENCE_PREFIX}{reference}"
     embed = Embed(
         title=f"Kuril Brief · {date}",
         description=BLOCK_SEPARATOR.join(blocks),
         fields=tuple(fields),
-        footer=(
-            f"{date}, {local:%H:%M} {tz.key} · knowledge base {kb.version} · "
-            "more with /timeline, /sanctions and /quote"
-            + (f" · {REFERENCE_PREFIX}{reference}" if reference else "")
-        ),
+        footer=footer,
         colour=COLOUR_INFO,
     )
     reply = Reply(
@@ -141,44 +169,55 @@ def compose_briefing(
     return Briefing(reply, new_cursor, shown, frozenset(seen or ()) | set(kb.by_id))
 
 
-def _item(kb: KnowledgeBase, entry: Entry) -> str:
+def _label(kb: KnowledgeBase, entry: Entry, language: str) -> str:
+    return entry_label(kb, entry) if language == "en" else view(kb, entry, language).heading
+
+
+def _item(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
+    shown = view(kb, entry, language)
     if isinstance(entry, Quote):
-        speaker = kb.get(entry.speaker)
-        name = speaker.name if isinstance(speaker, Actor) else entry.speaker
+        title = f"— *{kb.seed_title(entry.source.seed)}*"
+        if language != "en":
+            original = say(language, "English original")
+            title += f" ({original})"
         lines = [
-            f"**{name}**, {entry.role}",
+            f"**{shown.speaker}**, {shown.role}",
             quoted(f"“{entry.text}”"),
-            f"*{entry.context}*",
-            f"— *{kb.seed_title(entry.source.seed)}*",
+            f"*{shown.context}*",
+            title,
         ]
         return "\n".join(lines)
-    heading = f"**{entry_label(kb, entry)}**"
-    if isinstance(entry, Event):
-        heading += f" · *{entry.when}*"
-    lines = [heading, entry.text]
-    if entry.curator_note:
-        lines.append(f"*Curator's note: {entry.curator_note}*")
-    lines.append(cited(kb, entry, SOURCE_ROOM))
+    heading = f"**{_label(kb, entry, language)}**"
+    if shown.when:
+        heading += f" · *{shown.when}*"
+    lines = [heading, shown.text]
+    note = curator_note(entry, kb, language)
+    if note:
+        lines.append(f"*{note}*")
+    lines.append(cited(kb, entry, SOURCE_ROOM, language))
     return "\n".join(lines)
 
 
-def _whats_new(kb: KnowledgeBase, seen: Collection[str]) -> tuple[str, list[Entry]]:
+def _whats_new(
+    kb: KnowledgeBase, seen: Collection[str], language: str = "en"
+) -> tuple[str, list[Entry]]:
     """Entries the channel has not seen, newest first, as many as fit, then "and N more"."""
     seen = frozenset(seen)
     fresh = [entry for entry in kb.entries if entry.id not in seen]
     fresh.sort(key=lambda entry: entry.added, reverse=True)  # stable: ties keep KB order
     if not fresh:
-        return "Nothing new since the last briefing.", []
+        return say(language, "Nothing new since the last briefing."), []
     lines: list[str] = []
     listed: list[Entry] = []
     for index, entry in enumerate(fresh[:NEW_LISTED]):
-        line = f"• {truncate(entry_label(kb, entry), 120)} ({KIND_NAMES[entry.kind]})"
+        kind = say(language, KIND_NAMES[entry.kind])
+        line = f"• {truncate(_label(kb, entry, language), 120)} ({kind})"
         rest = len(fresh) - index - 1
-        tail = f"\n…and {rest} more" if rest else ""
+        tail = "\n" + say(language, "…and {more} more", more=rest) if rest else ""
         if len("\n".join([*lines, line])) + len(tail) > FIELD_VALUE_LIMIT:
             break
         lines.append(line)
         listed.append(entry)
     if len(fresh) > len(listed):
-        lines.append(f"…and {len(fresh) - len(listed)} more")
+        lines.append(say(language, "…and {more} more", more=len(fresh) - len(listed)))
     return "\n".join(lines), listed

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 
 from commands.days import DAY_LABELS, MixedDaysError, UnknownDayError, normalise_days
 from commands.formatting import echo
+from commands.i18n import N_, say
 from commands.messages import (
     COLOUR_INFO,
     EMBED_DESCRIPTION_LIMIT,
@@ -29,6 +30,7 @@ from commands.messages import (
 )
 
 __all__ = [
+    "BRIEFING_LANGUAGES",
     "DAYS_EXAMPLES",
     "NEEDED_PERMISSIONS",
     "Choice",
@@ -37,6 +39,7 @@ __all__ = [
     "SubscriptionRow",
     "complete_days",
     "complete_timezone",
+    "default_language",
     "describe_days",
     "list_reply",
     "parse_days",
@@ -50,6 +53,8 @@ __all__ = [
 #: What the bot needs in a channel to post briefings, as Discord names them.
 NEEDED_PERMISSIONS: Final = ("View Channel", "Send Messages", "Embed Links")
 DAYS_EXAMPLES: Final = ("daily", "weekdays", "mon,wed,fri", "sat,sun")
+BRIEFING_LANGUAGES: Final = ("en", "ja", "ru")
+LANGUAGE_NAMES: Final = {"en": N_("English"), "ja": N_("Japanese"), "ru": N_("Russian")}
 POPULAR_ZONES: Final = (
     "UTC",
     "Asia/Tokyo",
@@ -81,7 +86,7 @@ class OptionError(ValueError):
 # -- parsing ------------------------------------------------------------------------------
 
 
-def parse_time(text: str) -> str:
+def parse_time(text: str, language: str = "en") -> str:
     """`HH:MM` in 24-hour time (`9:05` is padded to `09:05`)."""
     match = _TIME_RE.fullmatch(text or "")
     if match:
@@ -89,8 +94,12 @@ def parse_time(text: str) -> str:
         if hour <= 23 and minute <= 59:
             return f"{hour:02d}:{minute:02d}"
     raise OptionError(
-        f"`{_shown(text)}` is not a time I understand. Use 24-hour `HH:MM`, "
-        "for example `09:00` or `18:30`."
+        say(
+            language,
+            "`{text}` is not a time I understand. Use 24-hour `HH:MM`, for example `09:00` or "
+            "`18:30`.",
+            text=_shown(text),
+        )
     )
 
 
@@ -119,7 +128,7 @@ def _zones() -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
     return by_key, suggested, tuple(map(_search_key, suggested))
 
 
-def parse_timezone(text: str) -> str:
+def parse_timezone(text: str, language: str = "en") -> str:
     """An IANA zone name, matched without regard to case or `_` vs space."""
     by_key, names, keys = _zones()
     found = by_key.get(_zone_key(text or ""))
@@ -133,40 +142,56 @@ def parse_timezone(text: str) -> str:
         limit=3,
         score_cutoff=70,
     )
-    hint = ""
-    if matches:
-        hint = " Did you mean " + " or ".join(f"`{names[index]}`" for _, _, index in matches) + "?"
-    raise OptionError(
-        f"`{_shown(text)}` is not a time zone I know. Use an IANA name such as "
-        f"`Asia/Tokyo` or `Europe/Moscow` (pick one from the suggestions).{hint}"
+    message = say(
+        language,
+        "`{text}` is not a time zone I know. Use an IANA name such as `Asia/Tokyo` or "
+        "`Europe/Moscow` (pick one from the suggestions).",
+        text=_shown(text),
     )
+    if matches:
+        zones = [f"`{names[index]}`" for _, _, index in matches]
+        listed = zones[0]
+        for zone in zones[1:]:
+            listed = say(language, "{first} or {last}", first=listed, last=zone)
+        message += " " + say(language, "Did you mean {names}?", names=listed)
+    raise OptionError(message)
 
 
-def parse_days(text: str | None) -> str:
+def parse_days(text: str | None, language: str = "en") -> str:
     """`daily` (the default), `weekdays`, or days such as `mon,wed,fri` (stored that way)."""
     try:
         return normalise_days((text or "").strip() or "daily")
     except MixedDaysError as exc:
         raise OptionError(
-            f"`{_shown(exc.word)}` already means a set of days, so it can't be combined with "
-            "others. Use `daily` or `weekdays` on its own, or list the days you want, such as "
-            "`mon,wed,fri`."
+            say(
+                language,
+                "`{text}` already means a set of days, so it can't be combined with others. Use "
+                "`daily` or `weekdays` on its own, or list the days you want, such as "
+                "`mon,wed,fri`.",
+                text=_shown(exc.word),
+            )
         ) from None
     except UnknownDayError as exc:
         raise OptionError(
-            f"`{_shown(exc.word)}` is not a day I know. Use `daily`, `weekdays`, or days "
-            "such as `mon,wed,fri`."
+            say(
+                language,
+                "`{text}` is not a day I know. Use `daily`, `weekdays`, or days such as "
+                "`mon,wed,fri`.",
+                text=_shown(exc.word),
+            )
         ) from None
     except ValueError:
-        raise OptionError("Name at least one day, e.g. `mon,wed,fri`, or use `daily`.") from None
+        raise OptionError(
+            say(language, "Name at least one day, e.g. `mon,wed,fri`, or use `daily`.")
+        ) from None
 
 
-def describe_days(days: str) -> str:
+def describe_days(days: str, language: str = "en") -> str:
     if days == "daily":
-        return "every day"
+        return say(language, "every day")
     if days == "weekdays":
-        return "weekdays (Mon–Fri)"
-    return ", ".join(DAY_LABELS[day] for day in days.split(","))
+        return say(language, "weekdays (Mon–Fri)")
+    return ", ".join(say(language, DAY_LABELS[day]) for day in days.split(","))
 
 
 def _shown(text: str | None) -> str:
@@ -235,6 +260,14 @@ class SubscribeRequest:
     timezone: str
     days: str
     role_id: int | None
+    language: str = "en"
+
+
+def default_language(guild_locale: str | None) -> str:
+    """A subscription's language when none is chosen: the server's preferred locale when it
+    is Japanese or Russian, else English."""
+    base = (guild_locale or "").split("-")[0].lower()
+    return base if base in BRIEFING_LANGUAGES else "en"
 
 
 def subscribe_request(
@@ -247,6 +280,8 @@ def subscribe_request(
     role_id: int | None = None,
     role_name: str | None = None,
     bot_missing: Sequence[str] = (),
+    language: str = "en",
+    briefing_language: str = "en",
 ) -> SubscribeRequest | Reply:
     """Validate every option at once; on any problem an ephemeral reply naming them all and
     repeating the user's other choices, so they can fix one thing and run it again."""
@@ -259,15 +294,21 @@ def subscribe_request(
         ("days", parse_days, days),
     ):
         try:
-            parsed[name] = parse(raw)  # type: ignore[operator]
+            parsed[name] = parse(raw, language)  # type: ignore[operator]
         except OptionError as error:
             problems.append(f"**{name}**: {error}")
             bad.add(name)
     if bot_missing:
         missing = ", ".join(bot_missing)
         problems.append(
-            f"**channel**: I can't post briefings in <#{channel_id}>: I'm missing {missing} "
-            "there. Ask an admin to give me those permissions in that channel, or pick another."
+            "**channel**: "
+            + say(
+                language,
+                "I can't post briefings in <#{channel}>: I'm missing {missing} there. Ask an "
+                "admin to give me those permissions in that channel, or pick another.",
+                channel=channel_id,
+                missing=missing,
+            )
         )
         bad.add("channel")
     if problems:
@@ -280,14 +321,17 @@ def subscribe_request(
             days=days,
             role_id=role_id,
             role_name=role_name,
+            language=language,
         )
-        return Reply.notice("\n".join([*problems, "", *kept]), title="Briefings not scheduled")
+        title = say(language, "Briefings not scheduled")
+        return Reply.notice("\n".join([*problems, "", *kept]), title=title)
     return SubscribeRequest(
         channel_id=channel_id,
         time=parsed["time"],
         timezone=parsed["timezone"],
         days=parsed["days"],
         role_id=role_id,
+        language=briefing_language if briefing_language in BRIEFING_LANGUAGES else "en",
     )
 
 
@@ -301,6 +345,7 @@ def _kept_choices(
     days: str | None,
     role_id: int | None,
     role_name: str | None,
+    language: str = "en",
 ) -> list[str]:
     kept = []
     if "channel" not in bad:
@@ -322,8 +367,8 @@ def _kept_choices(
         command.append(f"role:@{_shown(role_name)}")
     lines = []
     if kept:
-        lines.append("Your other choices were kept: " + ", ".join(kept) + ".")
-    lines.append(f"Run it again with the fix: `{' '.join(command)}`")
+        lines.append(say(language, "Your other choices were kept: {kept}.", kept=", ".join(kept)))
+    lines.append(say(language, "Run it again with the fix: `{command}`", command=" ".join(command)))
     return lines
 
 
@@ -339,32 +384,51 @@ def subscribed_reply(
     resumed: bool = False,
     updated: bool = False,
     role_warning: str | None = None,
+    language: str = "en",
 ) -> Reply:
     """The confirmation after subscribing (or updating, or resuming a paused subscription)."""
-    lead = (
-        "Briefings resumed"
-        if resumed
-        else ("Briefing schedule updated" if updated else "Briefings scheduled")
-    )
+    if resumed:
+        lead = N_("Briefings resumed for {channel}: {time} {zone}, {days}.")
+    elif updated:
+        lead = N_("Briefing schedule updated for {channel}: {time} {zone}, {days}.")
+    else:
+        lead = N_("Briefings scheduled for {channel}: {time} {zone}, {days}.")
     lines = [
-        f"{lead} for <#{request.channel_id}>: {request.time} {request.timezone}, "
-        f"{describe_days(request.days)}.",
-        f"Next briefing: {_when(next_run)}.",
+        say(
+            language,
+            lead,
+            channel=f"<#{request.channel_id}>",
+            time=request.time,
+            zone=request.timezone,
+            days=describe_days(request.days, language),
+        ),
+        say(language, "Next briefing: {when}.", when=_when(next_run)),
+        say(
+            language,
+            "Briefings are in {name}.",
+            name=say(language, LANGUAGE_NAMES[request.language]),
+        ),
     ]
     if request.role_id is not None:
-        lines.append(f"Each briefing will ping <@&{request.role_id}>.")
+        lines.append(
+            say(language, "Each briefing will ping {role}.", role=f"<@&{request.role_id}>")
+        )
     if role_warning:
         lines.append(role_warning)
-    lines.append("See all of this server's briefings with `/briefings list`.")
-    return Reply.notice("\n".join(lines), title="Briefings")
+    lines.append(say(language, "See all of this server's briefings with `/briefings list`."))
+    return Reply.notice("\n".join(lines), title=say(language, "Briefings"))
 
 
-def unsubscribed_reply(channel_id: int, *, existed: bool) -> Reply:
+def unsubscribed_reply(channel_id: int, *, existed: bool, language: str = "en") -> Reply:
     if existed:
-        text = f"<#{channel_id}> will get no more briefings."
+        text = say(language, "{channel} will get no more briefings.", channel=f"<#{channel_id}>")
     else:
-        text = f"<#{channel_id}> had no briefings scheduled, so nothing changed."
-    return Reply.notice(text, title="Briefings")
+        text = say(
+            language,
+            "{channel} had no briefings scheduled, so nothing changed.",
+            channel=f"<#{channel_id}>",
+        )
+    return Reply.notice(text, title=say(language, "Briefings"))
 
 
 # -- list ---------------------------------------------------------------------------------
@@ -382,46 +446,62 @@ class SubscriptionRow:
     active: bool
     pause_reason: str | None
     next_run: dt.datetime | None
+    language: str = "en"
 
 
-def list_reply(rows: Sequence[SubscriptionRow]) -> Reply:
+def list_reply(rows: Sequence[SubscriptionRow], language: str = "en") -> Reply:
     """This server's subscriptions: schedule, next run as a Discord timestamp, and status."""
     if not rows:
         return Reply.notice(
-            "No channel in this server gets briefings yet. Start with "
-            "`/briefings subscribe channel:#… time:09:00 timezone:Asia/Tokyo`.",
-            title="Briefings",
+            say(
+                language,
+                "No channel in this server gets briefings yet. Start with "
+                "`/briefings subscribe channel:#… time:09:00 timezone:Asia/Tokyo`.",
+            ),
+            title=say(language, "Briefings"),
         )
-    blocks = [_row(row) for row in rows]
+    blocks = [_row(row, language) for row in rows]
     shown: list[str] = []
     for index, block in enumerate(blocks):
         rest = len(blocks) - index
-        tail = f"\n\n…and {rest - 1} more." if rest > 1 else ""
+        tail = "\n\n" + say(language, "…and {more} more.", more=rest - 1) if rest > 1 else ""
         if len("\n\n".join([*shown, block])) + len(tail) > EMBED_DESCRIPTION_LIMIT:
-            shown.append(f"…and {rest} more.")
+            shown.append(say(language, "…and {more} more.", more=rest))
             break
         shown.append(block)
     active = sum(row.active for row in rows)
     paused = len(rows) - active
-    footer = f"{active} active" + (f", {paused} paused" if paused else "")
+    footer = say(language, "{count} active", count=active)
+    if paused:
+        footer = say(language, "{active}, {count} paused", active=footer, count=paused)
     embed = Embed(
-        title=f"Briefings in this server ({len(rows)})",
+        title=say(language, "Briefings in this server ({count})", count=len(rows)),
         description="\n\n".join(shown),
-        footer=footer + " · times are shown in your own time zone",
+        footer=footer + " · " + say(language, "times are shown in your own time zone"),
         colour=COLOUR_INFO,
     )
     return Reply(embeds=(embed,), ephemeral=True)
 
 
-def _row(row: SubscriptionRow) -> str:
-    schedule = f"{row.time} {row.timezone}, {describe_days(row.days)}"
+def _row(row: SubscriptionRow, language: str = "en") -> str:
+    schedule = f"{row.time} {row.timezone}, {describe_days(row.days, language)}"
+    schedule += ", " + say(language, LANGUAGE_NAMES.get(row.language, row.language))
     if row.role_id is not None:
-        schedule += f", pings <@&{row.role_id}>"
+        schedule += ", " + say(language, "pings {role}", role=f"<@&{row.role_id}>")
     lines = [f"<#{row.channel_id}> · {schedule}"]
     if row.active:
-        nxt = f"next {_when(row.next_run)}" if row.next_run else "next run not scheduled"
-        lines.append(f"Active · {nxt}")
+        if row.next_run:
+            nxt = say(language, "next {when}", when=_when(row.next_run))
+        else:
+            nxt = say(language, "next run not scheduled")
+        lines.append(say(language, "Active · {next}", next=nxt))
     else:
-        reason = truncate(row.pause_reason or "no reason recorded", 300)
-        lines.append(f"**Paused**: {reason} Run `/briefings subscribe` again to resume.")
+        reason = truncate(row.pause_reason or say(language, "no reason recorded"), 300)
+        lines.append(
+            say(
+                language,
+                "**Paused**: {reason} Run `/briefings subscribe` again to resume.",
+                reason=reason,
+            )
+        )
     return "\n".join(lines)

@@ -66,6 +66,11 @@ class Services:
     rotation: Rotation = field(default_factory=MemoryRotation)
     answerer: Answerer | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # The free-text model is trained here, at start-up, not on the first question.
+        if self.answerer is None:
+            object.__setattr__(self, "answerer", answerer_for(self.kb))
+
     def free_text(self) -> Answerer:
         """The free-text answerer: the one given, else the knowledge base's shared one."""
         return self.answerer or answerer_for(self.kb)
@@ -79,6 +84,12 @@ class Invocation:
     now: dt.datetime
     channel_id: int | None = None
     guild_id: int | None = None
+    language: str | None = None
+    """A reply language picked by hand (`console --lang`); None: a free-text question is
+    answered in its own language."""
+    locale: str | None = None
+    """The user's Discord locale (`ja`, `ru`, `en-US`...): the language of the bot's own words
+    where no question's language decides."""
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

@@ -8,8 +8,16 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from commands.i18n import N_
+
 DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_LABELS: Final = dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+DAY_LABELS: Final = dict(
+    zip(
+        DAYS,
+        (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")),
+        strict=True,
+    )
+)
 _ALIASES: Final = {
     **{day: day for day in DAYS},
     "monday": "mon",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from commands.i18n import say
 from commands.messages import (
     CUSTOM_ID_LIMIT,
     FIELD_VALUE_LIMIT,
@@ -18,6 +19,7 @@ from commands.messages import (
 )
 from knowledge.base import KnowledgeBase
 from knowledge.models import Actor, Entry, EntryBase, Event, Fact, Quote, Sanction
+from knowledge.translations import view
 
 
 def source_quote(entry: EntryBase, limit: int = FIELD_VALUE_LIMIT) -> str:
@@ -34,20 +36,33 @@ def source_line(kb: KnowledgeBase, entry: EntryBase) -> str:
     return f"Source: {kb.seed_title(entry.source.seed)}"
 
 
-def cited(kb: KnowledgeBase, entry: EntryBase, limit: int = FIELD_VALUE_LIMIT) -> str:
+def cited(
+    kb: KnowledgeBase, entry: EntryBase, limit: int = FIELD_VALUE_LIMIT, language: str = "en"
+) -> str:
     """The source sentence as a block quote followed by the article it is from.
 
     The article's title is kept whole; the quote gives way (at a word, with an ellipsis)
-    only when `limit` leaves no room for all of it.
+    only when `limit` leaves no room for all of it. In Japanese or Russian the sentence is
+    still the article's English, and says so.
     """
     title = f"— *{kb.seed_title(entry.source.seed)}*"
+    if language != "en":
+        original = say(language, "English original")
+        title += f" ({original})"
     room = max(limit - len(title) - 1, 8)
     return truncate(f"{source_quote(entry, room)}\n{title}", limit)
 
 
-def curator_note(entry: EntryBase) -> str | None:
+def curator_note(
+    entry: EntryBase, kb: KnowledgeBase | None = None, language: str = "en"
+) -> str | None:
     """Curator additions are labelled as such, never shown as the article's words."""
-    return f"Curator's note: {entry.curator_note}" if entry.curator_note else None
+    if not entry.curator_note:
+        return None
+    note = entry.curator_note
+    if kb is not None and language != "en":
+        note = view(kb, entry, language).curator_note or note  # type: ignore[arg-type]
+    return say(language, "Curator's note: {note}", note=note)
 
 
 def entry_label(kb: KnowledgeBase, entry: Entry) -> str:
@@ -61,6 +76,17 @@ def entry_label(kb: KnowledgeBase, entry: Entry) -> str:
         speaker = kb.get(entry.speaker)
         return f"{speaker.name if isinstance(speaker, Actor) else entry.speaker}, quoted"
     return entry.name
+
+
+def topic_name(kb: KnowledgeBase, topic_id: str, language: str) -> str:
+    """A topic's name: the curators' translation of the theme's or actor's, else English."""
+    translation = kb.translations.get(language)
+    if translation is not None:
+        fields = translation.themes.get(topic_id) or translation.entries.get(topic_id) or {}
+        name = fields.get("name")
+        if isinstance(name, str):
+            return name
+    return kb.topics[topic_id].name
 
 
 def quoted(text: str) -> str:
@@ -140,18 +166,18 @@ def parse_page_id(custom_id: str, prefix: str) -> tuple[int, int, str | None] | 
 
 
 def page_buttons(
-    prefix: str, user_id: int, page: int, pages: int, state: str | None
+    prefix: str, user_id: int, page: int, pages: int, state: str | None, language: str = "en"
 ) -> tuple[tuple[Button, ...], ...]:
     """Previous/Next for page `page` of `pages` (no buttons when everything fits one page)."""
     if pages <= 1:
         return ()
     previous = Button(
-        label="◀ Previous",
+        label=say(language, "◀ Previous"),
         custom_id=page_id(prefix, user_id, max(page - 1, 0), state),
         disabled=page == 0,
     )
     following = Button(
-        label="Next ▶",
+        label=say(language, "Next ▶"),
         custom_id=page_id(prefix, user_id, min(page + 1, pages - 1), state),
         disabled=page >= pages - 1,
         style="primary",

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from commands.about import about
-from commands.ask import ask_reply
+from commands.ask import PREFIX as ASK_PREFIX
+from commands.ask import ask_reply, suggestion_button
 from commands.brief import brief
+from commands.briefings import BRIEFING_LANGUAGES
+from commands.command_locales import localised
 from commands.context import Invocation, Services
+from commands.i18n import N_, language_of, say
 from commands.messages import Choice, Embed, EmbedField, Reply, truncate
 from commands.quote import quote
 from commands.sanctions import SIDES, sanctions, sanctions_button
@@ -81,15 +85,21 @@ class CommandSpec:
 
 
 def _help(services: Services, invocation: Invocation, options: Options) -> Reply:
+    language = _language(invocation)
     fields = tuple(
-        EmbedField(name=spec.usage(), value=spec.description) for spec in COMMANDS.values()
+        EmbedField(
+            name=spec.usage(),
+            value=localised(spec.description, language, "description") or spec.description,
+        )
+        for spec in COMMANDS.values()
     )
     return Reply(
         embeds=(
             Embed(
-                title="Kuril Brief commands",
-                description=(
-                    "Ask anything about the dispute with `/ask`, by mentioning me, or in a DM."
+                title=say(language, "Kuril Brief commands"),
+                description=say(
+                    language,
+                    "Ask anything about the dispute with `/ask`, by mentioning me, or in a DM.",
                 ),
                 fields=fields,
             ),
@@ -98,8 +108,12 @@ def _help(services: Services, invocation: Invocation, options: Options) -> Reply
     )
 
 
+def _language(invocation: Invocation) -> str:
+    return invocation.language or language_of(invocation.locale)
+
+
 def _about(services: Services, invocation: Invocation, options: Options) -> Reply:
-    return about(services)
+    return about(services, _language(invocation))
 
 
 def _timeline(services: Services, invocation: Invocation, options: Options) -> Reply:
@@ -120,8 +134,11 @@ def _brief(services: Services, invocation: Invocation, options: Options) -> Repl
 
 def _in_a_server_only(services: Services, invocation: Invocation, options: Options) -> Reply:
     return Reply.notice(
-        "Scheduled briefings belong to a Discord channel, so `/briefings` works only in a "
-        "server, for members with Manage Channels. Here, `/brief` shows what a briefing holds."
+        say(
+            _language(invocation),
+            "Scheduled briefings belong to a Discord channel, so `/briefings` works only in a "
+            "server, for members with Manage Channels. Here, `/brief` shows what a briefing holds.",
+        )
     )
 
 
@@ -235,6 +252,11 @@ COMMANDS: dict[str, CommandSpec] = {
                     "A role to ping with each briefing (optional; nobody is pinged otherwise).",
                     kind="role",
                 ),
+                OptionSpec(
+                    "language",
+                    "The briefings' language (default: the server's, if Japanese or Russian).",
+                    choices=BRIEFING_LANGUAGES,
+                ),
             ),
             guild_only=True,
             manage_channels=True,
@@ -266,18 +288,29 @@ async def run_command(
     name: str, services: Services, invocation: Invocation, options: Options
 ) -> Reply:
     """Run a command by name; unknown names and options get a polite, ephemeral reply."""
+    language = _language(invocation)
     spec = COMMANDS.get(name)
     if spec is None:
         known = ", ".join(f"/{command}" for command in COMMANDS)
-        return Reply.notice(f"There is no `/{name}` command. Try one of: {known}.")
+        return Reply.notice(
+            say(
+                language,
+                "There is no `/{name}` command. Try one of: {known}.",
+                name=name,
+                known=known,
+            )
+        )
     unknown = sorted(set(options) - {option.name for option in spec.options})
-    if unknown:
-        return Reply.notice(f"`/{name}` has no option `{unknown[0]}`. Usage: `{spec.usage()}`.")
     missing = [
         option.name for option in spec.options if option.required and option.name not in options
     ]
-    if missing:
-        return Reply.notice(f"`/{name}` needs `{missing[0]}`. Usage: `{spec.usage()}`.")
+    for wrong, wording in (
+        (unknown, N_("`/{name}` has no option `{option}`. Usage: `{usage}`.")),
+        (missing, N_("`/{name}` needs `{option}`. Usage: `{usage}`.")),
+    ):
+        if wrong:
+            notice = say(language, wording, name=name, option=wrong[0], usage=spec.usage())
+            return Reply.notice(notice)
     result = spec.run(services, invocation, options)
     return await result if inspect.isawaitable(result) else result
 
@@ -297,10 +330,11 @@ def complete(command: str, option: str, services: Services, typed: str) -> list[
 COMPONENTS: dict[str, ComponentRunner] = {
     "tl": timeline_button,
     "sx": sanctions_button,
+    ASK_PREFIX: suggestion_button,
 }
 
 
-UNKNOWN_BUTTON = "That button is no longer available. Run the command again for a fresh one."
+UNKNOWN_BUTTON = N_("That button is no longer available. Run the command again for a fresh one.")
 
 
 async def run_component(custom_id: str, services: Services, invocation: Invocation) -> Reply:
@@ -308,7 +342,7 @@ async def run_component(custom_id: str, services: Services, invocation: Invocati
     prefix, _, _ = custom_id.partition(":")
     handler = COMPONENTS.get(prefix)
     if handler is None:
-        return Reply.notice(UNKNOWN_BUTTON)
+        return Reply.notice(say(_language(invocation), UNKNOWN_BUTTON))
     return handler(services, invocation, custom_id)
 
 

@@ -19,25 +19,32 @@ from commands.formatting import (
     page_buttons,
     parse_page_id,
 )
+from commands.i18n import N_, language_of, say, say_plural
 from commands.messages import COLOUR_JAPAN, COLOUR_RUSSIA, Embed, Reply
 from knowledge import names
 from knowledge.base import KnowledgeBase
 from knowledge.models import Sanction, Side
+from knowledge.translations import view
 
 PREFIX = "sx"
 SIDES: tuple[Side, ...] = ("japan", "russia")
 HEADINGS: dict[Side, str] = {
-    "japan": "Japan's sanctions on Russia",
-    "russia": "Russia's countermeasures against Japan",
+    "japan": N_("Japan's sanctions on Russia"),
+    "russia": N_("Russia's countermeasures against Japan"),
+}
+NO_MEASURES: dict[Side | None, str] = {
+    "japan": N_("Japan has no measures in the knowledge base yet."),
+    "russia": N_("Russia has no measures in the knowledge base yet."),
+    None: N_("Neither side has measures in the knowledge base yet."),
 }
 COLOURS: dict[Side, int] = {"japan": COLOUR_JAPAN, "russia": COLOUR_RUSSIA}
 MEASURES_PER_PAGE = 12
 PAGE_BUDGET = 3800  # all descriptions on a page together, well inside 6,000 per message
 SOURCE_ROOM = 1000
 
-BAD_SIDE = "`side` is `japan` or `russia`; leave it empty to see both sides."
-STALE = "Those buttons are no longer valid. Run `/sanctions` again for a fresh set."
-NOT_YOURS = "Only the person who ran this `/sanctions` can turn its pages."
+BAD_SIDE = N_("`side` is `japan` or `russia`; leave it empty to see both sides.")
+STALE = N_("Those buttons are no longer valid. Run `/sanctions` again for a fresh set.")
+NOT_YOURS = N_("Only the person who ran this `/sanctions` can turn its pages.")
 
 
 def parse_side(value: str | None, kb: KnowledgeBase) -> Side | None:
@@ -56,24 +63,26 @@ def parse_side(value: str | None, kb: KnowledgeBase) -> Side | None:
 
 def sanctions(services: Services, invocation: Invocation, side: str | None = None) -> Reply:
     """Both sides' measures, or one side's, page 0; a polite notice for an unknown side."""
+    language = invocation.language or language_of(invocation.locale)
     try:
         parsed = parse_side(side, services.kb)
     except ValueError:
-        return Reply.notice(BAD_SIDE, title="Unknown side")
-    return render_page(services.kb, invocation.user_id, parsed, 0)
+        return Reply.notice(say(language, BAD_SIDE), title=say(language, "Unknown side"))
+    return render_page(services.kb, invocation.user_id, parsed, 0, language)
 
 
 def sanctions_button(services: Services, invocation: Invocation, custom_id: str) -> Reply:
+    language = invocation.language or language_of(invocation.locale)
     parsed = parse_page_id(custom_id, PREFIX)
     if parsed is None:
-        return Reply.notice(STALE)
+        return Reply.notice(say(language, STALE))
     owner, page, state = parsed
     side = next((each for each in SIDES if each == state), None)
     if state is not None and side is None:
-        return Reply.notice(STALE)
+        return Reply.notice(say(language, STALE))
     if owner != invocation.user_id:
-        return Reply.notice(NOT_YOURS)
-    return render_page(services.kb, owner, side, page)
+        return Reply.notice(say(language, NOT_YOURS))
+    return render_page(services.kb, owner, side, page, language)
 
 
 def measures(kb: KnowledgeBase, side: Side | None) -> tuple[Sanction, ...]:
@@ -81,14 +90,16 @@ def measures(kb: KnowledgeBase, side: Side | None) -> tuple[Sanction, ...]:
     return tuple(sanction for each in _sides(side) for sanction in kb.sanctions_by(each))
 
 
-def pages_for(kb: KnowledgeBase, side: Side | None) -> list[list[tuple[Side, str]]]:
+def pages_for(
+    kb: KnowledgeBase, side: Side | None, language: str = "en"
+) -> list[list[tuple[Side, str]]]:
     """Pages of `(side, block)`; a block is the measures sharing one source, then that source."""
     pages: list[list[tuple[Side, str]]] = []
     current: list[tuple[Side, str]] = []
     size = 0
     count = 0
     for block_side, group in _groups(kb, side):
-        block = _block(kb, group)
+        block = _block(kb, group, language)
         for [part] in pack_blocks([block], PAGE_BUDGET, 1):
             weight = len(group)
             added = len(part) + (len(BLOCK_SEPARATOR) if current else 0)
@@ -104,33 +115,47 @@ def pages_for(kb: KnowledgeBase, side: Side | None) -> list[list[tuple[Side, str
     return pages
 
 
-def render_page(kb: KnowledgeBase, user_id: int, side: Side | None, page: int) -> Reply:
-    pages = pages_for(kb, side)
+def render_page(
+    kb: KnowledgeBase, user_id: int, side: Side | None, page: int, language: str = "en"
+) -> Reply:
+    """One page of measures; in Japanese or Russian the curators' translation, marked."""
+    pages = pages_for(kb, side, language)
     if not pages:
-        who = f"{side.title()} has" if side else "Neither side has"
-        return Reply.notice(f"{who} no measures in the knowledge base yet.")
+        return Reply.notice(say(language, NO_MEASURES[side]))
     if not 0 <= page < len(pages):
         return Reply.notice(
-            f"There are {len(pages)} pages of measures; there is no page {page + 1}. "
-            "Run `/sanctions` again to start from the first."
+            say_plural(
+                language,
+                "There is {count} page of measures; there is no page {page}. "
+                "Run `/sanctions` again to start from the first.",
+                "There are {count} pages of measures; there is no page {page}. "
+                "Run `/sanctions` again to start from the first.",
+                len(pages),
+                page=page + 1,
+            )
         )
-    footer = "Each group of measures is followed by the source sentence it rests on."
+    footer = say(language, "Each group of measures is followed by the source sentence it rests on.")
     if side is None:
-        footer += " Use side:japan or side:russia for one side."
+        footer += " " + say(language, "Use side:japan or side:russia for one side.")
+    if language != "en":
+        footer += " " + say(language, "Curators' translation") + "."
     if len(pages) > 1:
-        footer = f"Page {page + 1} of {len(pages)} · {footer}"
+        footer = (
+            f"{say(language, 'Page {page} of {pages}', page=page + 1, pages=len(pages))} · {footer}"
+        )
     earlier = {each for entry in pages[:page] for each, _ in entry}
     runs = [(each, [text for _, text in run]) for each, run in groupby(pages[page], _side_of)]
+    continued = say(language, " (continued)")
     embeds = tuple(
         Embed(
-            title=HEADINGS[each] + (" (continued)" if each in earlier else ""),
+            title=say(language, HEADINGS[each]) + (continued if each in earlier else ""),
             description=BLOCK_SEPARATOR.join(texts),
             colour=COLOURS[each],
             footer=footer if number == len(runs) - 1 else None,
         )
         for number, (each, texts) in enumerate(runs)
     )
-    buttons = page_buttons(PREFIX, user_id, page, len(pages), side)
+    buttons = page_buttons(PREFIX, user_id, page, len(pages), side, language)
     return Reply(embeds=embeds, buttons=buttons)
 
 
@@ -151,12 +176,13 @@ def _groups(kb: KnowledgeBase, side: Side | None) -> list[tuple[Side, list[Sanct
     return groups
 
 
-def _block(kb: KnowledgeBase, group: list[Sanction]) -> str:
+def _block(kb: KnowledgeBase, group: list[Sanction], language: str = "en") -> str:
     lines = []
     for sanction in group:
-        lines.append(f"• **{sanction.measure}**: {sanction.text}")
-        note = curator_note(sanction)
+        shown = view(kb, sanction, language)
+        lines.append(f"• **{shown.heading}**: {shown.text}")
+        note = curator_note(sanction, kb, language)
         if note:
             lines.append(f"*{note}*")
-    lines.append(cited(kb, group[0], SOURCE_ROOM))
+    lines.append(cited(kb, group[0], SOURCE_ROOM, language))
     return "\n".join(lines)

@@ -21,11 +21,14 @@ from commands.formatting import (
     pack_blocks,
     page_buttons,
     parse_page_id,
+    topic_name,
 )
+from commands.i18n import N_, language_of, say, say_plural
 from commands.messages import COLOUR_INFO, Embed, Reply, truncate
 from knowledge import names
 from knowledge.base import KnowledgeBase
 from knowledge.models import Event
+from knowledge.translations import view
 
 PREFIX = "tl"
 EVENTS_PER_PAGE = 4
@@ -36,8 +39,10 @@ GUESS_CUTOFF = 75.0  # how alike a topic must be to offer it as "did you mean"
 
 Pages = tuple[tuple[str, ...], ...]
 
-STALE = "Those timeline buttons are no longer valid. Run `/timeline` again for a fresh set."
-NOT_YOURS = "Only the person who ran this `/timeline` can turn its pages. Run `/timeline` yourself."
+STALE = N_("Those timeline buttons are no longer valid. Run `/timeline` again for a fresh set.")
+NOT_YOURS = N_(
+    "Only the person who ran this `/timeline` can turn its pages. Run `/timeline` yourself."
+)
 
 
 def events_for(kb: KnowledgeBase, topic_id: str | None) -> tuple[Event, ...]:
@@ -47,32 +52,34 @@ def events_for(kb: KnowledgeBase, topic_id: str | None) -> tuple[Event, ...]:
     return tuple(event for event in kb.events if topic_id in event.topics)
 
 
-_PAGES: weakref.WeakKeyDictionary[KnowledgeBase, dict[str | None, Pages]] = (
+_PAGES: weakref.WeakKeyDictionary[KnowledgeBase, dict[tuple[str | None, str], Pages]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def pages_for(kb: KnowledgeBase, topic_id: str | None) -> Pages:
+def pages_for(kb: KnowledgeBase, topic_id: str | None, language: str = "en") -> Pages:
     """The timeline's pages, each a tuple of event blocks (or parts of an oversized one).
 
-    Computed once per knowledge base and topic: a page press re-renders without re-packing.
+    Computed once per knowledge base, topic and language: a page press re-renders without
+    re-packing.
     """
     cache = _PAGES.setdefault(kb, {})
-    pages = cache.get(topic_id)
+    pages = cache.get((topic_id, language))
     if pages is None:
         events = events_for(kb, topic_id)
-        blocks = [_block(kb, number, event) for number, event in enumerate(events, 1)]
+        blocks = [_block(kb, number, event, language) for number, event in enumerate(events, 1)]
         packed = pack_blocks(blocks, PAGE_BUDGET, EVENTS_PER_PAGE)
-        pages = cache[topic_id] = tuple(tuple(page) for page in packed)
+        pages = cache[(topic_id, language)] = tuple(tuple(page) for page in packed)
     return pages
 
 
-def _block(kb: KnowledgeBase, number: int, event: Event) -> str:
-    lines = [f"**{number}. {event.title}** · *{event.when}*", event.text]
-    note = curator_note(event)
+def _block(kb: KnowledgeBase, number: int, event: Event, language: str) -> str:
+    shown = view(kb, event, language)
+    lines = [f"**{number}. {shown.heading}** · *{shown.when}*", shown.text]
+    note = curator_note(event, kb, language)
     if note:
         lines.append(f"*{note}*")
-    lines.append(cited(kb, event, SOURCE_ROOM))
+    lines.append(cited(kb, event, SOURCE_ROOM, language))
     return "\n".join(lines)
 
 
@@ -81,88 +88,114 @@ def timeline(
 ) -> Reply:
     """Page `page` (from 0) of the timeline, narrowed to `topic` (an id, name, alias or typo)."""
     kb = services.kb
+    language = invocation.language or language_of(invocation.locale)
     topic_id: str | None = None
     if topic is not None and topic.strip():
         topic_id = names.topics(kb).resolve(topic)
         if topic_id is None:
-            return _unknown_topic(kb, topic)
-    return render_page(kb, invocation.user_id, topic_id, page)
+            return _unknown_topic(kb, topic, language)
+    return render_page(kb, invocation.user_id, topic_id, page, language)
 
 
-def render_page(kb: KnowledgeBase, user_id: int, topic_id: str | None, page: int) -> Reply:
-    """One page of the timeline as a reply; a polite notice when there is no such page."""
+def render_page(
+    kb: KnowledgeBase, user_id: int, topic_id: str | None, page: int, language: str = "en"
+) -> Reply:
+    """One page of the timeline as a reply; a polite notice when there is no such page.
+    In Japanese or Russian the events are the curators' translation (the footer says so)."""
     if topic_id is not None and topic_id not in kb.topics:
-        return Reply.notice(STALE)
-    pages = pages_for(kb, topic_id)
+        return Reply.notice(say(language, STALE))
+    pages = pages_for(kb, topic_id, language)
     if not pages:
-        return _no_events(kb, topic_id)
+        return _no_events(kb, topic_id, language)
     if not 0 <= page < len(pages):
         return Reply.notice(
-            f"The timeline has {len(pages)} page{'s' if len(pages) != 1 else ''}; there is no "
-            f"page {page + 1}. Run `/timeline` again to start from the first page."
+            say_plural(
+                language,
+                "The timeline has {count} page; there is no page {page}. Run `/timeline` again "
+                "to start from the first page.",
+                "The timeline has {count} pages; there is no page {page}. Run `/timeline` again "
+                "to start from the first page.",
+                len(pages),
+                page=page + 1,
+            )
         )
     total = len(events_for(kb, topic_id))
-    subject = kb.topics[topic_id].name if topic_id else None
-    title = f"Timeline: {subject}" if subject else "Timeline of the Kuril Islands dispute"
-    footer = f"{total} event{'s' if total != 1 else ''}"
+    if topic_id:
+        title = say(language, "Timeline: {subject}", subject=topic_name(kb, topic_id, language))
+    else:
+        title = say(language, "Timeline of the Kuril Islands dispute")
+    notes = [say_plural(language, "{count} event", "{count} events", total)]
     if len(pages) > 1:
-        footer = f"Page {page + 1} of {len(pages)} · {footer}"
+        notes.insert(0, say(language, "Page {page} of {pages}", page=page + 1, pages=len(pages)))
+    notes.append(say(language, "in the order they happened"))
+    if language != "en":
+        notes.append(say(language, "Curators' translation"))
     embed = Embed(
         title=truncate(title, 256),
         description=BLOCK_SEPARATOR.join(pages[page]),
-        footer=f"{footer} · in the order they happened",
+        footer=" · ".join(notes),
         colour=COLOUR_INFO,
     )
-    buttons = page_buttons(PREFIX, user_id, page, len(pages), topic_id)
+    buttons = page_buttons(PREFIX, user_id, page, len(pages), topic_id, language)
     return Reply(embeds=(embed,), buttons=buttons)
 
 
 def timeline_button(services: Services, invocation: Invocation, custom_id: str) -> Reply:
     """A Previous/Next press: re-render the page its custom id names, for its owner only."""
+    language = invocation.language or language_of(invocation.locale)
     parsed = parse_page_id(custom_id, PREFIX)
     if parsed is None:
-        return Reply.notice(STALE)
+        return Reply.notice(say(language, STALE))
     owner, page, topic_id = parsed
     if owner != invocation.user_id:
-        return Reply.notice(NOT_YOURS)
-    return render_page(services.kb, owner, topic_id, page)
+        return Reply.notice(say(language, NOT_YOURS))
+    return render_page(services.kb, owner, topic_id, page, language)
 
 
 def topics_with_events(kb: KnowledgeBase) -> frozenset[str]:
     return frozenset(topic for event in kb.events for topic in event.topics)
 
 
-def _unknown_topic(kb: KnowledgeBase, topic: str) -> Reply:
+def _unknown_topic(kb: KnowledgeBase, topic: str, language: str = "en") -> Reply:
     useful = topics_with_events(kb)
     index = names.topics(kb)
     guesses = [name for item, name in index.suggest(topic, cutoff=GUESS_CUTOFF) if item in useful][
         :SUGGESTIONS
     ]
-    text = f"I don't know a topic called “{echo(topic)}”."
+    parts = [say(language, "I don't know a topic called “{topic}”.", topic=echo(topic))]
     if guesses:
-        text += f" Did you mean {_or_list(guesses)}?"
+        parts.append(say(language, "Did you mean {names}?", names=_or_list(guesses, language)))
     else:
-        text += f" Topics with events: {_topic_list(kb, useful)}."
-    text += " Leave `topic` empty for the whole timeline."
-    return Reply.notice(text, title="Unknown topic")
+        listed = _topic_list(kb, useful, language)
+        parts.append(say(language, "Topics with events: {topics}.", topics=listed))
+    parts.append(say(language, "Leave `topic` empty for the whole timeline."))
+    return Reply.notice(" ".join(parts), title=say(language, "Unknown topic"))
 
 
-def _no_events(kb: KnowledgeBase, topic_id: str | None) -> Reply:
+def _no_events(kb: KnowledgeBase, topic_id: str | None, language: str = "en") -> Reply:
     if topic_id is None:
-        return Reply.notice("The knowledge base has no events yet.")
-    text = f"No events are about {kb.topics[topic_id].name} yet."
+        return Reply.notice(say(language, "The knowledge base has no events yet."))
+    subject = topic_name(kb, topic_id, language)
+    parts = [say(language, "No events are about {subject} yet.", subject=subject)]
     useful = topics_with_events(kb)
     if useful:
-        text += f" Topics with events: {_topic_list(kb, useful)}."
-    return Reply.notice(text)
+        listed = _topic_list(kb, useful, language)
+        parts.append(say(language, "Topics with events: {topics}.", topics=listed))
+    return Reply.notice(" ".join(parts))
 
 
-def _topic_list(kb: KnowledgeBase, topic_ids: frozenset[str], most: int = 12) -> str:
-    found = sorted(kb.topics[item].name for item in topic_ids if item in kb.topics)
+def _topic_list(
+    kb: KnowledgeBase, topic_ids: frozenset[str], language: str = "en", most: int = 12
+) -> str:
+    found = sorted(topic_name(kb, item, language) for item in topic_ids if item in kb.topics)
     shown = ", ".join(truncate(name, 100) for name in found[:most])
-    return f"{shown} and {len(found) - most} more" if len(found) > most else shown
+    if len(found) <= most:
+        return shown
+    return say(language, "{shown} and {more} more", shown=shown, more=len(found) - most)
 
 
-def _or_list(items: Sequence[str]) -> str:
+def _or_list(items: Sequence[str], language: str = "en") -> str:
     quoted = [f"“{item}”" for item in items]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    if len(quoted) == 1:
+        return quoted[0]
+    return say(language, "{first} or {last}", first=", ".join(quoted[:-1]), last=quoted[-1])

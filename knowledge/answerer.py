@@ -1,723 +1,564 @@
-"""The free-text answerer: match a question to one knowledge-base entry, or decline.
+"""The free-text answerer: which entries answer a question, or a decline with suggestions.
 
-Built once per `KnowledgeBase` (everything is normalised and indexed at construction), then
-`Answerer.answer(question)` is a pure, thread-safe lookup that takes well under a millisecond.
+Built once per `KnowledgeBase` (`answerer_for`), then `Answerer.answer(question)` is a pure,
+thread-safe lookup well under a millisecond. It finds entries, never words: how an answer
+reads is `commands.ask`'s job.
 
-How a question is matched:
+1. The question is cleaned (Discord mentions, links) and checked: empty or too long get a
+   reason instead of an answer. Its language is read from its script (`knowledge.languages`):
+   a Japanese or Russian question goes to that language's model, trained on that language's
+   curated questions and the curators' translations (char n-grams, so Japanese needs no word
+   segmenter); another script or a mix gets a reason (`not_english`: a language it cannot read).
+2. A question that asks two or three things ("when did the talks start and why did they
+   stop?") is split (`split_parts`) at question marks, semicolons, numbered items, and a word
+   or sign that joins a new question ("and", "also", "plus", "as well as", "+", "&", "/"), or
+   a line break or full stop between two questions; an "and" inside one question never
+   splits it. When every part is answered, each part gets its own entry (see `_read_parts`;
+   a part saying "they" borrows its subject from the other). When some
+   parts are answered and the others are plainly out of scope (the out-of-scope class beats
+   every entry), the answered parts are given and `unanswered_parts` says how many are not in
+   the sources, rather than declining the whole question.
+3. Otherwise the whole question goes to the learned model (`knowledge.question_model`),
+   trained on the curated questions. It answers only when its best entry beats the
+   out-of-scope class by `MIN_LEAD` and clears `MIN_SCORE`; else it declines, offering up to
+   three entries it rated highest as "did you mean", if they are related at all.
 
-1. Clean and normalise it (Discord mentions and markup dropped, case, accents, punctuation,
-   possessives), expand chat shorthand (`pm`, `abt`), and correct typos word by word against the
-   knowledge base's own vocabulary with rapidfuzz.
-2. Read its cue ("when", "how many", "who", "what did X say", "why", "where").
-3. Turn words into terms (light stems folded into the synonym families and phrases of
-   `knowledge/data/synonyms.toml`, read by `knowledge.matching`) and
-   find the knowledge base's aliases in it (USSR, the Kremlin, Tokyo, the Kurils, Japan's PM), so
-   each word also carries the topic it names.
-4. Score entries by *coverage*: the share of the question's content (weighted by how rare each
-   term is, unknown words weighing most) that the entry explains, through its text, title,
-   source sentence, curated `match_phrases` and topics. Then, among the best few, add how much
-   of one of the entry's phrases the question covers, and a bonus when the entry is the kind
-   the cue asks for.
-   The words of one name count once; a word an entry has only inside a longer name
-   ("minister" of "Prime Minister") half-matches a question using it outside that name. A
-   "when" question needs an entry that places something in time, "how many" a figure (a year
-   or a number inside a name, "World War Two", is not one). The side that acts in the question
-   (the name after "did": "why did Japan sanction Russia") is preferred over the other side,
-   and "what did X say" takes a quote only when X fits its speaker.
-5. Answer only when coverage is high: a question that shares one name with the knowledge base
-   but asks about something it does not state (Hokkaido's population) leaves most of its
-   content unexplained and is declined, with up to three related topics as suggestions.
+The thresholds come from stratified 5-fold cross-validation of the training questions
+(`benchmarks/answerer.py --cv`), never from the blind sets.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+import numpy as np
 
 from knowledge.base import KnowledgeBase
-from knowledge.loader import DATA_DIR
-from knowledge.matching import (
-    CUE_WORDS,
-    PARTY_WORDS,
-    STOPWORDS,
-    VOCABULARY_FILE,
-    Cue,
-    Vocabulary,
-    is_content,
-    read_cues,
-    read_vocabulary,
-    words,
-)
-from knowledge.models import Actor, Entry, Event, Fact, Quote, Sanction
-from knowledge.problems import KnowledgeBaseError
+from knowledge.languages import detect_language
+from knowledge.model_cache import cache_key, load_or_build
+from knowledge.models import Actor, Event, Fact, Sanction
+from knowledge.question_model import QuestionModel, Vector
+from knowledge.questions import OUT_OF_SCOPE
+from knowledge.text import normalise
+from knowledge.translations import Language
 
 MAX_QUESTION_CHARS = 500
-MAX_WORDS = 60
+MAX_PARTS = 3
+SUGGESTIONS = 3
 
-# Field weights: how strongly a word in a field ties the entry to a question.
-W_CORE = 1.0
-W_PHRASE = 1.0
-W_SOURCE = 0.6
-W_TOPIC = 0.5
-ALIAS_MATCH = 0.85  # a word matched only through the topic it names (Moscow -> Russia)
-# A word an entry has only inside a longer name ("minister" of "Prime Minister") half-matches
-# a question that uses it outside that name ("foreign minister").
-PART_OF_NAME = 0.5
+MIN_SCORE = -0.6
+"""The least decision value an entry needs to be the answer (the SVM's margin is 0)."""
 
-COVERAGE_MIN = 0.6
-SCORE_MIN = 0.55
-CANDIDATES = 12
-RARE_POSTINGS = 64  # a term in more entries than this (and 1/16 of all) is looked up, not walked
-CUE_BONUS = 0.12
-# Who acts: a question whose subject is one side ("why did Japan sanction Russia") prefers
-# entries where that side acts over entries where the other side does.
-AGENT_PENALTY = 0.4
-_DEMONYM_ENDINGS = ("ese", "ian", "ish", "ean")  # "Japanese citizens": describes, does not act
-_AUXILIARIES = frozenset(
+MIN_LEAD = 0.3
+"""How far the best entry must beat the out-of-scope class."""
+
+LANGUAGE_MIN_LEAD: dict[str, float] = {"ja": 0.45, "ru": 0.45}
+"""`MIN_LEAD` for the Japanese and Russian readers, from their own 5-fold CV (fewer questions
+per entry, so a wider margin keeps out-of-scope questions declined)."""
+
+PART_MIN_SCORE = -0.2
+"""A part of a several-part question is held to a higher bar: it is short and out of context."""
+
+SUGGEST_MIN_SCORE = -0.9
+SUGGEST_MAX_GAP = 1.4
+"""Entries scoring lower, or this far behind the out-of-scope class, are unrelated to the
+question: not worth a "did you mean"."""
+
+OUTSIDE_MIN_WORDS = 3
+"""A shorter part ("lol", "thank you") is not a question of its own the sources fail to answer."""
+
+MAX_ANTECEDENTS = 4
+"""Words of a neighbour tried, one at a time, as what a part's pronoun stands for."""
+
+FOLLOW_UP_MIN_SCORE = -0.8
+FOLLOW_UP_MIN_LEAD = -0.15
+"""A follow-up part ("and why did they stop?") may trail the out-of-scope class by this much."""
+
+DeclineReason = Literal["unknown", "empty", "vague", "too_long", "not_english"]
+
+_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_LATIN = re.compile(r"[a-z0-9]")
+_QUESTION_STARTS = (
+    r"why|when|what|whats|who|whom|whose|where|which|how|did|does|do|is|are|was|were|has|have"
+    r"|had|can|could|will|would"
+)
+_STARTS = frozenset(_QUESTION_STARTS.split("|"))
+_ASKS = rf"(?=(?:{_QUESTION_STARTS})\b)"
+# Where a question surely turns into another: "?", ";", a numbered item ("1) ... 2) ..."), or
+# a joining word or sign ("and", "also", "plus", "as well as", "oh and", "+", "&", "/")
+# that opens a new question ("..., and why did they stop", "... + what other talks ..."); an
+# "and" inside one question ("why did Russia and Japan ...") opens none, so never splits.
+_PART_BREAK = re.compile(
+    r"\?+\s*|;\s*"
+    r"|[,.:]?\s+(?:(?:and|also|plus|as\s+well\s+as|oh|but|then|&|\+|/)\s+)+" + _ASKS,
+    re.IGNORECASE,
+)
+# Where a question may turn into another: a line break or a full stop before a question word.
+# Only when the text before it is a question too; else it is context for what follows ("My
+# teacher said ... . What did Russia announce?") and stays with it.
+_SENTENCE_BREAK = re.compile(r"\s*\n\s*|\.+\s+" + _ASKS, re.IGNORECASE)
+# "1) ... 2) ...", "(a) ... (b)", and "1. ... 2. ..." at the start of a line or after a "?".
+_NUMBERED = re.compile(
+    r"(?:^|(?<=\s))\(?(?:[1-3]|[a-c])\)\s+|(?:^|(?<=[?\n]))\s*[1-3]\.\s+", re.MULTILINE
+)
+_OPENERS = frozenset(["and", "also", "so", "ok", "okay", "oh", "plus", "but", "then", "btw"])
+# A part with one of these leans on its neighbour for its subject ("why are they ending now").
+_ANAPHORA = frozenset(
+    ["they", "them", "their", "it", "its", "he", "him", "his", "she", "her", "these", "those"]
+)
+_RU_QUESTION_STARTS = r"почему|когда|что|кто|где|как|сколько|какие|какой|какая|зачем|чем|кого"
+_PART_BREAKS: dict[str, re.Pattern[str]] = {
+    "ja": re.compile(r"[?？;；]+\s*|。\s*"),
+    "ru": re.compile(
+        rf"\?+\s*|;\s*|,?\s+(?:и|а|а также)\s+(?=(?:{_RU_QUESTION_STARTS})\b)", re.IGNORECASE
+    ),
+}
+# A yes/no question: Russian asks with "ли" (or "разве", "неужели"); Japanese ends in か or の
+# without a question word.
+_RU_YES_NO = frozenset(["ли", "разве", "неужели", "правда"])
+_JA_QUESTION_WORDS = re.compile(r"なぜ|何|なん|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|幾")
+_JA_YES_NO_END = re.compile(r"(?:か|の|んですか|ますか|ですか)\s*[?？]*\s*$")
+_YES_NO = frozenset(
     [
+        "is",
+        "are",
+        "was",
+        "were",
         "did",
         "does",
         "do",
         "has",
         "have",
         "had",
-        "is",
-        "was",
-        "were",
-        "are",
-        "will",
-        "would",
         "can",
         "could",
+        "will",
+        "would",
         "should",
+        "isnt",
+        "arent",
+        "wasnt",
+        "didnt",
+        "doesnt",
+        "dont",
+        "hasnt",
+        "havent",
     ]
 )
-# "when" needs an entry that places something in time; "how many" needs a figure.
-WHEN_PENALTY = 0.3
-COUNT_PENALTY = 0.5
-# An actor's entry is a summary: a detailed question (three or more content words) that is
-# not a "who" question is better answered by a specific entry when one fits as well.
-ACTOR_DETAIL_PENALTY = 0.06
-
-DeclineReason = Literal["unknown", "empty", "vague", "too_long", "not_english"]
-
-_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b", re.IGNORECASE)
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
-# Upper-case abbreviations that lower-case into other words ("US" is not "us"); read before
-# case is folded. General English, not the dispute's.
-_CASED = ((re.compile(r"\bU\.?S\.?(?:A\b\.?)?(?![\w.])"), " United States "),)
-_TIME_WORDS = frozenset(
+# A question made of nothing but these asks nothing in particular ("what?", "why tho").
+_VAGUE = frozenset(
     [
+        "what",
+        "why",
         "when",
-        "since",
-        "after",
-        "before",
-        "during",
-        "until",
-        "day",
-        "days",
-        "year",
-        "years",
-        "now",
-        "meanwhile",
-        "then",
-        "later",
+        "who",
+        "where",
+        "which",
+        "how",
+        "whats",
+        "is",
+        "are",
+        "was",
+        "were",
+        "it",
+        "that",
+        "this",
+        "so",
+        "huh",
+        "tho",
+        "the",
+        "a",
+        "and",
+        "or",
+        "do",
+        "does",
+        "did",
+        "please",
+        "pls",
+        "hmm",
+        "eh",
+        "ok",
+        "okay",
+        "true",
+        "really",
     ]
 )
-_ASCII_ALNUM = re.compile(r"[a-z0-9]")
-_NUMBER_WORDS = frozenset(
-    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"]
-)
-# General English; the dispute's own reason words are `reasons` in the vocabulary file.
-_REASON_WORDS = ("why", "reason", "because", "response", "cause", "motive")
-_LOCATION_WORDS = ("lie", "located", "situated", "near", "north", "south", "east", "west")
-QUESTION_WORDS = ("what", "when", "where", "which", "who", "whose", "why", "how", "say", "said")
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What the answerer found: an entry to show, or a decline with suggested topics.
+    """Entries that answer a question (one per part asked), or a decline.
 
-    `text` is the plain answer body (for a decline, empty: the caller words the decline);
-    `entry_ids` name the entries it rests on, `score` is the match confidence in [0, 1].
+    `suggestions` are entry ids offered as "did you mean" on a decline; `score` is the
+    confidence in [0, 1] of the weakest part answered (on a decline, of the best entry);
+    `yes_no` says the question asks yes or no, so the reply leads with the settling fact;
+    `unanswered_parts` counts the parts of a several-part question the sources do not answer
+    (the others are answered).
     """
 
     answered: bool
     entry_ids: tuple[str, ...] = ()
-    text: str = ""
-    sources: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
     score: float = 0.0
     reason: DeclineReason | None = None
-    cues: frozenset[Cue] = field(default_factory=frozenset)
+    yes_no: bool = False
+    unanswered_parts: int = 0
+    language: Language | None = "en"
+    """The language the question is written in (None: one the bot cannot read)."""
 
 
 @dataclass(frozen=True)
-class _Token:
-    word: str
-    term: str
-    concepts: frozenset[str]
-    weight: float
+class _Reading:
+    """The model's view of one question or part: the entry it answers with (None to decline),
+    the best entry's decision value, and the entries ranked best first."""
 
-
-@dataclass(frozen=True)
-class _Phrase:
-    tokens: tuple[tuple[str, frozenset[str]], ...]
-    terms: frozenset[str]
-    concepts: frozenset[str]
-
-    @classmethod
-    def of(cls, tokens: tuple[tuple[str, frozenset[str]], ...]) -> _Phrase:
-        return cls(
-            tokens,
-            frozenset(t for t, _ in tokens),
-            frozenset(concept for _, concepts in tokens for concept in concepts),
-        )
-
-
-@dataclass(frozen=True)
-class _Doc:
-    entry: Entry
-    phrases: tuple[_Phrase, ...]
-    has_number: bool
-    has_year: bool
-    has_time: bool
-    agents: frozenset[str]
-    reason: bool
-    location: bool
+    entry_id: str | None
+    value: float
+    ranked: tuple[str, ...]
+    related: bool = True
+    """Whether the best entry is related enough to suggest."""
+    outside: bool = False
+    """Whether the out-of-scope class beats every entry: the question is not in the sources."""
 
 
 class Answerer:
-    """Answers free-text questions from one knowledge base; build once, call many times."""
+    """Answers free-text questions from one knowledge base; build once, call many times.
 
-    def __init__(self, kb: KnowledgeBase, vocabulary: Vocabulary | None = None) -> None:
+    Built for English (the default), it also builds a reader per language the knowledge base
+    has training questions in, and hands each question to the reader of its language."""
+
+    def __init__(
+        self, kb: KnowledgeBase, cache_dir: Path | None = None, *, language: Language = "en"
+    ) -> None:
+        """Trains the model, or loads it from `cache_dir` when it was built for this very
+        knowledge base and code before (`knowledge.model_cache`)."""
         self.kb = kb
-        self._vocab = vocabulary if vocabulary is not None else default_vocabulary()
-        self._aliases = _alias_spans(kb, self._vocab)
-        self._reason_terms = frozenset(
-            self._vocab.term(word) for word in (*_REASON_WORDS, *self._vocab.reasons)
+        self.language = language
+        texts, labels = training_examples(kb, language)
+        groups = same_sentence_groups(kb)
+        key = cache_key(kb.version, zip(texts, labels, strict=True), groups)
+        classes = frozenset(groups.get(label, label) for label in labels)
+        self.model = load_or_build(
+            cache_dir,
+            key,
+            classes,
+            lambda: QuestionModel.fit(texts, labels, OUT_OF_SCOPE, groups),
         )
-        self._location_terms = frozenset(self._vocab.term(word) for word in _LOCATION_WORDS)
-        # Topics that can act (say, sanction, annex): countries, people, bodies; not places.
-        self._actor_concepts = frozenset(
-            f"@{actor.id}" for actor in kb.actors if actor.category != "place"
+        self._classes = self.model.classes
+        self._out_of_scope = (
+            self._classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self._classes else None
         )
-        self._topic_names = {topic_id: topic.name for topic_id, topic in kb.topics.items()}
-        self._docs: list[_Doc] = []
-        weights: list[dict[str, float]] = []
-        vocabulary: set[str] = set(STOPWORDS) | set(CUE_WORDS)
-        vocabulary |= self._vocab.words
-        single_names = {
-            span[0] for spans in self._aliases.values() for span, _ in spans if len(span) == 1
-        }
-        for entry in kb.entries:
-            entry_weights: dict[str, float] = {}
-            phrases = []
-            for text, weight, is_phrase, concept_only in _fields(kb, entry):
-                entry_words = self._vocab.merge(words(text))
-                vocabulary.update(entry_words)
-                tokens = self._terms(entry_words)
-                for word, token_term, concepts in tokens:
-                    if is_content(word) and not concept_only:
-                        part = bool(concepts) and token_term not in single_names
-                        _raise(entry_weights, token_term, weight * (PART_OF_NAME if part else 1))
-                    for concept in concepts:
-                        _raise(entry_weights, concept, weight)
-                if is_phrase:
-                    phrase = tuple((t, c) for w, t, c in tokens if is_content(w))
-                    if phrase:
-                        phrases.append(_Phrase.of(phrase))
-            for topic in entry.topics:
-                _raise(entry_weights, f"@{topic}", W_TOPIC)
-            weights.append(entry_weights)
-            self._docs.append(self._doc(entry, tuple(phrases)))
-        for spans in self._aliases.values():
-            for span, _ in spans:
-                vocabulary.update(span)
-        self._weights = weights
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for index, entry_weights in enumerate(weights):
-            for token_term, weight in entry_weights.items():
-                self._postings[token_term].append((index, weight))
-        n = len(self._docs)
-        self._idf = {
-            t: math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
-            for t, posting in self._postings.items()
-        }
-        self._unknown_weight = math.log(1 + (n + 0.5) / 0.5)
-        self._vocabulary = frozenset(vocabulary)
-        self._by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(vocabulary):
-            if is_content(word) and len(word) >= 4:
-                self._by_initial[word[0]].append(word)
-        self._corrections: dict[str, str] = {}
-
-    # -- public ---------------------------------------------------------------------------
+        self._min_lead = LANGUAGE_MIN_LEAD.get(language, MIN_LEAD)
+        self.readers: dict[Language, Answerer] = {language: self}
+        if language == "en":
+            for other, translation in kb.translations.items():
+                if translation.questions.examples:
+                    # Each language's model is cached in its own folder: the cache keeps one
+                    # model per folder.
+                    own = cache_dir / f"lang-{other}" if cache_dir is not None else None
+                    self.readers[other] = Answerer(kb, own, language=other)  # type: ignore[arg-type]
 
     def answer(self, question: str) -> Answer:
-        """Match `question` to one entry, or decline. Never raises on any string."""
+        """The entries answering `question`, or a decline. Never raises on any string."""
         if len(question) > MAX_QUESTION_CHARS:
-            return Answer(False, reason="too_long", suggestions=self._defaults())
+            return Answer(False, reason="too_long")
         cleaned = _URL.sub(" ", _MENTION.sub(" ", question))
-        for pattern, replacement in _CASED:
-            cleaned = pattern.sub(replacement, cleaned)
-        raw = words(cleaned)[:MAX_WORDS]
-        if not raw:
-            return Answer(False, reason="empty", suggestions=self._defaults())
-        if not any(_ASCII_ALNUM.search(word) for word in raw):
-            return Answer(False, reason="not_english", suggestions=self._defaults())
-        corrected = self._vocab.merge([self._correct(word) for word in raw])
-        cues = read_cues(corrected)
-        corrected = [  # "which country/side": the cue, not a subject
-            word
-            for position, word in enumerate(corrected)
-            if not (position and corrected[position - 1] == "which" and word in PARTY_WORDS)
-        ]
-        tokens = self._question_tokens(corrected)
-        if not tokens:
-            return Answer(False, reason="vague", suggestions=self._defaults(), cues=cues)
-        ranked = self._rank(tokens, cues, self._subject(corrected, cues))
-        if ranked:
-            best_score, coverage, doc = ranked[0]
-            if coverage >= COVERAGE_MIN and best_score >= SCORE_MIN:
+        words = normalise(cleaned).split()
+        if not words:
+            return Answer(False, reason="empty", language=self.language)
+        if len(self.readers) > 1:
+            language = detect_language(cleaned)
+            if language is None or language not in self.readers:
+                return Answer(False, reason="not_english", language=None)
+            if language != self.language:
+                return self.readers[language].answer(question)
+        elif self.language == "en" and not _LATIN.search(" ".join(words)):
+            return Answer(False, reason="not_english", language=None)
+        if self.language == "en" and all(word in _VAGUE for word in words):
+            return Answer(False, reason="vague")
+        yes_no = _asks_yes_or_no(self.language, cleaned, words)
+        vectors: dict[str, Vector] = {}
+        if self.language == "en":
+            parts = split_parts(cleaned)
+        else:
+            parts = [p for p in _PART_BREAKS[self.language].split(cleaned) if normalise(p)]
+        if 2 <= len(parts) <= MAX_PARTS:
+            readings = self._read_parts(parts, vectors)
+            answered = [r for r in readings if r.entry_id is not None]
+            found = tuple(dict.fromkeys(r.entry_id for r in answered if r.entry_id is not None))
+            weakest = _confidence(min((r.value for r in answered), default=0.0))
+            if len(answered) == len(parts) and len(found) >= 2:
+                return Answer(True, found, score=weakest, yes_no=yes_no, language=self.language)
+            missing = [part for part, r in zip(parts, readings, strict=True) if r.entry_id is None]
+            outside = [part for part in missing if self._outside(part, vectors)]
+            if answered and all(part in outside or _fragment(part) for part in missing):
                 return Answer(
                     True,
-                    entry_ids=(doc.entry.id,),
-                    text=answer_text(doc.entry, self.kb),
-                    sources=(doc.entry.source.quote,),
-                    score=round(min(best_score, 1.0), 3),
-                    cues=cues,
+                    found,
+                    score=weakest,
+                    yes_no=yes_no,
+                    unanswered_parts=len(outside),
+                    language=self.language,
                 )
+        reading = self._read(cleaned, MIN_SCORE, vectors=vectors)
+        if reading.entry_id is not None:
+            return Answer(
+                True,
+                (reading.entry_id,),
+                score=_confidence(reading.value),
+                yes_no=yes_no,
+                language=self.language,
+            )
+        related = reading.ranked if reading.related else ()
         return Answer(
             False,
+            suggestions=related,
+            score=_confidence(reading.value),
             reason="unknown",
-            suggestions=self._suggest(tokens, ranked),
-            score=round(min(ranked[0][0], 1.0), 3) if ranked else 0.0,
-            cues=cues,
+            yes_no=yes_no,
+            language=self.language,
         )
 
-    # -- question analysis ----------------------------------------------------------------
+    def _read_parts(self, parts: list[str], vectors: dict[str, Vector]) -> list[_Reading]:
+        """Each part on its own, then once more for a part that leans on a neighbour ("when did
+        the talks start and why are they ending?", "how many people and how many banks...").
 
-    def _correct(self, word: str) -> str:
-        """The word a misspelt `word` most likely means, else `word` itself.
-
-        Short words are only corrected to question words ("waht", "sey"): a short unknown word
-        is as likely a real word the knowledge base lacks ("musk", "york") as a typo. Longer
-        words are corrected to the knowledge base's own content words, keeping the first letter.
-        """
-        if word in self._vocabulary or not word.isalpha():
-            return word
-        cached = self._corrections.get(word)
-        if cached is not None:
-            return cached
-        corrected = word
-        if len(word) <= 4:
-            for candidate in QUESTION_WORDS:
-                if abs(len(candidate) - len(word)) <= 1 and _one_typo(word, candidate):
-                    corrected = candidate
-                    break
-        else:
-            best = 0.0
-            for initial in dict.fromkeys(word[:2]):  # same first letter, or first two swapped
-                match = process.extractOne(
-                    word,
-                    self._by_initial.get(initial, ()),
-                    scorer=fuzz.ratio,
-                    processor=None,
-                    score_cutoff=80.0,
-                )
-                if match is None or match[1] <= best:
+        Next to an answered part, a part says too little alone, so it is held to a lower bar:
+        its best entry may trail the out-of-scope class a little. It must name another sentence
+        group than its neighbour's, unless it leans on that same group: then it gets another
+        entry of the group, picked with the neighbour's words as context. A part naming its
+        subject only by a pronoun ("why are they ending now") is first read with what the
+        pronoun may stand for in its neighbour ("talks"): alone, its nearest entry may be
+        another question altogether."""
+        readings = [self._read(part, PART_MIN_SCORE, vectors=vectors) for part in parts]
+        relaxed = (FOLLOW_UP_MIN_SCORE, FOLLOW_UP_MIN_LEAD)
+        for number, part in enumerate(parts):
+            for neighbour in (number - 1, number + 1):
+                answered = readings[neighbour].entry_id if 0 <= neighbour < len(parts) else None
+                if readings[number].entry_id is not None or answered is None:
                     continue
-                if match[0][0] == word[0] or match[0][:2] == word[1::-1]:
-                    corrected, best = match[0], match[1]
-        if len(self._corrections) > 4096:
-            self._corrections.clear()
-        self._corrections[word] = corrected
-        return corrected
+                if _leans_on_neighbour(part) and not _fragment(part):
+                    reading = self._resolve(part, parts[neighbour], answered, vectors)
+                    if reading is not None:
+                        readings[number] = reading
+                        continue
+                reading = self._read(part, *relaxed, besides=answered, vectors=vectors)
+                if reading.entry_id is None:
+                    reading = self._read(
+                        f"{part} {parts[neighbour]}",
+                        *relaxed,
+                        sibling_of=answered,
+                        alone=part,
+                        vectors=vectors,
+                    )
+                readings[number] = reading
+        return readings
 
-    def _terms(self, sequence: list[str]) -> list[tuple[str, str, frozenset[str]]]:
-        """Each word with its term and the topics that alias spans over it name."""
-        terms = [self._vocab.term(word) for word in sequence]
-        concepts: list[set[str]] = [set() for _ in sequence]
-        position = 0
-        while position < len(terms):
-            step = 1
-            for span, concept in self._aliases.get(terms[position], ()):
-                end = position + len(span)
-                if tuple(terms[position:end]) == span:
-                    for covered in range(position, end):
-                        concepts[covered].add(concept)
-                    step = len(span)
-                    break
-            position += step
-        return [
-            (word, t, frozenset(c)) for word, t, c in zip(sequence, terms, concepts, strict=True)
-        ]
-
-    def _question_tokens(self, corrected: list[str]) -> list[_Token]:
-        """The question's content words, weighted by rarity (unknown words weigh most).
-
-        The words of one name ("Prime Minister Fumio Kishida") share the weight of the topic it
-        names, so a long name counts once, not once per word.
-        """
-        tokens: dict[str, _Token] = {}
-        named = [item for item in self._terms(corrected) if is_content(item[0])]
-        runs = [1] * len(named)
-        start = 0
-        for position in range(1, len(named) + 1):
-            if (
-                position == len(named)
-                or not named[position][2]
-                or (named[position][2] != named[start][2])
-            ):
-                for covered in range(start, position):
-                    runs[covered] = position - start
-                start = position
-        for (word, token_term, concepts), run in zip(named, runs, strict=True):
-            if token_term in tokens:
-                continue
-            if concepts:  # an alias weighs what the topic it names weighs (Moscow = Russia)
-                weight = min(self._idf.get(c, self._unknown_weight) for c in concepts)
-                weight = min(weight, self._idf.get(token_term, weight))
-            elif token_term in self._idf:
-                weight = self._idf[token_term]
-            else:
-                weight = self._unknown_weight * (0.5 if len(word) <= 3 else 1.0)
-            if concepts:
-                weight /= run
-            tokens[token_term] = _Token(word, token_term, concepts, weight)
-        return list(tokens.values())
-
-    # -- scoring --------------------------------------------------------------------------
-
-    def _subject(self, corrected: list[str], cues: frozenset[Cue]) -> tuple[frozenset[str], ...]:
-        """The topics acting in a question: the name right after "did/has/is..." (or first).
-
-        "Why did Japan sanction Russia" -> Japan. For "what did X say", every content word
-        before the cue names the speaker ("the ambassador"), known topic or not.
-        """
-        named = self._terms(corrected)
-        if Cue.SAID in cues:
-            said = next(
-                (i for i, (w, _, _) in enumerate(named) if CUE_WORDS.get(w) is Cue.SAID),
-                len(named),
+    def _resolve(
+        self, part: str, neighbour: str, answered: str, vectors: dict[str, Vector]
+    ) -> _Reading | None:
+        """`part` read with what its pronoun may stand for: each word naming the neighbour's
+        subject ("talks", "start"), then all of them; the most confident answer wins, among
+        the entries other than the neighbour's."""
+        words = _subject(neighbour).split()
+        if not words:
+            return None
+        candidates = dict.fromkeys([*words[:MAX_ANTECEDENTS], " ".join(words)])
+        readings = [
+            self._read(
+                f"{part} {words}",
+                FOLLOW_UP_MIN_SCORE,
+                FOLLOW_UP_MIN_LEAD,
+                besides=answered,
+                vectors=vectors,
             )
-            return tuple(c or frozenset([t]) for w, t, c in named[:said] if is_content(w))
-        position = 0
-        while position < len(named) and named[position][0] in QUESTION_WORDS:
-            position += 1
-        if position < len(named) and named[position][0] in _AUXILIARIES:
-            position += 1
-        while position < len(named) and named[position][0] in ("the", "a", "an"):
-            position += 1
-        if position < len(named) and not named[position][0].endswith(_DEMONYM_ENDINGS):
-            actors = frozenset(c for c in named[position][2] if c in self._actor_concepts)
-            if actors:
-                return (actors,)
-        return ()
-
-    def _agents(self, entry: Entry) -> frozenset[str]:
-        """Who acts in an entry: a sanction's side, a quote's speaker, else its first name."""
-        if isinstance(entry, Sanction):
-            first = {f"@{entry.by}"}
-        elif isinstance(entry, Quote):
-            first = {f"@{entry.speaker}"}
-        else:
-            first = {f"@{entry.id}"} if isinstance(entry, Actor) else set()
-            for word, _, concepts in self._terms(self._vocab.merge(words(entry.text))):
-                if concepts & self._actor_concepts:
-                    first |= concepts & self._actor_concepts
-                elif is_content(word) or (first and word != "and"):
-                    break
-        agents = set(first)
-        for concept in first:
-            actor = self.kb.get(concept[1:])
-            if isinstance(actor, Actor):
-                agents |= {f"@{topic}" for topic in actor.topics}
-                agents |= {self._vocab.term(word) for word in words(actor.name)}
-        if isinstance(entry, Quote):
-            agents |= {self._vocab.term(word) for word in words(entry.role)}
-        return frozenset(agents)
-
-    def _rank(
-        self, tokens: list[_Token], cues: frozenset[Cue], subject: tuple[frozenset[str], ...] = ()
-    ) -> list[tuple[float, float, _Doc]]:
-        total = sum(token.weight for token in tokens)
-        covered = self._coverage(tokens)
-        if not covered:
-            return []
-        top = heapq.nlargest(CANDIDATES, covered.items(), key=lambda item: item[1])
-        ranked = []
-        for index, value in top:
-            doc = self._docs[index]
-            coverage = value / total
-            precision = _precision(doc, tokens, total)
-            score = 0.7 * coverage + 0.3 * precision + _cue_bonus(doc, cues)
-            if Cue.COUNT in cues and not doc.has_number:
-                score -= COUNT_PENALTY
-            if Cue.WHEN in cues and Cue.COUNT not in cues and not doc.has_time:
-                score -= WHEN_PENALTY
-            if subject and doc.agents and _acts_elsewhere(subject, doc, cues):
-                score -= AGENT_PENALTY
-            if isinstance(doc.entry, Actor) and Cue.WHO not in cues and len(tokens) >= 3:
-                score -= ACTOR_DETAIL_PENALTY
-            ranked.append((score, coverage, doc))
-        ranked.sort(key=lambda item: (-item[0], -item[1]))
-        return ranked
-
-    def _coverage(self, tokens: list[_Token]) -> dict[int, float]:
-        """The question weight each entry explains, by entry index.
-
-        Tokens go rarest first. A token found in few entries walks its postings; a common one
-        (Russia, Japan) is only looked up in the entries rarer tokens already found, which
-        keeps a large knowledge base fast. On today's knowledge base every token is rare
-        enough to walk, so the result is exact.
-        """
-        limit = max(RARE_POSTINGS, len(self._docs) // 16)
-        sized = sorted(
-            ((self._postings_size(token), token) for token in tokens), key=lambda x: x[0]
-        )
-        covered: dict[int, float] = defaultdict(float)
-        for size, token in sized:
-            if size == 0:
-                continue
-            if covered and size > limit:
-                for index in covered:
-                    weights = self._weights[index]
-                    value = weights.get(token.term, 0.0)
-                    for concept in token.concepts:
-                        value = max(value, weights.get(concept, 0.0) * ALIAS_MATCH)
-                    covered[index] += value * token.weight
-                continue
-            best: dict[int, float] = {}
-            for concept in token.concepts:
-                for index, weight in self._postings.get(concept, ()):
-                    value = weight * ALIAS_MATCH
-                    if value > best.get(index, 0.0):
-                        best[index] = value
-            for index, weight in self._postings.get(token.term, ()):
-                if weight > best.get(index, 0.0):
-                    best[index] = weight
-            for index, value in best.items():
-                covered[index] += value * token.weight
-        return covered
-
-    def _postings_size(self, token: _Token) -> int:
-        size = len(self._postings.get(token.term, ()))
-        return size + sum(len(self._postings.get(concept, ())) for concept in token.concepts)
-
-    # -- suggestions ----------------------------------------------------------------------
-
-    def _suggest(
-        self, tokens: list[_Token], ranked: list[tuple[float, float, _Doc]]
-    ) -> tuple[str, ...]:
-        chosen: list[str] = []
-        for token in tokens:
-            chosen += sorted(concept[1:] for concept in token.concepts)
-        for _, coverage, doc in ranked:
-            if coverage >= 0.25:
-                chosen += doc.entry.topics
-        names = [
-            self._topic_names[topic]
-            for topic in dict.fromkeys(chosen)
-            if topic in self._topic_names
+            for words in candidates
         ]
-        return tuple(names[:3]) or self._defaults()
+        answers = [reading for reading in readings if reading.entry_id is not None]
+        return max(answers, key=lambda reading: reading.value, default=None)
 
-    def _defaults(self) -> tuple[str, ...]:
-        return tuple(
-            self._topic_names[topic]
-            for topic in self._vocab.suggestions
-            if topic in self._topic_names
+    def _outside(self, part: str, vectors: dict[str, Vector]) -> bool:
+        """Whether `part` asks something of its own that the sources do not answer: not a
+        fragment, and the out-of-scope class beats every entry."""
+        return not _fragment(part) and self._read(part, MIN_SCORE, vectors=vectors).outside
+
+    def _read(
+        self,
+        text: str,
+        floor: float,
+        lead: float | None = None,
+        *,
+        besides: str | None = None,
+        sibling_of: str | None = None,
+        alone: str | None = None,
+        vectors: dict[str, Vector],
+    ) -> _Reading:
+        """The entry `text` asks about, if it clears `floor` and beats the out-of-scope class
+        by `lead`. `besides`: not that entry's group. `sibling_of`: only another entry of that
+        entry's group, when `alone` (the part without context) leans that way most. `vectors`
+        keeps each text's features for the rest of the question (parts are read more than
+        once)."""
+        vector = self._vector(text, vectors)
+        scores = self.model.scores(vector if alone is None else self._vector(alone, vectors))
+        if besides is not None:
+            scores[self._classes.index(self.model.class_of(besides))] = -np.inf
+        if self._out_of_scope is None:
+            beyond = -np.inf
+        else:
+            beyond = float(scores[self._out_of_scope])
+            scores[self._out_of_scope] = -np.inf
+        order = np.argsort(-scores)[:SUGGESTIONS]
+        value = float(scores[order[0]])
+        cutoff = max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
+        ranked = tuple(
+            self.model.label(self._classes[i], vector)
+            for rank, i in enumerate(order)
+            if rank == 0 or scores[i] >= cutoff
         )
+        related = value >= cutoff
+        if value < floor or value - beyond < (self._min_lead if lead is None else lead):
+            return _Reading(None, value, ranked, related, outside=value < beyond)
+        if sibling_of is None:
+            return _Reading(ranked[0], value, ranked)
+        target = self.model.class_of(sibling_of)
+        sibling = self.model.label(target, vector, besides=sibling_of)
+        if self._classes[order[0]] != target or sibling is None:
+            return _Reading(None, value, ranked)
+        return _Reading(sibling, value, ranked)
 
-    def _doc(self, entry: Entry, phrases: tuple[_Phrase, ...]) -> _Doc:
-        """What kinds of question an entry can answer: figures, years, reasons, places.
+    def _vector(self, text: str, vectors: dict[str, Vector]) -> Vector:
+        vector = vectors.get(text)
+        if vector is None:
+            vector = vectors[text] = self.model.vector(text)
+        return vector
 
-        A number word inside a name ("World War Two") is part of the name, not a figure.
-        """
-        body = [entry.text]
-        if isinstance(entry, Event):
-            body.append(entry.when)
-        named = self._terms(self._vocab.merge(words(" ".join(body))))
-        body_words = {word for word, _, concepts in named if not concepts}
-        has_year = any(word.isdigit() and len(word) == 4 for word, _, _ in named)
-        has_number = (isinstance(entry, Sanction) and entry.amount is not None) or any(
-            (word.isdigit() and len(word) != 4) or word in _NUMBER_WORDS for word in body_words
-        )
-        core = [entry.text, *entry.match_phrases]
+
+def split_parts(text: str) -> list[str]:
+    """The questions `text` asks, in order (one, for a single question).
+
+    Split at `_PART_BREAK` always, and at a line break or full stop (`_SENTENCE_BREAK`) only
+    between two questions: a sentence that asks nothing ("my teacher said ...") is context for
+    the question after it (or, last, before it) and stays with it."""
+    parts: list[str] = []
+    for piece in _PART_BREAK.split(_NUMBERED.sub("; ", text)):
+        asked: list[str] = []
+        context = ""
+        for sentence in _SENTENCE_BREAK.split(piece):
+            if _asks(sentence):
+                asked.append(f"{context} {sentence}".strip())
+                context = ""
+            elif set(normalise(sentence).split()) - _OPENERS:
+                context = f"{context} {sentence}".strip()
+        if context and asked:
+            asked[-1] = f"{asked[-1]} {context}"
+        elif context:
+            asked.append(context)
+        parts += asked
+    return parts
+
+
+def _asks(sentence: str) -> bool:
+    """Whether `sentence` opens with a question word ("and why ...", "so what ..." too)."""
+    for word in normalise(sentence).split():
+        if word not in _OPENERS:
+            return word in _STARTS or word in _YES_NO
+    return False
+
+
+def _leans_on_neighbour(part: str) -> bool:
+    """Whether `part` names its subject only by a pronoun ("why did they stop")."""
+    return any(word in _ANAPHORA for word in normalise(part).split())
+
+
+def _subject(part: str) -> str:
+    """The words of `part` that name what it asks about ("when did the talks start": "talks
+    start"): not question words, pronouns or the vague words every question has."""
+    skip = _STARTS | _YES_NO | _ANAPHORA | _VAGUE | _OPENERS
+    return " ".join(word for word in normalise(part).split() if word not in skip)
+
+
+def same_sentence_groups(kb: KnowledgeBase) -> dict[str, str]:
+    """Entries resting on a common seed sentence, as one class for the model: they answer alike
+    (an event and the quote it reports, a sanctions summary and each measure)."""
+    owner: dict[str, str] = {entry.id: entry.id for entry in kb.entries}
+
+    def root(entry_id: str) -> str:
+        while owner[entry_id] != entry_id:
+            entry_id = owner[entry_id]
+        return entry_id
+
+    first_on: dict[tuple[str, int], str] = {}
+    for entry in kb.entries:
+        seed = kb.seeds.get(entry.source.seed)
+        for number, sentence in enumerate(seed.sentences if seed else ()):
+            if sentence in entry.source.quote or entry.source.quote in sentence:
+                other = first_on.setdefault((seed.id, number), entry.id)  # type: ignore[union-attr]
+                owner[root(entry.id)] = root(other)
+    return {entry.id: f"group:{root(entry.id)}" for entry in kb.entries}
+
+
+def training_examples(kb: KnowledgeBase, language: Language = "en") -> tuple[list[str], list[str]]:
+    """The curated questions, plus each entry's own wording (its text, title, name, aliases),
+    in `language` (another language's: its questions and the curators' translations)."""
+    if language != "en":
+        return _translated_examples(kb, language)
+    texts = [text for text, _ in kb.questions.examples]
+    labels = [label for _, label in kb.questions.examples]
+    for entry in kb.entries:
+        own = [entry.text]
         if isinstance(entry, Event | Fact):
-            core.append(entry.title)
-        core_terms = {self._vocab.term(word) for word in self._vocab.merge(words(" ".join(core)))}
-        return _Doc(
-            entry=entry,
-            phrases=phrases,
-            has_number=has_number,
-            has_year=has_year,
-            has_time=has_year or bool(body_words & _TIME_WORDS),
-            agents=self._agents(entry),
-            reason=bool(core_terms & self._reason_terms),
-            location=bool(core_terms & self._location_terms),
-        )
+            own.append(entry.title)
+        if isinstance(entry, Sanction):
+            own.append(entry.measure)
+        if isinstance(entry, Actor):
+            own += [entry.name, *entry.aliases]
+        texts += own
+        labels += [entry.id] * len(own)
+    return texts, labels
 
 
-@lru_cache(maxsize=1)
-def default_vocabulary() -> Vocabulary:
-    """The synonym families of `knowledge/data/synonyms.toml` (checked by the loader too)."""
-    vocabulary, problems = read_vocabulary(DATA_DIR / VOCABULARY_FILE)
-    if problems:
-        raise KnowledgeBaseError(problems)
-    return vocabulary
+def _translated_examples(kb: KnowledgeBase, language: Language) -> tuple[list[str], list[str]]:
+    translation = kb.translations[language]
+    texts = [text for text, _ in translation.questions.examples]
+    labels = [label for _, label in translation.questions.examples]
+    for entry in kb.entries:
+        fields = translation.entries.get(entry.id, {})
+        for key in ("text", "title", "measure", "name", "aliases"):
+            value = fields.get(key)
+            own = [value] if isinstance(value, str) else list(value or ())
+            texts += own
+            labels += [entry.id] * len(own)
+    return texts, labels
+
+
+def _asks_yes_or_no(language: Language, text: str, words: list[str]) -> bool:
+    if language == "ru":
+        return bool(_RU_YES_NO & set(words))
+    if language == "ja":
+        return not _JA_QUESTION_WORDS.search(text) and bool(_JA_YES_NO_END.search(text))
+    return words[0] in _YES_NO
+
+
+def _fragment(part: str) -> bool:
+    """Too little to be a question of its own ("why?", "lol", "thank you"): beside an answered
+    part it is neither answered nor reported as missing."""
+    words = normalise(part).split()
+    return len(words) < OUTSIDE_MIN_WORDS or all(word in _VAGUE for word in words)
+
+
+def _confidence(value: float) -> float:
+    """A decision value as a confidence in [0, 1] (0.5 at the SVM's margin)."""
+    return round(1.0 / (1.0 + math.exp(-3.0 * value)), 3)
 
 
 @lru_cache(maxsize=8)
-def answerer_for(kb: KnowledgeBase) -> Answerer:
-    """The shared answerer of a knowledge base, built on first use."""
-    return Answerer(kb)
-
-
-def answer_text(entry: Entry, kb: KnowledgeBase) -> str:
-    """The plain body of an answer from one entry, as a user reads it (source added by callers)."""
-    lines: list[str]
-    if isinstance(entry, Quote):
-        speaker = kb.get(entry.speaker)
-        name = speaker.name if isinstance(speaker, Actor) else entry.speaker
-        lines = [f"{name} ({entry.role}) said: “{entry.text}”", f"Context: {entry.context}"]
-    elif isinstance(entry, Event):
-        lines = [entry.text, f"When: {entry.when}"]
-    else:
-        lines = [entry.text]
-    if entry.curator_note:
-        lines.append(f"Curator's note: {entry.curator_note}")
-    return "\n".join(lines)
-
-
-def _fields(kb: KnowledgeBase, entry: Entry) -> Iterable[tuple[str, float, bool, bool]]:
-    """(text, weight, is a phrase for precision, names only its topic) per matchable field.
-
-    An actor's aliases count only as naming the actor's topic: "Moscow" in a question then
-    matches every entry about Russia equally, not the Russia entry alone.
-    """
-    yield entry.text, W_CORE, True, False
-    yield entry.source.quote, W_SOURCE, False, False
-    for phrase in entry.match_phrases:
-        yield phrase, W_PHRASE, True, False
-    if isinstance(entry, Event | Fact):
-        yield entry.title, W_CORE, True, False
-    if isinstance(entry, Event):
-        yield entry.when, W_CORE, False, False
-    if isinstance(entry, Sanction):
-        yield entry.measure, W_CORE, True, False
-        if entry.unit:
-            yield entry.unit, W_CORE, False, False
-    if isinstance(entry, Quote):
-        speaker = kb.get(entry.speaker)
-        if isinstance(speaker, Actor):
-            yield speaker.name, W_CORE, True, False
-        yield entry.role, W_CORE, False, False
-        yield entry.context, W_CORE, False, False
-    if isinstance(entry, Actor):
-        yield entry.name, W_CORE, True, False
-        for alias in entry.aliases:
-            yield alias, W_CORE, True, True
-
-
-def _alias_spans(
-    kb: KnowledgeBase, vocabulary: Vocabulary
-) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    """Every topic name and alias as a term sequence, indexed by its first term, longest first."""
-    spans: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
-    for topic in kb.topics.values():
-        for name in (topic.name, *topic.aliases):
-            sequence = vocabulary.merge(words(name))
-            while sequence and sequence[0] == "the":
-                sequence = sequence[1:]
-            if not sequence:
-                continue
-            span = tuple(vocabulary.term(word) for word in sequence)
-            if (span, f"@{topic.id}") not in spans[span[0]]:
-                spans[span[0]].append((span, f"@{topic.id}"))
-    for candidates in spans.values():
-        candidates.sort(key=lambda item: -len(item[0]))
-    return dict(spans)
-
-
-def _acts_elsewhere(subject: tuple[frozenset[str], ...], doc: _Doc, cues: frozenset[Cue]) -> bool:
-    """Whether the entry's actor is not the question's subject.
-
-    For "what did X say" every part of X must fit the speaker; otherwise one shared topic
-    is enough ("Moscow" fits Russia's Foreign Ministry).
-    """
-    if Cue.SAID in cues and isinstance(doc.entry, Quote):
-        return any(part.isdisjoint(doc.agents) for part in subject)
-    if not all(concept[0] == "@" for part in subject for concept in part):
-        return False  # "the Russian envoy": a description, not a name that acts
-    return all(part.isdisjoint(doc.agents) for part in subject)
-
-
-def _one_typo(word: str, candidate: str) -> bool:
-    """One insertion, deletion, substitution or swap of neighbours, never of the first letter."""
-    if word[0] != candidate[0]:
-        return False
-    if Levenshtein.distance(word, candidate, score_cutoff=1) <= 1:
-        return True
-    return len(word) == len(candidate) and any(
-        word[:i] + word[i + 1] + word[i] + word[i + 2 :] == candidate for i in range(len(word) - 1)
-    )
-
-
-def _raise(weights: dict[str, float], key: str, weight: float) -> None:
-    if weight > weights.get(key, 0.0):
-        weights[key] = weight
-
-
-def _precision(doc: _Doc, tokens: list[_Token], total: float) -> float:
-    """How well one of the entry's phrases and the question fit each other, both ways.
-
-    The share of the phrase the question covers times the (weighted) share of the question
-    the phrase covers: a name alone fits a bare name well and a long question poorly.
-    """
-    terms = {token.term for token in tokens}
-    concepts = {concept for token in tokens for concept in token.concepts}
-    best = 0.0
-    for phrase in doc.phrases:
-        hit = sum(1 for t, c in phrase.tokens if t in terms or not c.isdisjoint(concepts))
-        if not hit:
-            continue
-        explained = sum(
-            token.weight
-            for token in tokens
-            if token.term in phrase.terms or not token.concepts.isdisjoint(phrase.concepts)
-        )
-        fit = hit / len(phrase.tokens) * explained / total
-        if fit > best:
-            best = fit
-    return best
-
-
-def _cue_bonus(doc: _Doc, cues: frozenset[Cue]) -> float:
-    entry = doc.entry
-    bonus = 0.0
-    if Cue.SAID in cues and isinstance(entry, Quote):
-        bonus += CUE_BONUS
-    if Cue.WHEN in cues:
-        bonus += CUE_BONUS if isinstance(entry, Event) else 0.0
-        bonus += CUE_BONUS / 2 if doc.has_year else 0.0
-    if Cue.COUNT in cues and doc.has_number:
-        bonus += CUE_BONUS
-    if Cue.WHO in cues and isinstance(entry, Actor):
-        bonus += CUE_BONUS
-    if Cue.WHY in cues and doc.reason:
-        bonus += CUE_BONUS
-    if Cue.WHERE in cues and doc.location:
-        bonus += CUE_BONUS
-    return bonus
+def answerer_for(kb: KnowledgeBase, cache_dir: Path | None = None) -> Answerer:
+    """The shared answerer of a knowledge base (every language it reads), built on first use
+    (cached on disk in `cache_dir`, when given)."""
+    return Answerer(kb, cache_dir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
@@ -19,6 +19,8 @@ from knowledge.models import (
     Side,
     Theme,
 )
+from knowledge.questions import QuestionSet
+from knowledge.translations import Translation
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,16 +36,22 @@ class Topic:
 class KnowledgeBase:
     """Every entry, seed and theme, with lookups computed once on first use.
 
-    `version` is a short hash of the data files and seeds, so it changes whenever they do.
+    `version` is a short hash of the data files and seeds, so it changes whenever they do;
+    `questions` are the curated English training questions the free-text model learns from
+    (each translation carries its own language's).
     """
 
     seeds: Mapping[str, Seed]
     entries: tuple[Entry, ...]
     themes: tuple[Theme, ...]
     version: str
+    questions: QuestionSet = field(default_factory=QuestionSet)
+    translations: Mapping[str, Translation] = field(default_factory=dict)
+    """The curators' translations by language (`ja`, `ru`); English is the entries themselves."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seeds", MappingProxyType(dict(self.seeds)))
+        object.__setattr__(self, "translations", MappingProxyType(dict(self.translations)))
 
     @cached_property
     def by_id(self) -> Mapping[str, Entry]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DATA_DIR, read_knowledge_base
 from knowledge.problems import Problem
+from knowledge.questions import OUT_OF_SCOPE
+from knowledge.translations import translation_coverage, translation_gaps
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,12 @@ class CheckReport:
     coverage: tuple[SeedCoverage, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     version: str | None = None
+    questions: dict[str, int] = field(default_factory=dict)
+    """Training questions per entry id, and per out-of-scope group (`out-of-scope:<group>`)."""
+    translations: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per language: fields the curators translated, of those the English entries have."""
+    translated_questions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per language: training questions for entries, and out-of-scope ones."""
 
     @property
     def ok(self) -> bool:
@@ -43,7 +51,24 @@ def check_knowledge_base(seeds_dir: Path, data_dir: Path = DATA_DIR) -> CheckRep
         for report in coverage
         for sentence in report.uncovered
     ]
-    return CheckReport(tuple(gaps), coverage, dict(kb.counts()), kb.version)
+    questions = kb.questions.counts()
+    per_label = {entry.id: questions.get(entry.id, 0) for entry in kb.entries}
+    per_label.update({f"{OUT_OF_SCOPE}:{g}": n for g, n in kb.questions.groups.items()})
+    untranslated = [gap for found in translation_gaps(kb).values() for gap in found]
+    per_language = {}
+    for language, translation in kb.translations.items():
+        counts = translation.questions.counts()
+        outside = counts.pop(OUT_OF_SCOPE, 0)
+        per_language[language] = (sum(counts.values()), outside)
+    return CheckReport(
+        (*gaps, *untranslated),
+        coverage,
+        dict(kb.counts()),
+        kb.version,
+        per_label,
+        dict(translation_coverage(kb)),
+        per_language,
+    )
 
 
 def sentence_coverage(kb: KnowledgeBase) -> tuple[SeedCoverage, ...]:

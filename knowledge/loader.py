@@ -15,10 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from knowledge.base import KnowledgeBase
-from knowledge.matching import VOCABULARY_FILE, read_vocabulary
 from knowledge.models import Actor, Entry, EntryBase, Event, Fact, Quote, Sanction, Seed, Theme
 from knowledge.problems import KnowledgeBaseError, Problem
+from knowledge.questions import read_questions
 from knowledge.seeds import load_seeds
+from knowledge.translations import read_translations
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -71,12 +72,16 @@ def read_knowledge_base(
     problems += _check_ids(located, themes)
     problems += _check_sources(located, seeds)
     problems += _check_references(located, themes)
-    topic_ids = {entry.id for _, entry in located if entry.kind == "actor"}
-    problems += read_vocabulary(data_dir / VOCABULARY_FILE, topic_ids | {t.id for t in themes})[1]
-    if problems:
+    questions, question_problems = read_questions(data_dir, (entry.id for _, entry in located))
+    problems += question_problems
+    if problems:  # translations are checked against sound English entries, never a cascade
         return None, problems
     entries = tuple(entry for _, entry in located)
-    return KnowledgeBase(seeds, entries, tuple(themes), _version(data_dir, seeds)), []
+    translations, problems = read_translations(data_dir, entries, themes, seeds, questions.leads)
+    if problems:
+        return None, problems
+    version = _version(data_dir, seeds)
+    return KnowledgeBase(seeds, entries, tuple(themes), version, questions, translations), []
 
 
 def _read_rows(path: Path, key: str) -> tuple[list[dict[str, Any]], list[Problem]]:
@@ -179,8 +184,8 @@ def _check_references(located: list[tuple[str, Entry]], themes: list[Theme]) -> 
 def _version(data_dir: Path, seeds: dict[str, Seed]) -> str:
     """A short content hash: changes whenever a data file, a seed or its metadata changes."""
     digest = hashlib.sha256()
-    for path in sorted(data_dir.glob("*.toml")):
-        digest.update(path.name.encode())
+    for path in sorted(data_dir.rglob("*.toml")):
+        digest.update(path.relative_to(data_dir).as_posix().encode())
         digest.update(path.read_bytes())
     for seed_id in sorted(seeds):
         digest.update(seeds[seed_id].model_dump_json().encode())  # text and metadata

@@ -34,7 +34,8 @@ class EntryBase(Frozen):
 
     `text` is the bot's own short statement of the source; `curator_note` holds anything the
     article does not say (shown as the curator's, never as the article's words). `topics` name
-    actors or themes for `/timeline topic:`; `match_phrases` teach the free-text answerer.
+    actors or themes for `/timeline topic:`. How users ask about an entry is taught to the
+    free-text answerer by the curated questions in `data/questions/` (`knowledge.questions`).
     """
 
     id: EntryId
@@ -42,7 +43,6 @@ class EntryBase(Frozen):
     source: Source
     curator_note: NonEmpty | None = None
     topics: tuple[EntryId, ...] = ()
-    match_phrases: tuple[NonEmpty, ...] = ()
     added: dt.date
 
 

@@ -205,8 +205,27 @@ def _cached(kb: KnowledgeBase, kind: _Kind) -> NameIndex:
 
 def _build(kb: KnowledgeBase, kind: _Kind) -> NameIndex:
     if kind == "topics":
-        return NameIndex.of(Named(t.id, t.name, t.aliases) for t in kb.topics.values())
+        return NameIndex.of(
+            Named(t.id, t.name, (*t.aliases, *_translated(kb, t.id))) for t in kb.topics.values()
+        )
     quoted = {quote.speaker for quote in kb.quotes}
     return NameIndex.of(
-        Named(actor.id, actor.name, actor.aliases) for actor in kb.actors if actor.id in quoted
+        Named(actor.id, actor.name, (*actor.aliases, *_translated(kb, actor.id)))
+        for actor in kb.actors
+        if actor.id in quoted
     )
+
+
+def _translated(kb: KnowledgeBase, topic_id: str) -> tuple[str, ...]:
+    """The curators' Japanese and Russian names and aliases of an actor or theme, so
+    `topic:制裁` and `speaker:Кисида` find what their English names find."""
+    found: list[str] = []
+    for translation in kb.translations.values():
+        fields = translation.entries.get(topic_id) or translation.themes.get(topic_id) or {}
+        name = fields.get("name")
+        if isinstance(name, str):
+            found.append(name)
+        aliases = fields.get("aliases")
+        if isinstance(aliases, tuple):
+            found += aliases
+    return tuple(found)

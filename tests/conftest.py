@@ -13,7 +13,11 @@ from knowledge.loader import DATA_DIR, load_knowledge_base
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
-SHARED_DIR = REPO_ROOT.parent / "shared"
+# `shared/` lies beside the clone (CI) or beside a folder of git worktrees.
+SHARED_DIR = next(
+    (parent / "shared" for parent in REPO_ROOT.parents if (parent / "shared").is_dir()),
+    REPO_ROOT.parent / "shared",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -46,6 +46,8 @@ class AskCog(commands.Cog):
             now=message.created_at,
             channel_id=message.channel.id,
             guild_id=message.guild.id if message.guild else None,
+            # A message carries no user locale: the server's preferred one, if any.
+            locale=str(message.guild.preferred_locale) if message.guild else None,
         )
         reply = ask_reply(self.bot.services, invocation, question)
         try:

@@ -14,18 +14,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import described, description, discord_choices
+from bot.cogs import described, description, discord_choices, fixed_choices
 from bot.render import send_reply
 from commands.briefings import (
     SubscribeRequest,
     SubscriptionRow,
     complete_days,
     complete_timezone,
+    default_language,
     list_reply,
     subscribe_request,
     subscribed_reply,
     unsubscribed_reply,
 )
+from commands.command_locales import GROUP_DESCRIPTION
+from commands.i18n import language_of, say
 from commands.messages import Reply
 
 if TYPE_CHECKING:
@@ -49,7 +52,7 @@ def missing_permissions(permissions: discord.Permissions) -> list[str]:
 class BriefingsCog(
     commands.GroupCog,
     group_name="briefings",
-    group_description="Scheduled briefings for a channel (needs Manage Channels).",
+    group_description=GROUP_DESCRIPTION,
 ):
     def __init__(self, bot: KurilBriefBot) -> None:
         self.bot = bot
@@ -64,6 +67,7 @@ class BriefingsCog(
 
     @app_commands.command(name="subscribe", description=description("briefings subscribe"))
     @app_commands.describe(**described("briefings subscribe"))
+    @app_commands.choices(language=fixed_choices("briefings subscribe", "language"))
     @app_commands.checks.has_permissions(manage_channels=True)
     async def subscribe(
         self,
@@ -73,15 +77,22 @@ class BriefingsCog(
         timezone: str,
         days: str | None = None,
         role: discord.Role | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
+        spoken = language_of(str(interaction.locale))
+        guild_locale = str(interaction.guild_locale) if interaction.guild_locale else None
+        briefing_language = language.value if language else default_language(guild_locale)
         if role is not None and role.is_default():
             await send_reply(
                 interaction,
                 Reply.notice(
-                    "I never ping @everyone. Pick a role made for briefings, or leave `role` "
-                    "empty.",
-                    title="Briefings not scheduled",
+                    say(
+                        spoken,
+                        "I never ping @everyone. Pick a role made for briefings, or leave "
+                        "`role` empty.",
+                    ),
+                    title=say(spoken, "Briefings not scheduled"),
                 ),
             )
             return
@@ -95,6 +106,8 @@ class BriefingsCog(
             role_id=role.id if role else None,
             role_name=role.name if role else None,
             bot_missing=missing_permissions(permissions),
+            language=spoken,
+            briefing_language=briefing_language,
         )
         if isinstance(checked, Reply):
             await send_reply(interaction, checked)
@@ -116,16 +129,20 @@ class BriefingsCog(
             role_id=request.role_id,
             created_by=interaction.user.id,
             now=bot.briefings.clock(),
+            language=request.language,
         )
         bot.briefings.subscription_changed(subscription)
+        language = language_of(str(interaction.locale))
         warning = None
         if role is not None and not role.mentionable:
             me = interaction.guild.me if interaction.guild else None
             if me is None or not me.guild_permissions.mention_everyone:
-                warning = (
-                    f"Note: <@&{role.id}> is not mentionable and I lack Mention @everyone, "
-                    "@here and All Roles, so the ping will not notify anyone. Make the role "
-                    "mentionable to fix that."
+                warning = say(
+                    language,
+                    "Note: {role} is not mentionable and I lack Mention @everyone, @here and "
+                    "All Roles, so the ping will not notify anyone. Make the role mentionable "
+                    "to fix that.",
+                    role=f"<@&{role.id}>",
                 )
         return subscribed_reply(
             request,
@@ -133,6 +150,7 @@ class BriefingsCog(
             resumed=before is not None and not before.active,
             updated=before is not None and before.active,
             role_warning=warning,
+            language=language,
         )
 
     @subscribe.autocomplete("timezone")
@@ -158,7 +176,10 @@ class BriefingsCog(
         if existed:
             await storage.remove_subscription(channel.id)
             self.bot.briefings.subscription_removed(channel.id)
-        await send_reply(interaction, unsubscribed_reply(channel.id, existed=existed))
+        language = language_of(str(interaction.locale))
+        await send_reply(
+            interaction, unsubscribed_reply(channel.id, existed=existed, language=language)
+        )
 
     @app_commands.command(name="list", description=description("briefings list"))
     @app_commands.checks.has_permissions(manage_channels=True)
@@ -176,7 +197,8 @@ class BriefingsCog(
                 active=sub.active,
                 pause_reason=sub.pause_reason,
                 next_run=scheduler.next_run(sub) if sub.active else None,
+                language=sub.language,
             )
             for sub in await self.bot.storage.list_subscriptions(interaction.guild_id)
         ]
-        await send_reply(interaction, list_reply(rows))
+        await send_reply(interaction, list_reply(rows, language_of(str(interaction.locale))))

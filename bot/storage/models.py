@@ -27,6 +27,7 @@ __all__ = [
     "Status",
     "Subscription",
     "normalise_days",
+    "validate_language",
     "validate_snowflake",
     "validate_time",
     "validate_timezone",
@@ -77,6 +78,16 @@ def validate_timezone(value: object) -> str:
     return value
 
 
+LANGUAGES = ("en", "ja", "ru")
+
+
+def validate_language(value: object) -> str:
+    """A briefing language the bot writes, or a refusal."""
+    if value not in LANGUAGES:
+        raise InvalidRecordError(f"language must be one of {', '.join(LANGUAGES)}, got {value!r}")
+    return str(value)
+
+
 def normalise_days(value: object) -> str:
     """The stored form of a day set (see `commands.days.normalise_days`), or a refusal."""
     if not isinstance(value, str):
@@ -111,6 +122,8 @@ class Subscription:
     created_by: int
     created_at: datetime
     updated_at: datetime
+    language: str = "en"
+    """The briefing's language: `en`, `ja` or `ru`."""
 
     @property
     def active(self) -> bool:

@@ -96,6 +96,14 @@ SUBSCRIPTIONS = Table(
         CheckConstraint("length(pause_reason) <= 500", name="ck_subscriptions_pause_reason"),
         nullable=True,
     ),
+    # Added by migration 4, last for the same reason.
+    Column(
+        "language",
+        String(2),
+        CheckConstraint("language IN ('en', 'ja', 'ru')", name="ck_subscriptions_language"),
+        nullable=False,
+        server_default="en",
+    ),
     CheckConstraint("channel_id > 0 AND guild_id > 0", name="ck_subscriptions_ids"),
     CheckConstraint("role_id IS NULL OR role_id > 0", name="ck_subscriptions_role"),
     CheckConstraint(TIME_CHECK, name="ck_subscriptions_time"),

@@ -43,6 +43,7 @@ from bot.storage.models import (
     Subscription,
     normalise_days,
     utc,
+    validate_language,
     validate_snowflake,
     validate_time,
     validate_timezone,
@@ -123,6 +124,7 @@ def _subscription(row: Row[Any]) -> Subscription:
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        language=row.language,
     )
 
 
@@ -332,6 +334,7 @@ class Storage:
         role_id: int | None = None,
         created_by: int,
         now: datetime | None = None,
+        language: str = "en",
     ) -> Subscription:
         """Subscribe a channel, or update its schedule if it has one.
 
@@ -347,6 +350,7 @@ class Storage:
             "days": normalise_days(days),
             "role_id": None if role_id is None else validate_snowflake(role_id, "role_id"),
             "created_by": validate_snowflake(created_by, "created_by"),
+            "language": validate_language(language),
         }
         stamp = _now(now)
         insert = self._insert(SUBSCRIPTIONS).values(
@@ -360,6 +364,7 @@ class Storage:
                 "timezone": insert.excluded.timezone,
                 "days": insert.excluded.days,
                 "role_id": insert.excluded.role_id,
+                "language": insert.excluded.language,
                 "status": "active",
                 "pause_reason": None,
                 "updated_at": insert.excluded.updated_at,

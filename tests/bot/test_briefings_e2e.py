@@ -518,7 +518,7 @@ async def test_a_slot_across_a_sqlite_fault_is_sent_once_late_without_a_restart(
     fault: str,
 ) -> None:
     """Across the slot, another process holds SQLite's write lock, or the disk is full:
-    commands that change subscriptions say so plainly,
+    commands that use the database say so plainly, in the admin's language,
     others keep working, and once the fault is gone the briefing goes out, once, late, with
     the note, from the running bot."""
     monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 300)
@@ -544,6 +544,12 @@ async def test_a_slot_across_a_sqlite_fault_is_sent_once_late_without_a_restart(
             assert "The briefings database is unavailable right now; nothing was changed." in (
                 reply
             )
+            options = {"channel": standin.channel("general"), "time": "18:00", "timezone": "UTC"}
+            sent = await standin.dispatch_slash(
+                "briefings subscribe", options, user=standin.user("mod"), locale="ja"
+            )
+            reply = embed_text(await standin.wait_for_followup(sent, timeout=15))
+            assert "ブリーフィングのデータベースは現在利用できません。" in reply  # admin's locale
             about = await standin.dispatch_slash("about")
             assert "About Kuril Brief" in embed_text(await standin.wait_for_reply(about))
             clock.jump(dt.timedelta(minutes=3))
@@ -627,3 +633,66 @@ async def test_under_a_tighter_global_limit_briefings_slow_down_and_interactions
     assert len(limited) <= count // 100 + 1, f"{len(limited)} 429s for {count} briefings"
     assert bot.briefings.pacer.rate < limit  # it learnt the limit
     assert max(acks) < 1.0, acks
+
+
+async def test_a_russian_admin_gets_russian_replies(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    await start_bot()
+    channel = briefings_channel(standin)
+    options = {"channel": channel, "time": "25:00", "timezone": "Europe/Moscow"}
+    sent = await standin.dispatch_slash(
+        "briefings subscribe", options, user=standin.user("mod"), locale="ru"
+    )
+    refused = embed_text(await standin.wait_for_followup(sent))
+    assert "Сводки не запланированы" in refused
+    assert "`25:00` — не время, которое я понимаю." in refused
+    assert "Остальные ваши параметры сохранены" in refused
+    options["time"] = "09:00"
+    sent = await standin.dispatch_slash(
+        "briefings subscribe", options, user=standin.user("mod"), locale="ru"
+    )
+    done = embed_text(await standin.wait_for_followup(sent))
+    assert f"Сводки для <#{channel.id}> запланированы: 09:00 (Europe/Moscow), каждый день." in done
+    sent = await standin.dispatch_slash("briefings list", user=standin.user("mod"), locale="ru")
+    listed = embed_text(await standin.wait_for_followup(sent))
+    assert "Сводки на этом сервере (1)" in listed and "Активна · следующая <t:" in listed
+    assert not standin.take_violations()
+
+
+async def test_a_japanese_server_gets_japanese_briefings_by_default(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    """No `language` chosen: the server's preferred locale (ja) decides; the list shows it,
+    and the briefing itself is in Japanese, its source the article's English."""
+    standin.guilds[standin.guild_id].preferred_locale = "ja"
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(minutes=5))
+    bot = await start_bot(clock=clock)
+    clock.set(SLOT - LEAD)
+    reply = embed_text(await subscribe(standin, channel))
+    assert "Briefings are in Japanese." in reply  # the admin's own locale is English
+    subscription = await bot.storage.get_subscription(channel.id)
+    assert subscription is not None and subscription.language == "ja"
+    message = await standin.wait_for_message(channel.id, timeout=10)
+    (embed,) = message["embeds"]
+    assert "曜日" in embed["title"] and "キュレーターによる翻訳" in embed["footer"]["text"]
+    assert "(英語原文)" in embed["description"]
+    assert "Asia/Tokyo" in embed["footer"]["text"]
+    listed = await briefings_list(standin)
+    assert "Japanese" in listed
+    assert not standin.take_violations()
+
+
+async def test_the_language_option_overrides_the_servers(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    standin.guilds[standin.guild_id].preferred_locale = "ja"
+    bot = await start_bot()
+    channel = briefings_channel(standin)
+    await subscribe(standin, channel, language="ru")
+    subscription = await bot.storage.get_subscription(channel.id)
+    assert subscription is not None and subscription.language == "ru"
+    await subscribe(standin, channel, language="en")
+    again = await bot.storage.get_subscription(channel.id)
+    assert again is not None and again.language == "en"

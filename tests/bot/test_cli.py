@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,10 @@ def test_kb_check_passes_on_the_real_data(capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     assert "russia-suspends-kuril-talks: 17/17 sentences covered" in out
     assert "OK" in out
+    # training questions per entry and per out-of-scope group, one line each
+    assert "training questions:" in out
+    assert re.search(r"^\s+\d+  reason-for-suspension$", out, re.MULTILINE), out
+    assert re.search(r"^\s+\d+  out-of-scope:prompt_injection$", out, re.MULTILINE), out
 
 
 def test_kb_check_fails_on_a_broken_seed(

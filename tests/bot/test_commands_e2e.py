@@ -144,3 +144,71 @@ async def test_timeline_buttons_keep_working_after_a_restart(
     assert update["type"] == 7
     assert "Page 1 of" in first_page
     assert "Page 2 of" in embed_text(update["data"])
+
+
+@pytest.mark.usefixtures("bot_ready")
+async def test_commands_are_synced_with_japanese_and_russian_localisations(
+    standin: DiscordStandin,
+) -> None:
+    """The stand-in validated the payload against Discord's OpenAPI schema on arrival."""
+    assert not standin.take_violations()
+    synced = {c["name"]: c for c in standin.global_commands}
+    timeline = synced["timeline"]
+    assert timeline["name_localizations"] == {"ja": "年表", "ru": "хронология"}
+    assert set(timeline["description_localizations"]) == {"ja", "ru"}
+    topic = timeline["options"][0]
+    assert topic["name"] == "topic"
+    assert topic["name_localizations"] == {"ja": "話題", "ru": "тема"}
+    side = synced["sanctions"]["options"][0]
+    assert [c["value"] for c in side["choices"]] == ["japan", "russia"]
+    assert side["choices"][0]["name_localizations"] == {"ja": "日本", "ru": "Япония"}
+    briefings = synced["briefings"]
+    assert briefings["name_localizations"]["ru"] == "рассылки"
+    subscribe = next(o for o in briefings["options"] if o["name"] == "subscribe")
+    assert subscribe["name_localizations"] == {"ja": "登録", "ru": "подписать"}
+    for command in synced.values():
+        for language, text in command["description_localizations"].items():
+            assert 1 <= len(text) <= 100, (command["name"], language)
+
+
+@pytest.mark.usefixtures("bot_ready")
+async def test_a_japanese_user_gets_a_japanese_answer(standin: DiscordStandin) -> None:
+    sent = await standin.dispatch_slash(
+        "ask", {"question": "ロシアはなぜ交渉を停止したの？"}, locale="ja"
+    )
+    reply = await standin.wait_for_reply(sent)
+    (embed,) = reply["embeds"]
+    assert embed["title"] == "ロシアが交渉を停止した理由"
+    source = next(f for f in embed["fields"] if f["name"] == "出典（英語原文）")
+    assert "Russia says the move was a response to Japanese sanctions" in source["value"]
+    assert "キュレーターによる翻訳" in embed["footer"]["text"]
+    assert not standin.take_violations()
+
+
+@pytest.mark.usefixtures("bot_ready")
+@pytest.mark.parametrize(
+    ("locale", "note"),
+    [("ja", "すみません、読めるのは英語・日本語・ロシア語"), ("ru", "Извините, я понимаю вопросы")],
+)
+async def test_a_question_it_cannot_read_gets_a_note_in_the_users_language(
+    standin: DiscordStandin, locale: str, note: str
+) -> None:
+    sent = await standin.dispatch_slash(
+        "ask", {"question": "쿠릴 열도는 어디에 있나요?"}, locale=locale
+    )
+    reply = await standin.wait_for_interaction_response(sent)
+    assert reply["data"]["flags"] & FLAG_EPHEMERAL
+    assert note in embed_text(reply["data"])
+    assert not standin.take_violations()
+
+
+@pytest.mark.usefixtures("bot_ready")
+async def test_a_japanese_user_gets_the_timeline_in_japanese(standin: DiscordStandin) -> None:
+    sent = await standin.dispatch_slash("timeline", {}, locale="ja")
+    reply = await standin.wait_for_reply(sent)
+    (embed,) = reply["embeds"]
+    assert embed["title"] == "千島列島（クリル諸島）をめぐる紛争の年表"
+    assert "キュレーターによる翻訳" in embed["footer"]["text"]
+    labels = [c["label"] for row in reply["components"] for c in row["components"]]
+    assert labels == ["◀ 前へ", "次へ ▶"]
+    assert not standin.take_violations()

@@ -82,11 +82,11 @@ async def test_pressing_a_button_that_does_not_exist(
     assert reply is not None and reply.ephemeral
 
 
-def test_console_reads_stdin_when_it_is_not_a_terminal(tmp_path: pytest.TempPathFactory) -> None:
-    """The real entry point, scripted through a pipe, exits cleanly."""
+def piped_console(tmp_path: Path, lines: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`kuril-brief console` run for real with `lines` piped in; it must exit cleanly."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console"],
-        input="/about\n\n/nonsense\n",
+        [sys.executable, "-m", "bot.cli", "console", *arguments],
+        input=lines,
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,
@@ -95,6 +95,12 @@ def test_console_reads_stdin_when_it_is_not_a_terminal(tmp_path: pytest.TempPath
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_console_reads_stdin_when_it_is_not_a_terminal(tmp_path: Path) -> None:
+    """The real entry point, scripted through a pipe, exits cleanly."""
+    result = piped_console(tmp_path, "/about\n\n/nonsense\n")
     assert "About Kuril Brief" in result.stdout
     assert "There is no /nonsense command" in result.stdout
     assert "Traceback" not in result.stderr
@@ -248,3 +254,15 @@ def test_a_terminal_gets_line_editing_and_history(tmp_path: Path) -> None:
 
     screen = terminal_session(tmp_path, [UP + UP + b"\r", b"quit\r"])  # a new session
     assert screen.count(b"About Kuril Brief") == 1
+
+
+def test_console_lang_answers_in_the_language_picked(tmp_path: Path) -> None:
+    """`console --lang ru`: an English question answered with the Russian translation, its
+    source the article's English sentence; without --lang, a Japanese question in Japanese."""
+    picked = piped_console(tmp_path, "How many banks did Japan sanction?\n", "--lang", "ru").stdout
+    assert "Япония ввела санкции против семи банков." in picked
+    assert "Перевод кураторов" in picked
+    assert "seven banks" in picked  # the verbatim source
+    own = piped_console(tmp_path, "日本は銀行何行に制裁を科したの？\n").stdout
+    assert "日本は銀行7行に制裁を科した。" in own
+    assert "出典（英語原文）" in own

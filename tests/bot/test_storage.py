@@ -29,6 +29,7 @@ from bot.storage import (
     SchemaTooNewError,
     Storage,
     StorageClosedError,
+    Subscription,
     async_database_url,
     head_revision,
     normalise_days,
@@ -649,7 +650,7 @@ async def test_upgrade_from_release_0_1_keeps_every_row(
         assert not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
 
     storage = await open_storage()
-    assert await storage.schema_revision() == head_revision() == "0003"
+    assert await storage.schema_revision() == head_revision() == "0004"
     async with raw_engine.connect() as conn:
         tables = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
     assert "schema_version" not in tables and "alembic_version" in tables
@@ -710,7 +711,7 @@ async def test_a_fresh_database_gets_every_revision_in_order(raw_engine: AsyncEn
     assert await current_revision(raw_engine) is None
     assert await upgrade(raw_engine, target="0001") == ["0001"]
     assert "pause_reason" not in await _columns(raw_engine, "subscriptions")
-    assert await upgrade(raw_engine) == ["0002", "0003"]
+    assert await upgrade(raw_engine) == ["0002", "0003", "0004"]
     assert await current_revision(raw_engine) == head_revision()
 
 
@@ -734,7 +735,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -770,7 +771,7 @@ async def test_a_failing_migration_rolls_back_completely(
     async with raw_engine.connect() as conn:
         tables = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
     columns = await _columns(raw_engine, "subscriptions")
-    # Not even 0002 and 0003 stay applied: one upgrade, one transaction.
+    # Not even 0002 to 0004 stay applied: one upgrade, one transaction.
     assert "half_done" not in tables and "channel_state" not in tables
     assert "half_done_col" not in columns and "pause_reason" not in columns
     assert await current_revision(raw_engine) == "0001"
@@ -896,3 +897,25 @@ async def test_an_unopenable_sqlite_file_fails_before_aiosqlite_is_asked(
         await storage.open()
     assert asked == []
     assert not (tmp_path / "missing").exists()
+
+
+async def test_a_subscription_keeps_its_language(storage: Storage) -> None:
+    """English unless chosen; changed by subscribing again; only en, ja or ru."""
+
+    async def subscribe_in(*language: str) -> Subscription:
+        chosen = {"language": language[0]} if language else {}
+        return await storage.upsert_subscription(
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            time="09:00",
+            timezone="UTC",
+            created_by=ADMIN,
+            **chosen,
+        )
+
+    assert (await subscribe_in()).language == "en"
+    assert (await subscribe_in("ja")).language == "ja"
+    assert (await storage.get_subscription(CHANNEL)).language == "ja"  # type: ignore[union-attr]
+    with pytest.raises(InvalidRecordError):
+        await subscribe_in("de")
+    assert (await storage.get_subscription(CHANNEL)).language == "ja"  # type: ignore[union-attr]

@@ -16,6 +16,7 @@ from commands.briefings import (
     SubscriptionRow,
     complete_days,
     complete_timezone,
+    default_language,
     describe_days,
     list_reply,
     parse_days,
@@ -114,6 +115,20 @@ def test_daily_or_weekdays_among_days_is_explained(given_: str) -> None:
     message = str(error.value)
     assert "already means a set of days" in message and "not a day I know" not in message
     assert "on its own" in message and "`mon,wed,fri`" in message
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ja", "`daily` はそれだけで曜日のまとまりを表すため"),
+        ("ru", "`daily` уже означает набор дней"),
+    ],
+)
+def test_daily_among_days_is_explained_in_the_admins_language(language: str, expected: str) -> None:
+    with pytest.raises(OptionError) as error:
+        parse_days("daily,mon", language)
+    assert str(error.value).startswith(expected)
+    assert "`mon,wed,fri`" in str(error.value)
 
 
 def test_describe_days() -> None:
@@ -231,3 +246,13 @@ def test_list_when_empty_and_when_very_long() -> None:
     reasons = "x" * 400
     reply = list_reply([row(n, active=n % 2 == 0, reason=reasons) for n in range(1, 200)])
     assert "more." in text_of(reply)  # cut to fit, saying how many are left out
+
+
+@pytest.mark.parametrize(
+    ("guild_locale", "language"),
+    [("ja", "ja"), ("ru", "ru"), ("en-US", "en"), ("en-GB", "en"), ("pt-BR", "en"), (None, "en")],
+)
+def test_a_subscriptions_default_language_is_the_servers_if_japanese_or_russian(
+    guild_locale: str | None, language: str
+) -> None:
+    assert default_language(guild_locale) == language

@@ -38,8 +38,23 @@ def remove_entry(path: Path, entry_id: str) -> None:
     path.write_text("".join(kept), encoding="utf-8")
 
 
+def remove_questions(path: Path, entry_id: str) -> None:
+    """Drop an entry's [table] of training questions."""
+    text = path.read_text(encoding="utf-8")
+    blocks = re.split(r"(?m)^(?=\[)", text)
+    kept = [block for block in blocks if not block.startswith(f"[{entry_id}]")]
+    assert len(kept) == len(blocks) - 1, f"test setup: questions of {entry_id} not found once"
+    path.write_text("".join(kept), encoding="utf-8")
+
+
 def test_uncovered_sentence_is_a_problem(data_copy: Path) -> None:
     remove_entry(data_copy / "events.toml", "ambassador-summoned")
+    remove_questions(data_copy / "questions" / "events.toml", "ambassador-summoned")
+    for language in ("ja", "ru"):  # an entry's translations and questions go with it
+        remove_questions(data_copy / "i18n" / f"{language}.toml", "entry.ambassador-summoned")
+        remove_questions(
+            data_copy / "questions" / language / "questions.toml", "ambassador-summoned"
+        )
     report = check_knowledge_base(SEEDS_DIR, data_copy)
     assert not report.ok
     assert [str(p) for p in report.problems] == [

@@ -131,3 +131,23 @@ def test_suggestions_cap_at_25_and_names_at_100_characters() -> None:
     assert len(suggestions) == 25
     assert all(len(name) <= 100 for _, name in suggestions)
     assert len(many.suggest("name", limit=99)) == 25
+
+
+@pytest.mark.parametrize(
+    ("typed", "topic"),
+    [
+        ("制裁", "sanctions"),
+        ("岸田首相", "fumio-kishida"),
+        ("北方領土", "kuril-islands"),
+        ("Курилы", "kuril-islands"),
+        ("санкции", "sanctions"),
+        ("Кисида", "fumio-kishida"),
+    ],
+)
+def test_japanese_and_russian_names_resolve(kb: KnowledgeBase, typed: str, topic: str) -> None:
+    assert names.topics(kb).resolve(typed) == topic
+
+
+def test_a_russian_speaker_name_resolves(kb: KnowledgeBase) -> None:
+    assert names.speakers(kb).resolve("Кисида") == "fumio-kishida"
+    assert names.speakers(kb).resolve("岸田") == "fumio-kishida"

@@ -185,6 +185,7 @@ class Guild:
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, list[int]] = field(default_factory=dict)  # user id -> role ids
     joined_at: str = field(default_factory=lambda: _iso(time.time()))
+    preferred_locale: str = "en-US"
 
 
 @dataclass
@@ -535,7 +536,7 @@ class DiscordStandin:
             "nsfw_level": 0,
             "premium_tier": 0,
             "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
+            "preferred_locale": guild.preferred_locale,
             "system_channel_id": None,
             "system_channel_flags": 0,
             "rules_channel_id": None,
@@ -1160,8 +1161,8 @@ class DiscordStandin:
             member["permissions"] = str(perms)
             payload.update(
                 guild_id=str(guild.id),
-                guild={"id": str(guild.id), "locale": "en-US", "features": []},
-                guild_locale="en-US",
+                guild={"id": str(guild.id), "locale": guild.preferred_locale, "features": []},
+                guild_locale=guild.preferred_locale,
                 member=member,
                 context=0,
                 authorizing_integration_owners={"0": str(guild.id)},

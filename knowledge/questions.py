@@ -1,0 +1,140 @@
+"""Curated training questions: how people ask for each entry, and what is out of scope.
+
+The free-text model (`knowledge.question_model`) learns from these, so curators teach the bot new
+phrasing by adding data, never code. They live in `knowledge/data/questions/*.toml`:
+
+* in every file but `out_of_scope.toml`, a table per entry id:
+  `[entry-id]` with `questions = [...]` and, optionally, `lead = "..."`: the one line that
+  settles a yes/no question about the entry, shown first when a question asks yes or no;
+* in `out_of_scope.toml`, a table per group of questions the bot must decline
+  (`[off_topic]`, `[prompt_injection]`, ...), each with `questions = [...]`.
+
+The loader checks that every table names an entry (or is an out-of-scope group), that no
+question (after normalisation) is filed under two labels, and `kb check` reports how many
+questions each entry has.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from knowledge.problems import Problem
+from knowledge.text import normalise
+
+QUESTIONS_DIR = "questions"
+OUT_OF_SCOPE_FILE = "out_of_scope.toml"
+OUT_OF_SCOPE = "out-of-scope"
+"""The label the model gives a question it must decline."""
+
+MIN_QUESTIONS = 10
+"""Fewer questions than this and the model cannot learn an entry: `kb check` fails."""
+
+_GROUP = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
+_ENTRY_KEYS = frozenset({"questions", "lead"})
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """Labelled questions (entry id or `OUT_OF_SCOPE`), and the yes/no leads per entry."""
+
+    examples: tuple[tuple[str, str], ...] = ()
+    leads: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    groups: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Out-of-scope questions per group, for reports."""
+
+    def counts(self) -> dict[str, int]:
+        """Questions per label."""
+        return dict(Counter(label for _, label in self.examples))
+
+
+def read_questions(
+    data_dir: Path, entry_ids: Iterable[str], language: str | None = None
+) -> tuple[QuestionSet, list[Problem]]:
+    """Every question file under `data_dir/questions` (English), or under its `language`
+    folder (`questions/ja/`, the same layout), validated against `entry_ids`."""
+    known = frozenset(entry_ids)
+    where = f"{QUESTIONS_DIR}/{language}" if language else QUESTIONS_DIR
+    folder = data_dir / where
+    if not folder.is_dir():
+        return QuestionSet(), [Problem(where, None, "training questions missing")]
+    problems: list[Problem] = []
+    examples: list[tuple[str, str]] = []
+    leads: dict[str, str] = {}
+    groups: dict[str, int] = {}
+    filed: dict[str, tuple[str, str]] = {}  # normalised question -> (label, file)
+    for path in sorted(folder.glob("*.toml")):
+        name = f"{where}/{path.name}"
+        try:
+            document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.append(Problem(name, None, f"not valid TOML: {exc}"))
+            continue
+        out_of_scope = path.name == OUT_OF_SCOPE_FILE
+        for key, table in document.items():
+            if not isinstance(table, dict):
+                problems.append(Problem(name, key, "must be a table with `questions`"))
+                continue
+            if out_of_scope:
+                label = OUT_OF_SCOPE
+                if not _GROUP.match(key):
+                    problems.append(Problem(name, key, "a group name is lower-case words"))
+                allowed = frozenset({"questions"})
+            else:
+                label = key
+                if key not in known:
+                    problems.append(Problem(name, key, "no entry has this id"))
+                    continue
+                allowed = _ENTRY_KEYS
+            for unexpected in sorted(set(table) - allowed):
+                problems.append(Problem(name, key, f"unexpected key {unexpected!r}"))
+            questions = table.get("questions")
+            if not isinstance(questions, list) or not all(
+                isinstance(q, str) and q.strip() for q in questions
+            ):
+                problems.append(Problem(name, key, "questions must be a list of non-empty strings"))
+                continue
+            lead = table.get("lead")
+            if lead is not None:
+                if not isinstance(lead, str) or not lead.strip():
+                    problems.append(Problem(name, key, "lead must be a non-empty string"))
+                elif key in leads:
+                    problems.append(Problem(name, key, "lead given twice"))
+                else:
+                    leads[key] = lead.strip()
+            if out_of_scope:
+                groups[key] = groups.get(key, 0) + len(questions)
+            for question in questions:
+                folded = normalise(question)
+                if not folded:
+                    problems.append(Problem(name, key, f"{question!r} has no words"))
+                    continue
+                earlier = filed.get(folded)
+                if earlier is None:
+                    filed[folded] = (label, name)
+                    examples.append((question.strip(), label))
+                elif earlier[0] != label:
+                    problems.append(
+                        Problem(name, key, f"{question!r} is also filed under {earlier[0]!r}")
+                    )
+    counts = Counter(label for _, label in examples)
+    for entry_id in sorted(known):
+        if counts[entry_id] < MIN_QUESTIONS:
+            problems.append(
+                Problem(
+                    where,
+                    entry_id,
+                    f"{counts[entry_id]} training questions; the model needs at least "
+                    f"{MIN_QUESTIONS}",
+                )
+            )
+    if not counts[OUT_OF_SCOPE]:
+        problems.append(Problem(where, None, "no out-of-scope questions"))
+    question_set = QuestionSet(tuple(examples), MappingProxyType(leads), MappingProxyType(groups))
+    return question_set, problems
