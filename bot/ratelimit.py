@@ -78,11 +78,8 @@ class Pacer:
                     # A global 429 came while waiting: start times handed out before it are
                     # void (all of them going at once when the hold ends would be a burst).
                     continue
-            # When it actually goes (a busy event loop wakes senders late, and together):
-            # what Discord counted in its window is what went, not what was planned.
-            went = self._clock()
-            self._starts.append(went)
-            while self._starts and self._starts[0] <= went - WINDOW_S:
+            self._starts.append(start)
+            while self._starts and self._starts[0] <= start - WINDOW_S:
                 self._starts.popleft()
             return
 
