@@ -8,7 +8,6 @@ import contextlib
 import datetime as dt
 import signal
 import socket
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -24,8 +23,7 @@ from bot.render import message_kwargs
 from commands.messages import Button, Reply
 from tests.bot.postgres import fresh_postgres_url
 from tests.bot.running_bot import Clock, StartBot
-from tests.bot.test_process import bot_environment, read_until, run_cli
-from tests.conftest import REPO_ROOT
+from tests.bot.test_process import bot_environment, read_until, run_cli, start_run
 from tests.standin.server import DiscordStandin
 
 UTC = dt.UTC
@@ -304,10 +302,7 @@ async def test_run_as_a_process_serves_metrics_from_the_environment(
     """`kuril-brief run` with METRICS_PORT set, as a container's HEALTHCHECK would probe it."""
     port = free_port()
     env = {**bot_environment(standin, tmp_path / "data"), "METRICS_PORT": str(port)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-X", "dev", "-m", "bot.cli", "run",
-        cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    process = await start_run(env)
     assert process.stderr is not None
     log: list[str] = []
     try:

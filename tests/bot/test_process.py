@@ -30,6 +30,16 @@ async def read_until(stream: asyncio.StreamReader, needle: str, seen: list[str])
             return
 
 
+async def start_run(env: dict[str, str], *, dev: bool = True) -> asyncio.subprocess.Process:
+    """`kuril-brief run` as a real process, its log on a pipe (`process.stderr`). `dev` is
+    Python's development mode, which reports unclosed resources and unawaited coroutines."""
+    flags = ("-X", "dev") if dev else ()
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *flags, "-m", "bot.cli", "run",
+        cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def bot_environment(standin: DiscordStandin, data_dir: Path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -49,10 +59,7 @@ async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
     """It serves, logs the invite URL once ready, and stops cleanly; LOG_FORMAT=json makes
     every log line one JSON object."""
     env = {**bot_environment(standin, tmp_path / "data"), "LOG_FORMAT": log_format}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-X", "dev", "-m", "bot.cli", "run",
-        cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    process = await start_run(env)
     assert process.stderr is not None
     log: list[str] = []
     try:
@@ -131,10 +138,7 @@ async def test_sigterm_during_a_reconnect_wait_exits_within_5_seconds(
     """discord.py waits out an exponential backoff between failed reconnects (minutes, in a
     long outage); a signal must not wait for it."""
     env = bot_environment(standin, tmp_path / "data")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
-        cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    process = await start_run(env, dev=False)
     assert process.stderr is not None
     log: list[str] = []
     try:

@@ -656,14 +656,17 @@ async def test_slots_due_while_the_database_is_locked_are_sent_late_once_it_is_b
 
 async def test_pacer_at_full_speed_holds_off_on_a_429_but_keeps_its_rate() -> None:
     """A 429 while the ceiling was going out comes from a burst, not from a lower limit."""
-    pacer = Pacer(100.0)
-    for _ in range(100):  # one second at the ceiling
+    now = [0.0]
+    pacer = Pacer(100.0, clock=lambda: now[0])
+    for n in range(100):  # one second at the ceiling, on a clock the test moves
+        now[0] = n / 100
         await pacer.acquire()
     pacer.global_limit_hit(0.2)
     assert pacer.rate == 100.0 and pacer.global_limits == 1
+    now[0] = 1.0
     began = time.monotonic()
-    await pacer.acquire()
-    assert time.monotonic() - began >= 0.18
+    await pacer.acquire()  # held off until 0.99 + 0.2 on the pacer's clock
+    assert time.monotonic() - began >= 0.17
 
 
 async def test_pacer_backs_off_on_a_global_429_and_creeps_back_up(
