@@ -37,7 +37,7 @@ from bot.render import message_kwargs
 from bot.slots import nonce_for
 from bot.storage import ChannelState, Storage, Subscription
 from commands.briefing import compose_briefing
-from commands.i18n import say
+from commands.i18n import N_, say
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
 
@@ -93,13 +93,14 @@ class Sender(Protocol):
 #: Any other error, even a 403 or 404 (a proxy's 404 carries code 0), is retried: pausing on
 #: a transient or unrelated error would silently stop a channel's briefings.
 PAUSE_REASONS: dict[int, str] = {
-    10003: "The channel no longer exists (Discord: Unknown Channel).",
-    50001: "I can't see the channel (Discord: Missing Access). Give me View Channel there.",
-    50013: (
+    10003: N_("The channel no longer exists (Discord: Unknown Channel)."),
+    50001: N_("I can't see the channel (Discord: Missing Access). Give me View Channel there."),
+    50013: N_(
         "I'm not allowed to post there (Discord: Missing Permissions). "
         "Give me Send Messages and Embed Links in the channel."
     ),
 }
+"""Stored in English as the reason; `/briefings list` shows it in the reader's language."""
 
 
 class DiscordSender:

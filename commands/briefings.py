@@ -486,7 +486,9 @@ def _row(row: SubscriptionRow, language: str = "en") -> str:
             nxt = say(language, "next run not scheduled")
         lines.append(say(language, "Active · {next}", next=nxt))
     else:
-        reason = truncate(row.pause_reason or say(language, "no reason recorded"), 300)
+        # A known reason (see `bot.delivery.PAUSE_REASONS`) is catalogued; any other is shown
+        # as it was recorded.
+        reason = truncate(say(language, row.pause_reason or "no reason recorded"), 300)
         lines.append(
             say(
                 language,

@@ -207,3 +207,12 @@ def test_briefings_replies_in_japanese() -> None:
     check_limits(listed)
     assert "月, 水" in text_of(listed)
     assert "**一時停止中**：理由の記録なし" in text_of(listed)
+
+
+def test_a_known_pause_reason_is_shown_in_the_readers_language() -> None:
+    from bot.delivery import PAUSE_REASONS
+
+    row = bx.SubscriptionRow(5, "09:00", "UTC", "daily", None, False, PAUSE_REASONS[10003], None)
+    assert "このチャンネルはもう存在しません" in text_of(bx.list_reply([row], "ja"))
+    odd = dataclasses.replace(row, pause_reason="Something else happened.")
+    assert "Something else happened." in text_of(bx.list_reply([odd], "ru"))
