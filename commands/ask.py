@@ -376,4 +376,4 @@ def _did_you_mean(names: list[str], language: str = "en", *, markdown: bool = Fa
         first = "、".join(shown[:-1]) if language == "ja" else ", ".join(shown[:-1])
         listed = say(language, "{first} or {last}", first=first, last=shown[-1])
     sentence = say(language, "Did you mean {names}?", names=listed)
-    return sentence + (f" {say(language, 'Pick one below.')}" if markdown else "")
+    return sentence + (" " + say(language, "Pick one below.") if markdown else "")
