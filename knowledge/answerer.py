@@ -225,6 +225,8 @@ class Answerer:
         self._out_of_scope = (
             self._classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self._classes else None
         )
+        self._parties = kb.questions.parties
+        self._involves = parties_involved(kb, texts, labels)
 
     def answer(self, question: str) -> Answer:
         """The entries answering `question`, or a decline. Never raises on any string."""
@@ -368,12 +370,22 @@ class Answerer:
         if value < floor or value - beyond < (MIN_LEAD if lead is None else lead):
             return _Reading(None, value, ranked, related, outside=value < beyond)
         if sibling_of is None:
-            return _Reading(ranked[0], value, ranked)
-        target = self.model.class_of(sibling_of)
-        sibling = self.model.label(target, vector, besides=sibling_of)
-        if self._classes[order[0]] != target or sibling is None:
-            return _Reading(None, value, ranked)
-        return _Reading(sibling, value, ranked)
+            chosen: str | None = ranked[0]
+        else:
+            target = self.model.class_of(sibling_of)
+            chosen = self.model.label(target, vector, besides=sibling_of)
+            if self._classes[order[0]] != target or chosen is None:
+                return _Reading(None, value, ranked)
+        if self._names_strangers(text, chosen):
+            return _Reading(None, value, ranked, related, outside=True)
+        return _Reading(chosen, value, ranked)
+
+    def _names_strangers(self, text: str, entry_id: str) -> bool:
+        """Whether `text` names a party the article never speaks of (the US, NATO, Putin)
+        that the entry does not involve: "what has the US said about the suspension" asks
+        about the US, which the suspension's entry cannot answer."""
+        named = self._parties.named_in(text)
+        return bool(named) and not named <= self._involves.get(entry_id, frozenset())
 
     def _vector(self, text: str, vectors: dict[str, Vector]) -> Vector:
         vector = vectors.get(text)
@@ -461,6 +473,30 @@ def training_examples(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
         texts += own
         labels += [entry.id] * len(own)
     return texts, labels
+
+
+def parties_involved(
+    kb: KnowledgeBase, texts: list[str], labels: list[str]
+) -> dict[str, frozenset[str]]:
+    """The parties of `parties.toml` each entry involves: named in its own wording, topics,
+    quote, or the questions it was taught ("is china part of the kuril dispute")."""
+    taught: dict[str, list[str]] = {}
+    for text, label in zip(texts, labels, strict=True):
+        taught.setdefault(label, []).append(text)
+    parties = kb.questions.parties
+    return {
+        entry.id: frozenset().union(
+            *(
+                parties.named_in(text)
+                for text in (
+                    *taught.get(entry.id, ()),
+                    entry.source.quote,
+                    *(topic.replace("-", " ") for topic in entry.topics),
+                )
+            )
+        )
+        for entry in kb.entries
+    }
 
 
 def _fragment(part: str) -> bool:
