@@ -18,7 +18,10 @@ reads is `commands.ask`'s job.
 3. Otherwise the whole question goes to the learned model (`knowledge.question_model`),
    trained on the curated questions. It answers only when its best entry beats the
    out-of-scope class by `MIN_LEAD` and clears `MIN_SCORE`; else it declines, offering up to
-   three entries it rated highest as "did you mean", if they are related at all.
+   three entries it rated highest as "did you mean", if they are related at all. After
+   sentences of context, the question sentence weighs more than the story around it. An
+   entry is never the answer to a question naming a party the article never speaks of (the
+   US, NATO, Putin: `knowledge.parties`) unless the entry involves that party.
 
 The thresholds come from stratified 5-fold cross-validation of the training questions
 (`benchmarks/answerer.py --cv`), never from the blind sets.
@@ -63,6 +66,11 @@ question: not worth a "did you mean"."""
 OUTSIDE_MIN_WORDS = 3
 """A shorter part ("lol", "thank you") is not a question of its own the sources fail to answer."""
 
+CONTEXT_QUESTION_WEIGHT = 2
+"""After sentences of context, the question sentence is read this many times more: what is
+asked outweighs a long story around it ("Been following the Ukraine war closely ... How did
+Tokyo's PM react?")."""
+
 MAX_ANTECEDENTS = 4
 """Words of a neighbour tried, one at a time, as what a part's pronoun stands for."""
 
@@ -98,6 +106,7 @@ _SENTENCE_BREAK = re.compile(r"\s*\n\s*|\.+\s+" + _ASKS, re.IGNORECASE)
 _NUMBERED = re.compile(
     r"(?:^|(?<=\s))\(?(?:[1-3]|[a-c])\)\s+|(?:^|(?<=[?\n]))\s*[1-3]\.\s+", re.MULTILINE
 )
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+")
 _OPENERS = frozenset(["and", "also", "so", "ok", "okay", "oh", "plus", "but", "then", "btw"])
 # A part with one of these leans on its neighbour for its subject ("why are they ending now").
 _ANAPHORA = frozenset(
@@ -256,7 +265,11 @@ class Answerer:
                 return Answer(
                     True, found, score=weakest, yes_no=yes_no, unanswered_parts=len(outside)
                 )
-        reading = self._read(cleaned, MIN_SCORE, vectors=vectors)
+        asked = _asked_after_context(cleaned)
+        weighed = (
+            cleaned if asked is None else " ".join([cleaned, *[asked] * CONTEXT_QUESTION_WEIGHT])
+        )
+        reading = self._read(weighed, MIN_SCORE, vectors=vectors)
         if reading.entry_id is not None:
             return Answer(
                 True, (reading.entry_id,), score=_confidence(reading.value), yes_no=yes_no
@@ -424,6 +437,20 @@ def _asks(sentence: str) -> bool:
         if word not in _OPENERS:
             return word in _STARTS or word in _YES_NO
     return False
+
+
+def _asked_after_context(text: str) -> str | None:
+    """The question sentence that ends `text`, when sentences of context come before it ("Been
+    following the war closely but I'm new to this. How did Tokyo react?"): what is asked
+    outweighs the context, which may name other things. None when there is no context, or the
+    question leans on it for its subject ("... what reason did they give?")."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    if len(sentences) < 2:
+        return None
+    last = sentences[-1]
+    if not _asks(last) or _leans_on_neighbour(last) or _fragment(last):
+        return None
+    return last
 
 
 def _leans_on_neighbour(part: str) -> bool:

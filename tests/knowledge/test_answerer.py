@@ -396,3 +396,36 @@ def test_any_text_gets_a_valid_answer(answerer: Answerer, text: str) -> None:
 def test_ci_has_the_shared_question_set() -> None:
     """CI lays shared/ beside the clone; a silently skipped shared set would prove nothing."""
     assert SHARED_SET.is_file(), f"missing in CI: {SHARED_SET}"
+
+
+@pytest.mark.parametrize(
+    ("question", "entries"),
+    [
+        (
+            "I've been reading a lot about the war in Ukraine and the sanctions on Russia. "
+            "What did Japan's prime minister say about Russia ending the talks?",
+            {"kishida-unfair-and-unacceptable", "kishida-opposes-decision"},
+        ),
+        (
+            "My dad keeps going on about sanctions and Ukraine at dinner. "
+            "When did the island talks first start?",
+            {"talks-begin"},
+        ),
+        (
+            "I study the Soviet Union and WWII. Why did Russia stop the talks this time?",
+            {"reason-for-suspension", "russia-suspends-talks"},
+        ),
+    ],
+)
+def test_the_question_outweighs_the_context_before_it(
+    answerer: Answerer, question: str, entries: set[str]
+) -> None:
+    answer = answerer.answer(question)
+    assert answer.answered and set(answer.entry_ids) <= entries, answer
+
+
+def test_context_before_a_question_the_sources_do_not_answer_is_still_declined(
+    answerer: Answerer,
+) -> None:
+    question = "I've been following the Kuril story all week. What's the best sushi place in Tokyo?"
+    assert not answerer.answer(question).answered
