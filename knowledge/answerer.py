@@ -88,7 +88,9 @@ _QUESTION_STARTS = (
     r"|had|can|could|will|would"
 )
 _STARTS = frozenset(_QUESTION_STARTS.split("|"))
-_ASKS = rf"(?=(?:{_QUESTION_STARTS})\b)"
+_SINCE = r"since\s+(?:when|what|how)"
+"""A question may open with "since when" ("since when have the talks been going")."""
+_ASKS = rf"(?=(?:{_QUESTION_STARTS}|{_SINCE})\b)"
 # Where a question surely turns into another: "?", ";", a numbered item ("1) ... 2) ..."), or
 # a joining word or sign ("and", "also", "plus", "as well as", "oh and", "+", "&", "/")
 # that opens a new question ("..., and why did they stop", "... + what other talks ..."); an
@@ -433,10 +435,10 @@ def split_parts(text: str) -> list[str]:
 
 def _asks(sentence: str) -> bool:
     """Whether `sentence` opens with a question word ("and why ...", "so what ..." too)."""
-    for word in normalise(sentence).split():
-        if word not in _OPENERS:
-            return word in _STARTS or word in _YES_NO
-    return False
+    words = [word for word in normalise(sentence).split() if word not in _OPENERS]
+    if not words:
+        return False
+    return words[0] in _STARTS or words[0] in _YES_NO or bool(re.match(_SINCE, " ".join(words)))
 
 
 def _asked_after_context(text: str) -> str | None:

@@ -191,6 +191,9 @@ def test_an_and_inside_one_question_does_not_split_it(answerer: Answerer) -> Non
         ("My cousin lives in Sapporo. Where exactly are the islands?", 1),
         ("I read about this on the news\nwhy did russia quit the talks", 1),
         ("what are the sanctions on russia+japan", 1),
+        ("who annexed the islands / since when have they been negotiating", 2),
+        ("who annexed the islands. Since what year have the talks run?", 2),
+        ("Since the war they never signed a treaty. Why did the talks stop?", 1),
     ],
 )
 def test_questions_are_split_where_one_ends_and_the_next_begins(question: str, parts: int) -> None:
