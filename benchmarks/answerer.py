@@ -353,7 +353,7 @@ def cross_validate(kb: KnowledgeBase, folds: int = 5) -> None:
 
     def trained_without(held: np.ndarray) -> Answerer:
         kept = np.setdiff1d(np.arange(len(examples)), held)
-        questions = QuestionSet(tuple(examples[i] for i in kept))
+        questions = QuestionSet(tuple(examples[i] for i in kept), parties=kb.questions.parties)
         return Answerer(KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", questions))
 
     right = total = declined = outside = 0
