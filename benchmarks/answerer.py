@@ -360,9 +360,10 @@ def cross_validate(kb: KnowledgeBase, folds: int = 5, language: str = "en") -> N
 
     def trained_without(held: np.ndarray) -> Answerer:
         kept = np.setdiff1d(np.arange(len(examples)), held)
-        questions = QuestionSet(tuple(examples[i] for i in kept))
         if translation is None:
+            questions = QuestionSet(tuple(examples[i] for i in kept), parties=kb.questions.parties)
             return Answerer(KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", questions))
+        questions = QuestionSet(tuple(examples[i] for i in kept))
         held_back = {language: dataclasses.replace(translation, questions=questions)}
         cv_kb = KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", kb.questions, held_back)
         return Answerer(cv_kb, language=language)  # type: ignore[arg-type]

@@ -269,6 +269,15 @@ def run_kb_export(args: argparse.Namespace, settings: Settings) -> int:
         "seeds": [seed.model_dump(mode="json") for seed in kb.seeds.values()],
         "themes": [theme.model_dump(mode="json") for theme in kb.themes],
         "entries": [entry.model_dump(mode="json") for entry in kb.entries],
+        # The curators' translations, by language: display fields only, never a source.
+        "translations": {
+            language: {
+                "seeds": dict(translation.seed_titles),
+                "entries": {key: dict(fields) for key, fields in translation.entries.items()},
+                "themes": {key: dict(fields) for key, fields in translation.themes.items()},
+            }
+            for language, translation in kb.translations.items()
+        },
     }
     json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
     print()

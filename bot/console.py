@@ -25,6 +25,7 @@ from rich.text import Text
 
 from commands.ask import ask_reply
 from commands.context import Invocation, Services
+from commands.i18n import say
 from commands.messages import Button, Reply
 from commands.registry import COMMANDS, run_command, run_component
 
@@ -69,20 +70,33 @@ def stray_words(line: str) -> list[str]:
     return head.split()[len(name.split()) :]
 
 
-def stray_words_notice(name: str, stray: list[str]) -> Reply:
+def stray_words_notice(name: str, stray: list[str], language: str = "en") -> Reply:
     """Plain words where options go: say how to write them instead of ignoring them."""
     spec = COMMANDS[name]
     option_names = [option.name for option in spec.options]
     if not option_names:
-        return Reply.notice(f"`/{name}` takes no options. Type `/{name}` alone.")
+        return Reply.notice(
+            say(language, "`/{name}` takes no options. Type `/{name}` alone.", name=name)
+        )
     if stray[0].lower() in option_names and len(stray) > 1:
         fixed = f"/{name} {stray[0].lower()}:{' '.join(stray[1:])}"
+        typed = f"/{name} {' '.join(stray)}"
         return Reply.notice(
-            f"An option needs a colon after its name: `{fixed}`, not `/{name} {' '.join(stray)}`."
+            say(
+                language,
+                "An option needs a colon after its name: `{fixed}`, not `{typed}`.",
+                fixed=fixed,
+                typed=typed,
+            )
         )
     fixed = f"/{name} {option_names[0]}:{' '.join(stray)}"
     return Reply.notice(
-        f"Options are written name:value, for example `{fixed}`. Usage: `{spec.usage()}`."
+        say(
+            language,
+            "Options are written name:value, for example `{fixed}`. Usage: `{usage}`.",
+            fixed=fixed,
+            usage=spec.usage(),
+        )
     )
 
 
@@ -202,7 +216,7 @@ class ConsoleSession:
             name, options = parse_command(line)
             stray = stray_words(line)
             if name in COMMANDS and stray:
-                return stray_words_notice(name, stray)
+                return stray_words_notice(name, stray, self.language or "en")
             return await run_command(name, self.services, self.invocation(), options)
         return ask_reply(self.services, self.invocation(), line)
 
@@ -210,7 +224,9 @@ class ConsoleSession:
         # Numbered as `render` shows them: over all buttons, disabled ones just not offered.
         buttons = flat_buttons(self.last_reply) if self.last_reply else []
         if not 1 <= number <= len(buttons) or buttons[number - 1].disabled:
-            return Reply.notice("There is no button with that number on the last reply.")
+            return Reply.notice(
+                say(self.language, "There is no button with that number on the last reply.")
+            )
         return await run_component(buttons[number - 1].custom_id, self.services, self.invocation())
 
     async def run(self, lines: Iterable[str], *, echo: bool = False) -> None:

@@ -137,13 +137,14 @@ class Sender(Protocol):
 #: Any other error, even a 403 or 404 (a proxy's 404 carries code 0), is retried: pausing on
 #: a transient or unrelated error would silently stop a channel's briefings.
 PAUSE_REASONS: dict[int, str] = {
-    10003: "The channel no longer exists (Discord: Unknown Channel).",
-    50001: "I can't see the channel (Discord: Missing Access). Give me View Channel there.",
-    50013: (
+    10003: N_("The channel no longer exists (Discord: Unknown Channel)."),
+    50001: N_("I can't see the channel (Discord: Missing Access). Give me View Channel there."),
+    50013: N_(
         "I'm not allowed to post there (Discord: Missing Permissions). "
         "Give me Send Messages and Embed Links in the channel."
     ),
 }
+"""Stored in English as the reason; `/briefings list` shows it in the reader's language."""
 
 
 class DiscordSender:

@@ -104,16 +104,22 @@ def answer_text(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
             role=shown.role,
             text=shown.text,
         )
-        lines = [said, f"{say(language, 'Context')}: {shown.context}"]
+        lines = [said, labelled(language, say(language, "Context"), str(shown.context))]
     elif shown.when:
-        lines = [shown.text, f"{say(language, 'When')}: {shown.when}"]
+        lines = [shown.text, labelled(language, say(language, "When"), shown.when)]
     else:
         lines = [shown.text]
     if shown.curator_note:
-        lines.append(f"{say(language, NOTE)}: {shown.curator_note}")
+        lines.append(labelled(language, say(language, NOTE), shown.curator_note))
     if shown.translated:
-        lines.append(f"({say(language, TRANSLATION)})")
+        marked = say(language, TRANSLATION)
+        lines.append(f"（{marked}）" if language == "ja" else f"({marked})")
     return "\n".join(lines)
+
+
+def labelled(language: str, label: str, value: str) -> str:
+    """`label: value`, with Japanese's full-width colon in Japanese."""
+    return f"{label}：{value}" if language == "ja" else f"{label}: {value}"
 
 
 def lead_of(kb: KnowledgeBase, answer: Answer, entry: Entry, language: str = "en") -> str | None:
@@ -148,7 +154,8 @@ def plain_text(kb: KnowledgeBase, answer: Answer, language: str | None = None) -
             lead = lead_of(kb, answer, entry, language)
             body = answer_text(kb, entry, language)
             title = kb.seed_title(entry.source.seed)  # the article's own title, like its words
-            source = f"{say(language, 'Source ({title})', title=title)}: {entry.source.quote}"
+            heading = say(language, "Source ({title})", title=title)
+            source = labelled(language, heading, entry.source.quote)
             parts.append("\n".join(part for part in (lead, body, source) if part))
         note = unanswered_note(answer, language)
         return no_pings("\n\n".join([*parts, note] if note else parts))
@@ -369,4 +376,4 @@ def _did_you_mean(names: list[str], language: str = "en", *, markdown: bool = Fa
         first = "、".join(shown[:-1]) if language == "ja" else ", ".join(shown[:-1])
         listed = say(language, "{first} or {last}", first=first, last=shown[-1])
     sentence = say(language, "Did you mean {names}?", names=listed)
-    return sentence + (f" {say(language, 'Pick one below.')}" if markdown else "")
+    return sentence + (" " + say(language, "Pick one below.") if markdown else "")

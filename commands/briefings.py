@@ -230,20 +230,20 @@ def complete_timezone(typed: str, now: dt.datetime) -> list[Choice]:
     return [Choice(f"{name} ({_utc_offset(name, now)})", name) for name in picked]
 
 
-def complete_days(typed: str) -> list[Choice]:
+def complete_days(typed: str, language: str = "en") -> list[Choice]:
     """The usual day sets, plus what the user typed once it parses."""
     choices = [
-        Choice("daily: every day", "daily"),
-        Choice("weekdays: Monday to Friday", "weekdays"),
-        Choice("weekends: Saturday and Sunday", "sat,sun"),
-        Choice("Monday, Wednesday and Friday", "mon,wed,fri"),
+        Choice("daily: " + say(language, "every day"), "daily"),
+        Choice("weekdays: " + say(language, "Monday to Friday"), "weekdays"),
+        Choice("weekends: " + say(language, "Saturday and Sunday"), "sat,sun"),
+        Choice(say(language, "Monday, Wednesday and Friday"), "mon,wed,fri"),
     ]
     if typed and typed.strip():
         try:
             days = parse_days(typed)
         except OptionError:
             return choices
-        mine = Choice(f"{days}: {describe_days(days)}", days)
+        mine = Choice(f"{days}: {describe_days(days, language)}", days)
         choices = [mine, *(choice for choice in choices if choice.value != days)]
     return choices
 
@@ -496,7 +496,9 @@ def _row(row: SubscriptionRow, language: str = "en") -> str:
             nxt = say(language, "next run not scheduled")
         lines.append(say(language, "Active · {next}", next=nxt))
     else:
-        reason = truncate(row.pause_reason or say(language, "no reason recorded"), 300)
+        # A known reason (see `bot.delivery.PAUSE_REASONS`) is catalogued; any other is shown
+        # as it was recorded.
+        reason = truncate(say(language, row.pause_reason or "no reason recorded"), 300)
         lines.append(
             say(
                 language,

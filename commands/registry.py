@@ -18,7 +18,8 @@ from commands.brief import brief
 from commands.briefings import BRIEFING_LANGUAGES
 from commands.command_locales import localised
 from commands.context import Invocation, Services
-from commands.i18n import N_, language_of, say
+from commands.formatting import topic_name
+from commands.i18n import N_, NP_, language_of, say, say_plural
 from commands.messages import Choice, Embed, EmbedField, Reply, truncate
 from commands.quote import quote
 from commands.sanctions import SIDES, sanctions, sanctions_button
@@ -30,8 +31,8 @@ Runner = Callable[[Services, Invocation, Options], Reply | Awaitable[Reply]]
 ComponentRunner = Callable[[Services, Invocation, str], Reply]
 
 
-Completer = Callable[[Services, str], list[Choice]]
-"""`(services, what the user has typed so far) -> up to 25 choices, best first`."""
+Completer = Callable[[Services, str, str], list[Choice]]
+"""`(services, what the user has typed so far, language) -> up to 25 choices, best first`."""
 
 AUTOCOMPLETE_LIMIT = 25
 CHOICE_LIMIT = 100
@@ -55,13 +56,14 @@ class OptionSpec:
         if self.autocomplete is not None and self.choices:
             raise ValueError(f"option {self.name!r}: autocomplete and choices exclude each other")
 
-    def complete(self, services: Services, typed: str) -> list[Choice]:
-        """Suggestions for `typed`, capped at 25 with names and values within 100 chars."""
+    def complete(self, services: Services, typed: str, language: str = "en") -> list[Choice]:
+        """Suggestions for `typed`, capped at 25 with names and values within 100 chars,
+        labelled in `language`."""
         if self.autocomplete is None:
             return []
         return [
             Choice(choice.name[:CHOICE_LIMIT], choice.value[:CHOICE_LIMIT])
-            for choice in self.autocomplete(services, typed)[:AUTOCOMPLETE_LIMIT]
+            for choice in self.autocomplete(services, typed, language)[:AUTOCOMPLETE_LIMIT]
             if choice.name and choice.value
         ]
 
@@ -146,31 +148,49 @@ def _ask(services: Services, invocation: Invocation, options: Options) -> Reply:
     return ask_reply(services, invocation, options["question"])
 
 
-def complete_topic(services: Services, typed: str) -> list[Choice]:
+def complete_topic(services: Services, typed: str, language: str = "en") -> list[Choice]:
     """Topics that have events, best match first, labelled with how many events they have."""
     kb = services.kb
     suggested = names.topics(kb).suggest(
         typed, limit=AUTOCOMPLETE_LIMIT, among=topics_with_events(kb)
     )
     return [
-        Choice(_labelled(name, len(events_for(kb, topic_id)), "event"), topic_id)
-        for topic_id, name in suggested
+        Choice(
+            _labelled(
+                topic_name(kb, topic_id, language),
+                len(events_for(kb, topic_id)),
+                EVENTS_LABEL,
+                language,
+            ),
+            topic_id,
+        )
+        for topic_id, _ in suggested
     ]
 
 
-def complete_speaker(services: Services, typed: str) -> list[Choice]:
+def complete_speaker(services: Services, typed: str, language: str = "en") -> list[Choice]:
     """Speakers with quotes, best match first, labelled with how many quotes they have."""
     kb = services.kb
     return [
         Choice(
-            _labelled(name, sum(q.speaker == speaker_id for q in kb.quotes), "quote"), speaker_id
+            _labelled(
+                topic_name(kb, speaker_id, language),
+                sum(q.speaker == speaker_id for q in kb.quotes),
+                QUOTES_LABEL,
+                language,
+            ),
+            speaker_id,
         )
-        for speaker_id, name in names.speakers(kb).suggest(typed, limit=AUTOCOMPLETE_LIMIT)
+        for speaker_id, _ in names.speakers(kb).suggest(typed, limit=AUTOCOMPLETE_LIMIT)
     ]
 
 
-def _labelled(name: str, count: int, noun: str) -> str:
-    suffix = f" ({count} {noun}{'s' if count != 1 else ''})"
+EVENTS_LABEL = NP_("({count} event)", "({count} events)")
+QUOTES_LABEL = NP_("({count} quote)", "({count} quotes)")
+
+
+def _labelled(name: str, count: int, forms: tuple[str, str], language: str) -> str:
+    suffix = " " + say_plural(language, *forms, count)
     return truncate(name, CHOICE_LIMIT - len(suffix)) + suffix
 
 
@@ -315,12 +335,14 @@ async def run_command(
     return await result if inspect.isawaitable(result) else result
 
 
-def complete(command: str, option: str, services: Services, typed: str) -> list[Choice]:
+def complete(
+    command: str, option: str, services: Services, typed: str, language: str = "en"
+) -> list[Choice]:
     """Autocomplete for `/command option:`; no suggestions for unknown or plain options."""
     spec = COMMANDS.get(command)
     for candidate in spec.options if spec else ():
         if candidate.name == option:
-            return candidate.complete(services, typed)
+            return candidate.complete(services, typed, language)
     return []
 
 

@@ -21,7 +21,10 @@ reads is `commands.ask`'s job.
 3. Otherwise the whole question goes to the learned model (`knowledge.question_model`),
    trained on the curated questions. It answers only when its best entry beats the
    out-of-scope class by `MIN_LEAD` and clears `MIN_SCORE`; else it declines, offering up to
-   three entries it rated highest as "did you mean", if they are related at all.
+   three entries it rated highest as "did you mean", if they are related at all. After
+   sentences of context, the question sentence weighs more than the story around it. An
+   entry is never the answer to a question naming a party the article never speaks of (the
+   US, NATO, Putin: `knowledge.parties`) unless the entry involves that party.
 
 The thresholds come from stratified 5-fold cross-validation of the training questions
 (`benchmarks/answerer.py --cv`), never from the blind sets.
@@ -72,6 +75,11 @@ question: not worth a "did you mean"."""
 OUTSIDE_MIN_WORDS = 3
 """A shorter part ("lol", "thank you") is not a question of its own the sources fail to answer."""
 
+CONTEXT_QUESTION_WEIGHT = 2
+"""After sentences of context, the question sentence is read this many times more: what is
+asked outweighs a long story around it ("Been following the Ukraine war closely ... How did
+Tokyo's PM react?")."""
+
 MAX_ANTECEDENTS = 4
 """Words of a neighbour tried, one at a time, as what a part's pronoun stands for."""
 
@@ -89,7 +97,9 @@ _QUESTION_STARTS = (
     r"|had|can|could|will|would"
 )
 _STARTS = frozenset(_QUESTION_STARTS.split("|"))
-_ASKS = rf"(?=(?:{_QUESTION_STARTS})\b)"
+_SINCE = r"since\s+(?:when|what|how)"
+"""A question may open with "since when" ("since when have the talks been going")."""
+_ASKS = rf"(?=(?:{_QUESTION_STARTS}|{_SINCE})\b)"
 # Where a question surely turns into another: "?", ";", a numbered item ("1) ... 2) ..."), or
 # a joining word or sign ("and", "also", "plus", "as well as", "oh and", "+", "&", "/")
 # that opens a new question ("..., and why did they stop", "... + what other talks ..."); an
@@ -107,6 +117,7 @@ _SENTENCE_BREAK = re.compile(r"\s*\n\s*|\.+\s+" + _ASKS, re.IGNORECASE)
 _NUMBERED = re.compile(
     r"(?:^|(?<=\s))\(?(?:[1-3]|[a-c])\)\s+|(?:^|(?<=[?\n]))\s*[1-3]\.\s+", re.MULTILINE
 )
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+")
 _OPENERS = frozenset(["and", "also", "so", "ok", "okay", "oh", "plus", "but", "then", "btw"])
 # A part with one of these leans on its neighbour for its subject ("why are they ending now").
 _ANAPHORA = frozenset(
@@ -254,6 +265,8 @@ class Answerer:
         self._out_of_scope = (
             self._classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self._classes else None
         )
+        self._parties = kb.questions.parties
+        self._involves = parties_involved(kb, texts, labels)
         self._min_lead = LANGUAGE_MIN_LEAD.get(language, MIN_LEAD)
         self.readers: dict[Language, Answerer] = {language: self}
         if language == "en":
@@ -306,7 +319,11 @@ class Answerer:
                     unanswered_parts=len(outside),
                     language=self.language,
                 )
-        reading = self._read(cleaned, MIN_SCORE, vectors=vectors)
+        asked = _asked_after_context(cleaned)
+        weighed = (
+            cleaned if asked is None else " ".join([cleaned, *[asked] * CONTEXT_QUESTION_WEIGHT])
+        )
+        reading = self._read(weighed, MIN_SCORE, vectors=vectors)
         if reading.entry_id is not None:
             return Answer(
                 True,
@@ -425,12 +442,22 @@ class Answerer:
         if value < floor or value - beyond < (self._min_lead if lead is None else lead):
             return _Reading(None, value, ranked, related, outside=value < beyond)
         if sibling_of is None:
-            return _Reading(ranked[0], value, ranked)
-        target = self.model.class_of(sibling_of)
-        sibling = self.model.label(target, vector, besides=sibling_of)
-        if self._classes[order[0]] != target or sibling is None:
-            return _Reading(None, value, ranked)
-        return _Reading(sibling, value, ranked)
+            chosen: str | None = ranked[0]
+        else:
+            target = self.model.class_of(sibling_of)
+            chosen = self.model.label(target, vector, besides=sibling_of)
+            if self._classes[order[0]] != target or chosen is None:
+                return _Reading(None, value, ranked)
+        if self._names_strangers(text, chosen):
+            return _Reading(None, value, ranked, related, outside=True)
+        return _Reading(chosen, value, ranked)
+
+    def _names_strangers(self, text: str, entry_id: str) -> bool:
+        """Whether `text` names a party the article never speaks of (the US, NATO, Putin)
+        that the entry does not involve: "what has the US said about the suspension" asks
+        about the US, which the suspension's entry cannot answer."""
+        named = self._parties.named_in(text)
+        return bool(named) and not named <= self._involves.get(entry_id, frozenset())
 
     def _vector(self, text: str, vectors: dict[str, Vector]) -> Vector:
         vector = vectors.get(text)
@@ -465,10 +492,24 @@ def split_parts(text: str) -> list[str]:
 
 def _asks(sentence: str) -> bool:
     """Whether `sentence` opens with a question word ("and why ...", "so what ..." too)."""
-    for word in normalise(sentence).split():
-        if word not in _OPENERS:
-            return word in _STARTS or word in _YES_NO
-    return False
+    words = [word for word in normalise(sentence).split() if word not in _OPENERS]
+    if not words:
+        return False
+    return words[0] in _STARTS or words[0] in _YES_NO or bool(re.match(_SINCE, " ".join(words)))
+
+
+def _asked_after_context(text: str) -> str | None:
+    """The question sentence that ends `text`, when sentences of context come before it ("Been
+    following the war closely but I'm new to this. How did Tokyo react?"): what is asked
+    outweighs the context, which may name other things. None when there is no context, or the
+    question leans on it for its subject ("... what reason did they give?")."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    if len(sentences) < 2:
+        return None
+    last = sentences[-1]
+    if not _asks(last) or _leans_on_neighbour(last) or _fragment(last):
+        return None
+    return last
 
 
 def _leans_on_neighbour(part: str) -> bool:
@@ -543,6 +584,30 @@ def _asks_yes_or_no(language: Language, text: str, words: list[str]) -> bool:
     if language == "ja":
         return not _JA_QUESTION_WORDS.search(text) and bool(_JA_YES_NO_END.search(text))
     return words[0] in _YES_NO
+
+
+def parties_involved(
+    kb: KnowledgeBase, texts: list[str], labels: list[str]
+) -> dict[str, frozenset[str]]:
+    """The parties of `parties.toml` each entry involves: named in its own wording, topics,
+    quote, or the questions it was taught ("is china part of the kuril dispute")."""
+    taught: dict[str, list[str]] = {}
+    for text, label in zip(texts, labels, strict=True):
+        taught.setdefault(label, []).append(text)
+    parties = kb.questions.parties
+    return {
+        entry.id: frozenset().union(
+            *(
+                parties.named_in(text)
+                for text in (
+                    *taught.get(entry.id, ()),
+                    entry.source.quote,
+                    *(topic.replace("-", " ") for topic in entry.topics),
+                )
+            )
+        )
+        for entry in kb.entries
+    }
 
 
 def _fragment(part: str) -> bool:

@@ -6,6 +6,8 @@ phrasing by adding data, never code. They live in `knowledge/data/questions/*.to
 * in every file but `out_of_scope.toml`, a table per entry id:
   `[entry-id]` with `questions = [...]` and, optionally, `lead = "..."`: the one line that
   settles a yes/no question about the entry, shown first when a question asks yes or no;
+  and, optionally, `not_said = [...]`: near misses the entry does not answer (the banks' names,
+  the exact date), filed as out of scope beside the entry they come close to;
 * in `out_of_scope.toml`, a table per group of questions the bot must decline
   (`[off_topic]`, `[prompt_injection]`, ...), each with `questions = [...]`.
 
@@ -25,6 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from knowledge.parties import Parties, read_parties
 from knowledge.problems import Problem
 from knowledge.text import normalise
 
@@ -37,7 +40,7 @@ MIN_QUESTIONS = 10
 """Fewer questions than this and the model cannot learn an entry: `kb check` fails."""
 
 _GROUP = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
-_ENTRY_KEYS = frozenset({"questions", "lead"})
+_ENTRY_KEYS = frozenset({"questions", "lead", "not_said"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class QuestionSet:
     leads: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     groups: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     """Out-of-scope questions per group, for reports."""
+    parties: Parties = field(default_factory=Parties)
+    """Parties the article never speaks of (`knowledge.parties`)."""
 
     def counts(self) -> dict[str, int]:
         """Questions per label."""
@@ -110,7 +115,16 @@ def read_questions(
                     leads[key] = lead.strip()
             if out_of_scope:
                 groups[key] = groups.get(key, 0) + len(questions)
-            for question in questions:
+            not_said = table.get("not_said", [])
+            if not isinstance(not_said, list) or not all(
+                isinstance(q, str) and q.strip() for q in not_said
+            ):
+                problems.append(Problem(name, key, "not_said must be a list of non-empty strings"))
+                not_said = []
+            if not_said:
+                groups["not_said"] = groups.get("not_said", 0) + len(not_said)
+            labelled = [(q, label) for q in questions] + [(q, OUT_OF_SCOPE) for q in not_said]
+            for question, label in labelled:
                 folded = normalise(question)
                 if not folded:
                     problems.append(Problem(name, key, f"{question!r} has no words"))
@@ -136,5 +150,10 @@ def read_questions(
             )
     if not counts[OUT_OF_SCOPE]:
         problems.append(Problem(where, None, "no out-of-scope questions"))
-    question_set = QuestionSet(tuple(examples), MappingProxyType(leads), MappingProxyType(groups))
+    # Parties are read once, with the English questions; every language's reader uses them.
+    parties, party_problems = read_parties(data_dir) if language is None else (Parties(), [])
+    problems += party_problems
+    question_set = QuestionSet(
+        tuple(examples), MappingProxyType(leads), MappingProxyType(groups), parties
+    )
     return question_set, problems

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from commands.command_locales import CHOICE_LABELS
+from commands.i18n import language_of
 from commands.messages import Choice
 from commands.registry import COMMANDS, complete
 
@@ -41,6 +42,8 @@ def autocompleter(command: str, option: str) -> Any:
     async def suggest(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return discord_choices(complete(command, option, interaction.client.services, current))
+        language = language_of(str(interaction.locale))
+        services = interaction.client.services
+        return discord_choices(complete(command, option, services, current, language))
 
     return suggest

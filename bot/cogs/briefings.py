@@ -163,7 +163,7 @@ class BriefingsCog(
     async def _days_choices(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return discord_choices(complete_days(current))
+        return discord_choices(complete_days(current, language_of(str(interaction.locale))))
 
     @app_commands.command(name="unsubscribe", description=description("briefings unsubscribe"))
     @app_commands.describe(**described("briefings unsubscribe"))

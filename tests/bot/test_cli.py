@@ -118,3 +118,13 @@ def test_unsupported_database_url_is_refused_before_anything_starts(
     assert err.startswith("Invalid setting DATABASE_URL=mysql://user@127.0.0.1/kuril: ")
     assert "sqlite:///... or postgresql://..." in err
     assert len(err.splitlines()) == 1 and "Value error" not in err
+
+
+def test_kb_export_carries_the_curators_translations(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "export", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert set(document["translations"]) == {"ja", "ru"}
+    japanese = document["translations"]["ja"]
+    assert japanese["entries"]["talks-begin"]["when"] == "1951年から"
+    assert "text" not in japanese["entries"]["kishida-unfair-and-unacceptable"]
+    assert japanese["themes"]["sanctions"]["aliases"][0] == "制裁"

@@ -266,3 +266,14 @@ def test_console_lang_answers_in_the_language_picked(tmp_path: Path) -> None:
     own = piped_console(tmp_path, "日本は銀行何行に制裁を科したの？\n").stdout
     assert "日本は銀行7行に制裁を科した。" in own
     assert "出典（英語原文）" in own
+
+
+async def test_console_notices_in_the_language_picked(kb: KnowledgeBase) -> None:
+    output = io.StringIO()
+    session = ConsoleSession(Services(kb=kb), Console(file=output, width=100), "ru")
+    stray = await session.handle("/timeline topic Kuril")
+    assert (
+        stray is not None and "После имени параметра нужно двоеточие" in stray.embeds[0].description
+    )
+    press = await session.handle("7")
+    assert press is not None and "нет кнопки с таким номером" in press.embeds[0].description

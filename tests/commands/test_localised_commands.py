@@ -18,8 +18,8 @@ from commands import timeline as tl
 from commands.brief import brief
 from commands.briefing import briefing_order, compose_briefing
 from commands.context import Invocation, Services
-from commands.messages import Reply
-from commands.registry import run_command, run_component
+from commands.messages import Choice, Reply
+from commands.registry import complete, run_command, run_component
 from knowledge.base import KnowledgeBase
 from knowledge.translations import LANGUAGES
 from tests.commands.helpers import check_limits, invocation, text_of
@@ -207,3 +207,24 @@ def test_briefings_replies_in_japanese() -> None:
     check_limits(listed)
     assert "月, 水" in text_of(listed)
     assert "**一時停止中**：理由の記録なし" in text_of(listed)
+
+
+def test_a_known_pause_reason_is_shown_in_the_readers_language() -> None:
+    from bot.delivery import PAUSE_REASONS
+
+    row = bx.SubscriptionRow(5, "09:00", "UTC", "daily", None, False, PAUSE_REASONS[10003], None)
+    assert "このチャンネルはもう存在しません" in text_of(bx.list_reply([row], "ja"))
+    odd = dataclasses.replace(row, pause_reason="Something else happened.")
+    assert "Something else happened." in text_of(bx.list_reply([odd], "ru"))
+
+
+def test_autocomplete_labels_in_russian_and_japanese(services: Services, kb: KnowledgeBase) -> None:
+    topics = complete("timeline", "topic", services, "санкции", "ru")
+    assert topics[0].value == "sanctions"
+    count = len(tl.events_for(kb, "sanctions"))
+    assert topics[0].name.startswith("Санкции и ответные меры (")
+    assert str(count) in topics[0].name
+    speakers = complete("quote", "speaker", services, "岸田", "ja")
+    assert speakers[0] == Choice("岸田文雄 （引用1件）", "fumio-kishida")
+    days = bx.complete_days("", "ru")
+    assert days[0] == Choice("daily: каждый день", "daily")

@@ -191,6 +191,9 @@ def test_an_and_inside_one_question_does_not_split_it(answerer: Answerer) -> Non
         ("My cousin lives in Sapporo. Where exactly are the islands?", 1),
         ("I read about this on the news\nwhy did russia quit the talks", 1),
         ("what are the sanctions on russia+japan", 1),
+        ("who annexed the islands / since when have they been negotiating", 2),
+        ("who annexed the islands. Since what year have the talks run?", 2),
+        ("Since the war they never signed a treaty. Why did the talks stop?", 1),
     ],
 )
 def test_questions_are_split_where_one_ends_and_the_next_begins(question: str, parts: int) -> None:
@@ -436,3 +439,36 @@ def test_yes_no_in_japanese_and_russian(answerer: Answerer) -> None:
     assert not answerer.answer("ロシアはなぜ交渉を停止したの？").yes_no
     assert answerer.answer("Правда ли, что Россия приостановила переговоры?").yes_no
     assert not answerer.answer("Почему Россия приостановила переговоры?").yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "entries"),
+    [
+        (
+            "I've been reading a lot about the war in Ukraine and the sanctions on Russia. "
+            "What did Japan's prime minister say about Russia ending the talks?",
+            {"kishida-unfair-and-unacceptable", "kishida-opposes-decision"},
+        ),
+        (
+            "My dad keeps going on about sanctions and Ukraine at dinner. "
+            "When did the island talks first start?",
+            {"talks-begin"},
+        ),
+        (
+            "I study the Soviet Union and WWII. Why did Russia stop the talks this time?",
+            {"reason-for-suspension", "russia-suspends-talks"},
+        ),
+    ],
+)
+def test_the_question_outweighs_the_context_before_it(
+    answerer: Answerer, question: str, entries: set[str]
+) -> None:
+    answer = answerer.answer(question)
+    assert answer.answered and set(answer.entry_ids) <= entries, answer
+
+
+def test_context_before_a_question_the_sources_do_not_answer_is_still_declined(
+    answerer: Answerer,
+) -> None:
+    question = "I've been following the Kuril story all week. What's the best sushi place in Tokyo?"
+    assert not answerer.answer(question).answered

@@ -85,12 +85,14 @@ def test_a_question_under_two_labels_is_a_problem(data_copy: Path) -> None:
 
 def test_malformed_question_tables_are_problems(data_copy: Path) -> None:
     (data_copy / QUESTIONS_DIR / "broken.toml").write_text(
-        '[talks-begin]\nquestions = "one string"\n\n[ambassador-summoned]\nquestion = ["typo"]\n',
+        '[talks-begin]\nquestions = "one string"\n\n[ambassador-summoned]\nquestion = ["typo"]\n'
+        '\n[hokkaido]\nquestions = ["hokkaido again pls"]\nnot_said = "one string"\n',
         encoding="utf-8",
     )
     problems = problems_of(data_copy)
     assert any("talks-begin: questions must be a list" in p for p in problems), problems
     assert any("ambassador-summoned: unexpected key 'question'" in p for p in problems), problems
+    assert any("hokkaido: not_said must be a list" in p for p in problems), problems
 
 
 def test_an_entry_with_too_few_questions_is_a_problem(data_copy: Path) -> None:
