@@ -75,7 +75,7 @@ NOT_IN_SOURCES = {
 EXTRA_MIN_CHARS = 120  # the least a shortened "When" or curator's note keeps
 STALE = N_("That suggestion is no longer available. Please ask your question again.")
 NOT_YOURS = N_("Only the person who asked can pick a suggestion. Ask your own question with /ask.")
-_SUGGESTION_ID = re.compile(r"^ak:(\d{1,20}):([a-z0-9-]{1,60})(?::(ja|ru))?$")
+_SUGGESTION_ID = re.compile(r"^ak:([0-9]{1,20}):([a-z0-9-]{1,60})(?::(ja|ru))?$")
 
 
 def answer_question(services: Services, question: str) -> Answer:

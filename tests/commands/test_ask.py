@@ -127,6 +127,15 @@ def test_decline_buttons_answer_the_chosen_entry_for_the_asker_only(services: Se
     assert stale.ephemeral and "no longer available" in text_of(stale)
 
 
+@pytest.mark.parametrize("custom_id", ["ak:٤٢:hokkaido", "ak:4²:hokkaido"])
+def test_a_suggestion_id_with_digits_that_are_not_ascii_is_stale(
+    services: Services, custom_id: str
+) -> None:
+    """As for every custom id (issue 10): only ASCII digits are an owner ("٤٢" reads as 42)."""
+    forged = suggestion_button(services, invocation(user_id=42), custom_id)
+    assert forged.ephemeral and "no longer available" in text_of(forged)
+
+
 @pytest.mark.parametrize("question", HOSTILE)
 def test_hostile_input_never_pings_and_fits(services: Services, question: str) -> None:
     reply = ask_reply(services, invocation(), question)
