@@ -100,17 +100,9 @@ class Pacer:
         self.rate = max(MIN_RATE, min(self.rate, sent or self.rate) * CUT)
 
 
-async def _retry_after(response: aiohttp.ClientResponse) -> float:
-    """The body's `retry_after` (seconds, to the millisecond), else the `Retry-After` header
-    (whole seconds), else 1 s. Reading the body here is safe: aiohttp keeps it for
-    discord.py, which reads it next."""
+def _retry_after(headers: object) -> float:
     try:
-        data = await response.json(content_type=None)
-        return max(0.0, float(data["retry_after"]))
-    except (ValueError, TypeError, KeyError, aiohttp.ClientError):
-        pass
-    try:
-        return max(0.0, float(response.headers.get("Retry-After") or 1.0))
+        return float(getattr(headers, "get", lambda *_: None)("Retry-After") or 1.0)
     except ValueError:
         return 1.0
 
@@ -128,7 +120,7 @@ def watch_global_limit(
     ) -> None:
         response = params.response
         if response.status == 429 and response.headers.get("X-RateLimit-Global") == "true":
-            pacer.global_limit_hit(await _retry_after(response))
+            pacer.global_limit_hit(_retry_after(response.headers))
 
     trace = trace or aiohttp.TraceConfig()
     trace.on_request_end.append(on_request_end)
