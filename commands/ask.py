@@ -17,7 +17,7 @@ from typing import Any
 
 from commands.context import Invocation, Services
 from commands.formatting import entry_label, no_pings, source_quote
-from commands.i18n import N_, language_of, say
+from commands.i18n import N_, NP_, language_of, say, say_plural
 from commands.messages import (
     BUTTON_LABEL_LIMIT,
     COLOUR_INFO,
@@ -41,7 +41,7 @@ from knowledge.translations import LANGUAGES, view
 
 PREFIX = "ak"
 EXAMPLES = N_("“Why were the talks suspended?” or “What sanctions has Japan imposed?”")
-GUIDANCE = {
+GUIDANCE: dict[str, str | tuple[str, str]] = {
     "empty": N_(
         "Ask me anything about the Russia–Japan dispute over the Kuril Islands, "
         "for example {examples}"
@@ -50,9 +50,12 @@ GUIDANCE = {
         "Could you be a little more specific? Ask about the Kuril Islands dispute, "
         "for example {examples}"
     ),
-    "too_long": N_(
-        "That question is too long for me. Please ask in under {limit} characters, "
-        "for example {examples}"
+    # A count (the length limit, which the answerer accepts): Russian has three forms.
+    "too_long": NP_(
+        "That question is too long for me. Please ask in {count} character or fewer, "
+        "for example {examples}",
+        "That question is too long for me. Please ask in {count} characters or fewer, "
+        "for example {examples}",
     ),
     "not_english": N_(
         "Sorry, I can only read questions in English, Japanese (日本語) or Russian (русский), "
@@ -169,9 +172,10 @@ def plain_text(kb: KnowledgeBase, answer: Answer, language: str | None = None) -
 def guidance(answer: Answer, language: str) -> str:
     """The note for input that is not a question it can answer, with example questions."""
     examples = say(language, EXAMPLES)
-    return say(
-        language, GUIDANCE[answer.reason or "empty"], examples=examples, limit=MAX_QUESTION_CHARS
-    )
+    wording = GUIDANCE[answer.reason or "empty"]
+    if isinstance(wording, tuple):
+        return say_plural(language, *wording, MAX_QUESTION_CHARS, examples=examples)
+    return say(language, wording, examples=examples)
 
 
 def suggestion_names(kb: KnowledgeBase, answer: Answer, language: str = "en") -> list[str]:

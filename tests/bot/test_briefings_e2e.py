@@ -658,7 +658,7 @@ async def test_a_russian_admin_gets_russian_replies(
     assert f"Сводки для <#{channel.id}> запланированы: 09:00 (Europe/Moscow), каждый день." in done
     sent = await standin.dispatch_slash("briefings list", user=standin.user("mod"), locale="ru")
     listed = embed_text(await standin.wait_for_followup(sent))
-    assert "Сводки на этом сервере (1)" in listed and "Активна · следующая <t:" in listed
+    assert "Сводки на этом сервере (1)" in listed and "Активна · следующий запуск: <t:" in listed
     assert not standin.take_violations()
 
 

@@ -12,7 +12,7 @@ from bot.tree import friendly_message
     ("language", "expected"),
     [
         ("en", "You need the Manage Channels permission to do that."),
-        ("ja", "それには Manage Channels 権限が必要です。"),
+        ("ja", "この操作を行うには、あなたに Manage Channels 権限が必要です。"),
         ("ru", "Для этого вам нужно право Manage Channels."),
     ],
 )

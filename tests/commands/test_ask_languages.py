@@ -12,9 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.ask import ask_payload, ask_reply, render_answer, suggestion_button
+from commands.ask import GUIDANCE, ask_payload, ask_reply, render_answer, suggestion_button
 from commands.context import Services
+from commands.i18n import say_plural
 from commands.messages import EMBED_TOTAL_LIMIT
+from knowledge.answerer import MAX_QUESTION_CHARS
 from knowledge.base import KnowledgeBase
 from knowledge.translations import LANGUAGES
 from tests.commands.helpers import check_limits, invocation, text_of
@@ -67,6 +69,39 @@ def test_a_quotation_stays_the_speakers_english_words(
     payload = ask_payload(services, "岸田首相はロシアの対応について何と言った？")
     assert payload["lang"] == "ja"
     assert "の発言（英語原文）：“This entire situation" in payload["answer"]
+
+
+def test_a_russian_quotation_keeps_the_speakers_name_as_written(services: Services) -> None:
+    """The name fills a placeholder, so the wording never needs it inflected («Слова Кисиды»)."""
+    payload = ask_payload(services, "Что Кисида сказал об ответе России?")
+    assert payload["lang"] == "ru"
+    said = "Фумио Кисида (Премьер-министр Японии) — цитата, оригинал на английском: «"
+    assert said in payload["answer"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "limit"),
+    [
+        ("en-US", "in 500 characters or fewer"),
+        ("ja", "500文字以内"),
+        ("ru", "уложитесь в 500 символов"),
+    ],
+)
+def test_a_too_long_question_is_told_the_limit_the_answerer_keeps(
+    services: Services, locale: str, limit: str
+) -> None:
+    """500 characters are accepted and 501 are not, so the limit reads "or fewer" (not "under")."""
+    asker = dataclasses.replace(invocation(), locale=locale)
+    assert limit not in text_of(ask_reply(services, asker, "x" * MAX_QUESTION_CHARS))
+    assert limit in text_of(ask_reply(services, asker, "x" * (MAX_QUESTION_CHARS + 1)))
+
+
+@pytest.mark.parametrize(
+    ("count", "form"), [(1, "1 символ,"), (22, "22 символа,"), (500, "500 символов,")]
+)
+def test_the_russian_length_limit_takes_the_numbers_form(count: int, form: str) -> None:
+    singular, plural = GUIDANCE["too_long"]
+    assert form in say_plural("ru", singular, plural, count, examples="…")
 
 
 def test_a_russian_decline_offers_buttons_that_answer_in_russian(services: Services) -> None:
