@@ -8,14 +8,10 @@ the user's other choices and repeat them, so fixing one option is a quick retry.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
-
-from rapidfuzz import fuzz, process
 
 from commands.days import DAY_LABELS, MixedDaysError, UnknownDayError, normalise_days
 from commands.formatting import echo
@@ -28,6 +24,7 @@ from commands.messages import (
     Reply,
     truncate,
 )
+from commands.timezones import UnknownZoneError, normalise_zone
 
 __all__ = [
     "BRIEFING_LANGUAGES",
@@ -38,7 +35,6 @@ __all__ = [
     "SubscribeRequest",
     "SubscriptionRow",
     "complete_days",
-    "complete_timezone",
     "default_language",
     "describe_days",
     "list_reply",
@@ -55,28 +51,7 @@ NEEDED_PERMISSIONS: Final = ("View Channel", "Send Messages", "Embed Links")
 DAYS_EXAMPLES: Final = ("daily", "weekdays", "mon,wed,fri", "sat,sun")
 BRIEFING_LANGUAGES: Final = ("en", "ja", "ru")
 LANGUAGE_NAMES: Final = {"en": N_("English"), "ja": N_("Japanese"), "ru": N_("Russian")}
-POPULAR_ZONES: Final = (
-    "UTC",
-    "Asia/Tokyo",
-    "Europe/Moscow",
-    "Asia/Vladivostok",
-    "Asia/Sakhalin",
-    "Asia/Magadan",
-    "Europe/London",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "Australia/Sydney",
-    "Asia/Seoul",
-    "Asia/Shanghai",
-    "Asia/Kolkata",
-)
-_NOT_ZONES = ("Factory", "localtime", "posixrules")
 _TIME_RE: Final = re.compile(r"\s*(\d{1,2})\s*[:.hH]\s*(\d{2})\s*")
-
-
-AUTOCOMPLETE_LIMIT: Final = 25
 
 
 class OptionError(ValueError):
@@ -103,53 +78,20 @@ def parse_time(text: str, language: str = "en") -> str:
     )
 
 
-def _zone_key(name: str) -> str:
-    return re.sub(r"[\s_]+", "_", name.strip().lower())
-
-
-def _search_key(name: str) -> str:
-    return re.sub(r"[\s_/-]+", " ", name.strip().lower())
-
-
-@functools.cache
-def _zones() -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
-    """(normalised key -> every IANA name, suggested names, their search keys), built once.
-
-    Every name is accepted; suggestions leave out legacy aliases without a region (`ROK`,
-    `NZ`, `Japan`), which only add noise to fuzzy ranking, except UTC.
-    """
-    names = sorted(
-        name
-        for name in zoneinfo.available_timezones()
-        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
-    )
-    suggested = tuple(name for name in names if "/" in name or name == "UTC")
-    by_key = {_zone_key(name): name for name in names}
-    return by_key, suggested, tuple(map(_search_key, suggested))
-
-
 def parse_timezone(text: str, language: str = "en") -> str:
-    """An IANA zone name, matched without regard to case or `_` vs space."""
-    by_key, names, keys = _zones()
-    found = by_key.get(_zone_key(text or ""))
-    if found is not None:
-        return found
-    matches = process.extract(
-        _search_key(text or ""),
-        keys,
-        scorer=fuzz.WRatio,
-        processor=None,
-        limit=3,
-        score_cutoff=70,
-    )
+    """An IANA zone name (see `commands.timezones`); a polite refusal naming close ones."""
+    try:
+        return normalise_zone(text)
+    except UnknownZoneError as exc:
+        guesses = exc.guesses
     message = say(
         language,
         "`{text}` is not a time zone I know. Use an IANA name such as `Asia/Tokyo` or "
         "`Europe/Moscow` (pick one from the suggestions).",
         text=_shown(text),
     )
-    if matches:
-        zones = [f"`{names[index]}`" for _, _, index in matches]
+    if guesses:
+        zones = [f"`{zone}`" for zone in guesses]
         listed = zones[0]
         for zone in zones[1:]:
             listed = say(language, "{first} or {last}", first=listed, last=zone)
@@ -199,35 +141,6 @@ def _shown(text: str | None) -> str:
 
 
 # -- autocomplete -------------------------------------------------------------------------
-
-
-def _utc_offset(name: str, now: dt.datetime) -> str:
-    offset = now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def complete_timezone(typed: str, now: dt.datetime) -> list[Choice]:
-    """Zone names ranked by fuzzy match (city, region or full name; typos allowed), each
-    labelled with its current UTC offset. Nothing typed yet: the zones most people want."""
-    _, names, keys = _zones()
-    query = _search_key(typed or "")
-    if not query:
-        picked = list(POPULAR_ZONES)
-    else:
-        ranked = process.extract(
-            query,
-            keys,
-            scorer=fuzz.WRatio,
-            processor=None,
-            limit=AUTOCOMPLETE_LIMIT,
-            score_cutoff=60,
-        )
-        # Ties (common with partial matches) go to the shorter, more canonical name.
-        ranked.sort(key=lambda match: (-match[1], "/" not in names[match[2]], len(match[0])))
-        picked = [names[index] for _, _, index in ranked]
-    return [Choice(f"{name} ({_utc_offset(name, now)})", name) for name in picked]
 
 
 def complete_days(typed: str, language: str = "en") -> list[Choice]:

@@ -26,6 +26,10 @@ BUTTON_ROWS = 5
 BUTTONS_PER_ROW = 5
 BUTTON_LABEL_LIMIT = 80
 CUSTOM_ID_LIMIT = 100
+AUTOCOMPLETE_LIMIT = 25
+"""Suggestions Discord takes in one autocomplete answer (and fixed choices per option)."""
+CHOICE_LIMIT = 100
+"""Characters in a suggestion's or choice's name, and in its value."""
 
 # Colours by purpose, so every command looks like part of one product.
 COLOUR_INFO = 0x2B6CB0

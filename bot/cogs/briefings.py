@@ -20,7 +20,6 @@ from commands.briefings import (
     SubscribeRequest,
     SubscriptionRow,
     complete_days,
-    complete_timezone,
     default_language,
     list_reply,
     subscribe_request,
@@ -30,6 +29,7 @@ from commands.briefings import (
 from commands.command_locales import GROUP_DESCRIPTION
 from commands.i18n import language_of, say
 from commands.messages import Reply
+from commands.timezones import complete_timezone
 
 if TYPE_CHECKING:
     from bot.client import KurilBriefBot

@@ -15,7 +15,6 @@ from commands.briefings import (
     SubscribeRequest,
     SubscriptionRow,
     complete_days,
-    complete_timezone,
     default_language,
     describe_days,
     list_reply,
@@ -134,21 +133,6 @@ def test_daily_among_days_is_explained_in_the_admins_language(language: str, exp
 def test_describe_days() -> None:
     assert describe_days("daily") == "every day"
     assert describe_days("mon,wed,fri") == "Mon, Wed, Fri"
-
-
-def test_timezone_autocomplete_is_fuzzy_and_within_limits() -> None:
-    assert complete_timezone("tokyo", NOW)[0].value == "Asia/Tokyo"
-    assert complete_timezone("new york", NOW)[0].value == "America/New_York"
-    assert complete_timezone("sydny", NOW)[0].value == "Australia/Sydney"
-    assert complete_timezone("moscow", NOW)[0].name == "Europe/Moscow (UTC+03:00)"
-    assert complete_timezone("new york", NOW)[0].name == "America/New_York (UTC-05:00)"
-    popular = complete_timezone("", NOW)
-    assert popular[0].value == "UTC" and len(popular) <= 25
-    for typed in ("a", "america", "zzzzzz", "x" * 200):
-        choices = complete_timezone(typed, NOW)
-        assert len(choices) <= 25
-        assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in choices)
-        assert all(parse_timezone(c.value) == c.value for c in choices)
 
 
 def test_days_autocomplete_offers_what_was_typed_first() -> None:
