@@ -33,13 +33,10 @@ from bot.storage import DatabaseRefusedError, Storage
 from bot.translator import CommandTranslator
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
-from commands.registry import COMPONENTS, component_owner, run_component
+from commands.i18n import language_of, say
+from commands.registry import BUTTON_FAILED, COMPONENTS, run_component, stranger_refusal
 
 log = logging.getLogger(__name__)
-
-NOT_YOUR_BUTTON = (
-    "These buttons belong to whoever ran the command. Run it yourself to page through."
-)
 
 
 def minimal_intents() -> discord.Intents:
@@ -203,25 +200,22 @@ class KurilBriefBot(commands.AutoShardedBot):
         return True
 
     async def handle_button(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
-        """A button press: only its owner may use it; the registry decides what it does."""
+        """A button press: the registry says whether the presser may use it and what it does."""
         prefix = custom_id.partition(":")[0]  # a known prefix only: ids can be forged
         kind = f"button:{prefix if prefix in COMPONENTS else 'unknown'}"
+        refusal = None
         try:  # a forged id must end in the polite note below, whatever it holds
-            owner = component_owner(custom_id)
-            if owner is not None and owner != interaction.user.id:
-                self.metrics.interaction(kind, "refused")
-                await send_private_note(interaction, NOT_YOUR_BUTTON)
-                return
-            reply = await run_component(custom_id, self.services, invocation_of(interaction))
+            invocation = invocation_of(interaction)
+            refusal = stranger_refusal(custom_id, invocation)
+            reply = refusal or run_component(custom_id, self.services, invocation)
             await update_with_reply(interaction, reply)
         except Exception:
             self.metrics.interaction(kind, "error")
             log.exception("button %r failed", custom_id)
-            await send_private_note(
-                interaction, "Sorry, that button failed. Please run the command again."
-            )
+            language = language_of(str(interaction.locale))
+            await send_private_note(interaction, say(language, BUTTON_FAILED))
         else:
-            self.metrics.interaction(kind, "ok")
+            self.metrics.interaction(kind, "ok" if refusal is None else "refused")
 
     async def close(self) -> None:
         if self.metrics_server is not None:

@@ -27,7 +27,7 @@ from commands.ask import ask_reply
 from commands.context import Invocation, Services
 from commands.i18n import say
 from commands.messages import Button, Reply
-from commands.registry import COMMANDS, run_command, run_component
+from commands.registry import COMMANDS, run_command, run_component, stranger_refusal
 
 CONSOLE_USER_ID = 1
 _OPTION = re.compile(r"(?:^|\s)([A-Za-z_]+):")
@@ -212,12 +212,12 @@ class ConsoleSession:
             if glued is not None and glued[0] in COMMANDS:
                 return glued_name_notice(*glued)
             if glued is not None:  # `/weather:x`: an unknown command, said as such
-                return await run_command(glued[0], self.services, self.invocation(), {})
+                return run_command(glued[0], self.services, self.invocation(), {})
             name, options = parse_command(line)
             stray = stray_words(line)
             if name in COMMANDS and stray:
                 return stray_words_notice(name, stray, self.language or "en")
-            return await run_command(name, self.services, self.invocation(), options)
+            return run_command(name, self.services, self.invocation(), options)
         return ask_reply(self.services, self.invocation(), line)
 
     async def _press(self, number: int) -> Reply:
@@ -227,7 +227,9 @@ class ConsoleSession:
             return Reply.notice(
                 say(self.language, "There is no button with that number on the last reply.")
             )
-        return await run_component(buttons[number - 1].custom_id, self.services, self.invocation())
+        custom_id, invocation = buttons[number - 1].custom_id, self.invocation()
+        refusal = stranger_refusal(custom_id, invocation)
+        return refusal or run_component(custom_id, self.services, invocation)
 
     async def run(self, lines: Iterable[str], *, echo: bool = False) -> None:
         """Answer each line; `echo` shows each line first (piped input, so a transcript shows

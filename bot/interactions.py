@@ -1,18 +1,16 @@
-"""From a discord.py interaction to the handlers' plain inputs, and back again."""
+"""What a handler is told about a Discord invocation: who, where, when and in which language.
+
+Slash commands, button presses and autocomplete come as interactions; mentions and DMs come as
+messages. Both become the same plain `Invocation`, so the handlers never see discord.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.render import send_reply
 from commands.context import Invocation
-from commands.registry import run_command
-
-if TYPE_CHECKING:
-    from bot.client import KurilBriefBot
 
 
 def invocation_of(interaction: discord.Interaction[Any]) -> Invocation:
@@ -25,14 +23,12 @@ def invocation_of(interaction: discord.Interaction[Any]) -> Invocation:
     )
 
 
-async def run_and_reply(
-    interaction: discord.Interaction[KurilBriefBot],
-    command: str,
-    options: Mapping[str, Any],
-) -> None:
-    """Run a registered command with the options the user gave (None means not given)."""
-    given = {name: str(value) for name, value in options.items() if value is not None}
-    reply = await run_command(
-        command, interaction.client.services, invocation_of(interaction), given
+def invocation_of_message(message: discord.Message) -> Invocation:
+    return Invocation(
+        user_id=message.author.id,
+        now=message.created_at,
+        channel_id=message.channel.id,
+        guild_id=message.guild.id if message.guild else None,
+        # A message carries no user locale: the server's preferred one, if any.
+        locale=str(message.guild.preferred_locale) if message.guild else None,
     )
-    await send_reply(interaction, reply)

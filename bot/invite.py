@@ -7,24 +7,15 @@ import binascii
 
 import discord
 
+from commands.permissions import PERMISSIONS
+
 SCOPES = ("bot", "applications.commands")
 
 
 def required_permissions() -> discord.Permissions:
-    """What the bot does in a channel, and nothing more (no admin, no pings beyond a role).
-
-    View Channel and Send Messages: answers and briefings. Embed Links: every answer is an
-    embed. Read Message History: replying to a mention needs it. Send Messages in Threads:
-    mentions in threads are answered there. Mention Everyone is left out: a briefing role
-    must be mentionable, or the admin grants it by hand (see the README).
-    """
-    return discord.Permissions(
-        view_channel=True,
-        send_messages=True,
-        send_messages_in_threads=True,
-        embed_links=True,
-        read_message_history=True,
-    )
+    """What the bot does in a channel, and nothing more (no admin, no pings beyond a role):
+    the one list in `commands.permissions`, which says why each is needed."""
+    return discord.Permissions(**dict.fromkeys(PERMISSIONS, True))
 
 
 def application_id_from_token(token: str) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.context import Services
+from commands.context import Invocation, Services
 from commands.i18n import N_, NP_, say, say_plural
 from commands.messages import FIELD_VALUE_LIMIT, Embed, EmbedField, Reply, truncate
 
@@ -28,7 +28,9 @@ IN_YOUR_LANGUAGE = N_(
 )
 
 
-def about(services: Services, language: str = "en") -> Reply:
+def about(services: Services, invocation: Invocation) -> Reply:
+    """`/about`, in the invoker's language."""
+    language = invocation.ui_language
     kb = services.kb
     counts = kb.counts()
     known = "\n".join(

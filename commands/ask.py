@@ -17,7 +17,7 @@ from typing import Any
 
 from commands.context import Invocation, Services
 from commands.formatting import entry_label, no_pings, source_quote
-from commands.i18n import N_, NP_, language_of, say, say_plural
+from commands.i18n import N_, NP_, say, say_plural
 from commands.messages import (
     BUTTON_LABEL_LIMIT,
     COLOUR_INFO,
@@ -77,12 +77,7 @@ NOT_IN_SOURCES = {
 }
 EXTRA_MIN_CHARS = 120  # the least a shortened "When" or curator's note keeps
 STALE = N_("That suggestion is no longer available. Please ask your question again.")
-NOT_YOURS = N_("Only the person who asked can pick a suggestion. Ask your own question with /ask.")
 _SUGGESTION_ID = re.compile(r"^ak:([0-9]{1,20}):([a-z0-9-]{1,60})(?::(ja|ru))?$")
-
-
-def answer_question(services: Services, question: str) -> Answer:
-    return services.free_text().answer(question)
 
 
 def reply_language(answer: Answer, chosen: str | None = None) -> str:
@@ -179,12 +174,7 @@ def guidance(answer: Answer, language: str) -> str:
 
 
 def suggestion_names(kb: KnowledgeBase, answer: Answer, language: str = "en") -> list[str]:
-    return [_label(kb, entry, language) for entry in map(kb.get, answer.suggestions) if entry]
-
-
-def _label(kb: KnowledgeBase, entry: Entry, language: str) -> str:
-    """A suggestion's name: in English as `/timeline` labels it, else the translated heading."""
-    return entry_label(kb, entry) if language == "en" else view(kb, entry, language).heading
+    return [entry_label(kb, entry, language) for entry in map(kb.get, answer.suggestions) if entry]
 
 
 def ask_payload(services: Services, question: str, language: str | None = None) -> dict[str, Any]:
@@ -192,7 +182,7 @@ def ask_payload(services: Services, question: str, language: str | None = None) 
     `lang`, the language of the answer (the question's, or `language` chosen by hand); sources
     are always the article's verbatim English sentences."""
     kb = services.kb
-    answer = answer_question(services, question)
+    answer = services.free_text().answer(question)
     entries = answered_entries(kb, answer) if answer.answered else []
     shown = reply_language(answer, language)
     return {
@@ -211,7 +201,7 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
     with "did you mean" buttons, or private guidance for input that is not a question.
     A Japanese or Russian question is answered in its own language."""
     kb = services.kb
-    answer = answer_question(services, question)
+    answer = services.free_text().answer(question)
     language = reply_language(answer, invocation.language)
     entries = answered_entries(kb, answer)
     if answer.answered and entries:
@@ -231,7 +221,7 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
         return Reply(content=unanswered_note(answer, language), embeds=embeds)
     if answer.reason in GUIDANCE:
         # Not a question it can answer: guidance in the asker's own language.
-        spoken = invocation.language or language_of(invocation.locale)
+        spoken = invocation.ui_language
         return Reply.notice(guidance(answer, spoken), title=say(spoken, GUIDANCE_TITLE))
     names = suggestion_names(kb, answer, language)
     description = "\n\n".join(
@@ -246,7 +236,7 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
     suffix = f":{language}" if language != "en" else ""
     buttons = tuple(
         Button(
-            label=truncate(no_pings(_label(kb, entry, language)), BUTTON_LABEL_LIMIT),
+            label=truncate(no_pings(entry_label(kb, entry, language)), BUTTON_LABEL_LIMIT),
             custom_id=f"{PREFIX}:{invocation.user_id}:{entry.id}{suffix}",
             style="primary",
         )
@@ -266,15 +256,13 @@ def ask_reply(services: Services, invocation: Invocation, question: str) -> Repl
 
 
 def suggestion_button(services: Services, invocation: Invocation, custom_id: str) -> Reply:
-    """A "did you mean" press: answer the chosen entry, for the person who asked only, in the
-    language the question was asked in (it travels in the button's id)."""
+    """A "did you mean" press (by the asker: `commands.registry.stranger_refusal`): answer the
+    chosen entry in the language the question was asked in (it travels in the button's id)."""
     match = _SUGGESTION_ID.match(custom_id)
     entry = services.kb.get(match.group(2)) if match else None
-    spoken = invocation.language or language_of(invocation.locale)
+    spoken = invocation.ui_language
     if match is None or entry is None:
         return Reply.notice(say(spoken, STALE))
-    if int(match.group(1)) != invocation.user_id:
-        return Reply.notice(say(spoken, NOT_YOURS))
     return render_answer(services.kb, entry, None, match.group(3) or "en")
 
 

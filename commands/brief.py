@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from commands.briefing import compose_briefing
 from commands.context import Invocation, Services
-from commands.i18n import language_of
 from commands.messages import Reply
 
 
@@ -23,7 +22,7 @@ def brief(services: Services, invocation: Invocation) -> Reply:
         services.kb,
         invocation.now,
         cursor=services.rotation.cursor(key),
-        language=invocation.language or language_of(invocation.locale),
+        language=invocation.ui_language,
     )
     services.rotation.move_to(key, composed.cursor)
     return composed.reply

@@ -169,10 +169,6 @@ def compose_briefing(
     return Briefing(reply, new_cursor, shown, frozenset(seen or ()) | set(kb.by_id))
 
 
-def _label(kb: KnowledgeBase, entry: Entry, language: str) -> str:
-    return entry_label(kb, entry) if language == "en" else view(kb, entry, language).heading
-
-
 def _item(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
     shown = view(kb, entry, language)
     if isinstance(entry, Quote):
@@ -187,7 +183,7 @@ def _item(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
             title,
         ]
         return "\n".join(lines)
-    heading = f"**{_label(kb, entry, language)}**"
+    heading = f"**{entry_label(kb, entry, language)}**"
     if shown.when:
         heading += f" · *{shown.when}*"
     lines = [heading, shown.text]
@@ -211,7 +207,7 @@ def _whats_new(
     listed: list[Entry] = []
     for index, entry in enumerate(fresh[:NEW_LISTED]):
         kind = say(language, KIND_NAMES[entry.kind])
-        line = f"• {truncate(_label(kb, entry, language), 120)} ({kind})"
+        line = f"• {truncate(entry_label(kb, entry, language), 120)} ({kind})"
         rest = len(fresh) - index - 1
         tail = "\n" + say(language, "…and {more} more", more=rest) if rest else ""
         if len("\n".join([*lines, line])) + len(tail) > FIELD_VALUE_LIMIT:

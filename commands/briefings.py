@@ -29,7 +29,6 @@ from commands.timezones import UnknownZoneError, normalise_zone
 __all__ = [
     "BRIEFING_LANGUAGES",
     "DAYS_EXAMPLES",
-    "NEEDED_PERMISSIONS",
     "Choice",
     "OptionError",
     "SubscribeRequest",
@@ -46,11 +45,16 @@ __all__ = [
     "unsubscribed_reply",
 ]
 
-#: What the bot needs in a channel to post briefings, as Discord names them.
-NEEDED_PERMISSIONS: Final = ("View Channel", "Send Messages", "Embed Links")
 DAYS_EXAMPLES: Final = ("daily", "weekdays", "mon,wed,fri", "sat,sun")
 BRIEFING_LANGUAGES: Final = ("en", "ja", "ru")
 LANGUAGE_NAMES: Final = {"en": N_("English"), "ja": N_("Japanese"), "ru": N_("Russian")}
+EVERYONE_REFUSED: Final = N_(
+    "I never ping @everyone. Pick a role made for briefings, or leave `role` empty."
+)
+ROLE_PINGS_NOBODY: Final = N_(
+    "Note: {role} is not mentionable and I lack Mention @everyone, @here and All Roles, so the "
+    "ping will not notify anyone. Make the role mentionable to fix that."
+)
 _TIME_RE: Final = re.compile(r"\s*(\d{1,2})\s*[:.hH]\s*(\d{2})\s*")
 
 
@@ -192,12 +196,14 @@ def subscribe_request(
     days: str | None,
     role_id: int | None = None,
     role_name: str | None = None,
+    role_is_everyone: bool = False,
     bot_missing: Sequence[str] = (),
     language: str = "en",
     briefing_language: str = "en",
 ) -> SubscribeRequest | Reply:
     """Validate every option at once; on any problem an ephemeral reply naming them all and
-    repeating the user's other choices, so they can fix one thing and run it again."""
+    repeating the user's other choices, so they can fix one thing and run it again.
+    `bot_missing` names the permissions (see `commands.permissions`) the bot lacks there."""
     problems: list[str] = []
     bad: set[str] = set()
     parsed: dict[str, str] = {}
@@ -224,6 +230,9 @@ def subscribe_request(
             )
         )
         bad.add("channel")
+    if role_is_everyone:
+        problems.append("**role**: " + say(language, EVERYONE_REFUSED))
+        bad.add("role")
     if problems:
         kept = _kept_choices(
             bad,
@@ -269,14 +278,14 @@ def _kept_choices(
         kept.append(f"timezone `{_shown(timezone)}`")
     if days and "days" not in bad:
         kept.append(f"days `{_shown(days)}`")
-    if role_id is not None:
+    if role_id is not None and "role" not in bad:
         kept.append(f"role <@&{role_id}>")
     command = ["/briefings subscribe", f"channel:#{_shown(channel_name)}"]
     command.append(f"time:{'…' if 'time' in bad else _shown(time)}")
     command.append(f"timezone:{'…' if 'timezone' in bad else _shown(timezone)}")
     if days:
         command.append(f"days:{'…' if 'days' in bad else _shown(days)}")
-    if role_name:
+    if role_name and "role" not in bad:  # a bad role is best left out
         command.append(f"role:@{_shown(role_name)}")
     lines = []
     if kept:
@@ -296,10 +305,11 @@ def subscribed_reply(
     next_run: dt.datetime,
     resumed: bool = False,
     updated: bool = False,
-    role_warning: str | None = None,
+    role_pings_nobody: bool = False,
     language: str = "en",
 ) -> Reply:
-    """The confirmation after subscribing (or updating, or resuming a paused subscription)."""
+    """The confirmation after subscribing (or updating, or resuming a paused subscription);
+    `role_pings_nobody` warns that the role is not mentionable and the bot may not ping it."""
     if resumed:
         lead = N_("Briefings resumed for {channel}: {time} {zone}, {days}.")
     elif updated:
@@ -326,8 +336,8 @@ def subscribed_reply(
         lines.append(
             say(language, "Each briefing will ping {role}.", role=f"<@&{request.role_id}>")
         )
-    if role_warning:
-        lines.append(role_warning)
+    if request.role_id is not None and role_pings_nobody:
+        lines.append(say(language, ROLE_PINGS_NOBODY, role=f"<@&{request.role_id}>"))
     lines.append(say(language, "See all of this server's briefings with `/briefings list`."))
     return Reply.notice("\n".join(lines), title=say(language, "Briefings"))
 

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from commands.i18n import language_of
 from knowledge.answerer import Answerer, answerer_for
 from knowledge.base import KnowledgeBase
 
@@ -94,6 +95,12 @@ class Invocation:
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise ValueError("Invocation.now must be timezone-aware")
+
+    @property
+    def ui_language(self) -> str:
+        """The language of the bot's own words (notices, headings, buttons): the one picked by
+        hand, else the user's locale's, else English."""
+        return self.language or language_of(self.locale)
 
     @property
     def place_key(self) -> str:

@@ -18,7 +18,7 @@ from commands.messages import (
     truncate,
 )
 from knowledge.base import KnowledgeBase
-from knowledge.models import Actor, Entry, EntryBase, Event, Fact, Quote, Sanction
+from knowledge.models import Entry, EntryBase, Event, Fact, Quote, Sanction
 from knowledge.translations import view
 
 
@@ -65,16 +65,18 @@ def curator_note(
     return say(language, "Curator's note: {note}", note=note)
 
 
-def entry_label(kb: KnowledgeBase, entry: Entry) -> str:
-    """A short heading for any entry: an event's or fact's title, a measure, a speaker."""
+def entry_label(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
+    """A short heading for any entry, as lists and buttons name it: in English an event's or
+    fact's title, "<author>: <measure>", "<speaker>, quoted" or a name; in Japanese or Russian
+    the curators' translated heading."""
+    if language != "en":
+        return view(kb, entry, language).heading
     if isinstance(entry, Event | Fact):
         return entry.title
     if isinstance(entry, Sanction):
-        by = kb.get(entry.by)
-        return f"{by.name if isinstance(by, Actor) else entry.by}: {entry.measure}"
+        return f"{kb.name_of(entry.by)}: {entry.measure}"
     if isinstance(entry, Quote):
-        speaker = kb.get(entry.speaker)
-        return f"{speaker.name if isinstance(speaker, Actor) else entry.speaker}, quoted"
+        return f"{kb.name_of(entry.speaker)}, quoted"
     return entry.name
 
 

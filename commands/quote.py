@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from commands.context import Invocation, Services
 from commands.formatting import cited, curator_note, echo, quoted, topic_name
-from commands.i18n import N_, language_of, say
+from commands.i18n import N_, say
 from commands.messages import (
     COLOUR_INFO,
     EMBED_DESCRIPTION_LIMIT,
@@ -44,7 +44,7 @@ def quotes_by(kb: KnowledgeBase, speaker_id: str | None) -> tuple[Quote, ...]:
 
 def quote(services: Services, invocation: Invocation, speaker: str | None = None) -> Reply:
     kb = services.kb
-    language = invocation.language or language_of(invocation.locale)
+    language = invocation.ui_language
     speaker_id: str | None = None
     if speaker is not None and speaker.strip():
         speaker_id = names.speakers(kb).resolve(speaker)

@@ -1,13 +1,13 @@
-"""The command table: names, descriptions and options from PRODUCT.md, and how to run each.
+"""The command table: names, descriptions and options from PRODUCT.md, and each one's handler.
 
-The console dispatches through this table and `/help` lists it; the Discord layer takes its
-descriptions from here so Discord's picker and the console say the same thing.
+The single source of what each command is called, says and offers: the Discord layer takes its
+descriptions, choices and autocomplete from here (its cogs then call the handlers directly,
+with typed arguments), `/help` lists it, and the console runs commands through it by name.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,23 +19,28 @@ from commands.briefings import BRIEFING_LANGUAGES
 from commands.command_locales import localised
 from commands.context import Invocation, Services
 from commands.formatting import topic_name
-from commands.i18n import N_, NP_, language_of, say, say_plural
-from commands.messages import Choice, Embed, EmbedField, Reply, truncate
+from commands.i18n import N_, NP_, say, say_plural
+from commands.messages import (
+    AUTOCOMPLETE_LIMIT,
+    CHOICE_LIMIT,
+    Choice,
+    Embed,
+    EmbedField,
+    Reply,
+    truncate,
+)
 from commands.quote import quote
 from commands.sanctions import SIDES, sanctions, sanctions_button
 from commands.timeline import events_for, timeline, timeline_button, topics_with_events
 from knowledge import names
 
-Options = Mapping[str, str]
-Runner = Callable[[Services, Invocation, Options], Reply | Awaitable[Reply]]
-ComponentRunner = Callable[[Services, Invocation, str], Reply]
-
-
+Handler = Callable[..., Reply]
+"""`handler(services, invocation, **options)`: each option a keyword argument of its own name,
+a string as the user typed it (Discord's picker and the console both give strings)."""
+ComponentHandler = Callable[[Services, Invocation, str], Reply]
+"""`handler(services, invocation, custom_id)` for a press of one of the handler's buttons."""
 Completer = Callable[[Services, str, str], list[Choice]]
 """`(services, what the user has typed so far, language) -> up to 25 choices, best first`."""
-
-AUTOCOMPLETE_LIMIT = 25
-CHOICE_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,9 @@ class CommandSpec:
 
     name: str
     description: str
-    run: Runner
+    run: Handler | None
+    """None: only the Discord layer runs it, in a server (`/briefings` needs the channel, its
+    permissions and storage); `run_command` says so elsewhere."""
     options: tuple[OptionSpec, ...] = ()
     guild_only: bool = False
     manage_channels: bool = False
@@ -86,8 +93,9 @@ class CommandSpec:
         return " ".join(parts)
 
 
-def _help(services: Services, invocation: Invocation, options: Options) -> Reply:
-    language = _language(invocation)
+def help_reply(services: Services, invocation: Invocation) -> Reply:
+    """`/help`: every command's usage and description, in the invoker's language."""
+    language = invocation.ui_language
     fields = tuple(
         EmbedField(
             name=spec.usage(),
@@ -110,42 +118,10 @@ def _help(services: Services, invocation: Invocation, options: Options) -> Reply
     )
 
 
-def _language(invocation: Invocation) -> str:
-    return invocation.language or language_of(invocation.locale)
-
-
-def _about(services: Services, invocation: Invocation, options: Options) -> Reply:
-    return about(services, _language(invocation))
-
-
-def _timeline(services: Services, invocation: Invocation, options: Options) -> Reply:
-    return timeline(services, invocation, options.get("topic"))
-
-
-def _sanctions(services: Services, invocation: Invocation, options: Options) -> Reply:
-    return sanctions(services, invocation, options.get("side"))
-
-
-def _quote(services: Services, invocation: Invocation, options: Options) -> Reply:
-    return quote(services, invocation, options.get("speaker"))
-
-
-def _brief(services: Services, invocation: Invocation, options: Options) -> Reply:
-    return brief(services, invocation)
-
-
-def _in_a_server_only(services: Services, invocation: Invocation, options: Options) -> Reply:
-    return Reply.notice(
-        say(
-            _language(invocation),
-            "Scheduled briefings belong to a Discord channel, so `/briefings` works only in a "
-            "server, for members with Manage Channels. Here, `/brief` shows what a briefing holds.",
-        )
-    )
-
-
-def _ask(services: Services, invocation: Invocation, options: Options) -> Reply:
-    return ask_reply(services, invocation, options["question"])
+SERVER_ONLY = N_(
+    "Scheduled briefings belong to a Discord channel, so `/briefings` works only in a "
+    "server, for members with Manage Channels. Here, `/brief` shows what a briefing holds."
+)
 
 
 def complete_topic(services: Services, typed: str, language: str = "en") -> list[Choice]:
@@ -200,7 +176,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "timeline",
             "The dispute's events in order, each with its source.",
-            _timeline,
+            timeline,
             options=(
                 OptionSpec(
                     "topic",
@@ -212,7 +188,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "sanctions",
             "Japan's sanctions on Russia and Russia's countermeasures, with figures and sources.",
-            _sanctions,
+            sanctions,
             options=(
                 OptionSpec(
                     "side",
@@ -224,7 +200,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "quote",
             "A verbatim quote with its speaker, role, context and source.",
-            _quote,
+            quote,
             options=(
                 OptionSpec(
                     "speaker",
@@ -236,7 +212,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "ask",
             "Ask a question about the Kuril Islands dispute, in your own words.",
-            _ask,
+            ask_reply,
             options=(
                 OptionSpec(
                     "question", "Your question, e.g. why were the talks suspended?", required=True
@@ -246,18 +222,18 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "brief",
             "The briefing a subscribed channel would get now.",
-            _brief,
+            brief,
         ),
         CommandSpec(
             "about",
             "What Kuril Brief knows, its sources, and how it finds answers.",
-            _about,
+            about,
         ),
-        CommandSpec("help", "List Kuril Brief's commands.", _help),
+        CommandSpec("help", "List Kuril Brief's commands.", help_reply),
         CommandSpec(
             "briefings subscribe",
             "Post a briefing in a channel at a set local time.",
-            _in_a_server_only,
+            None,
             options=(
                 OptionSpec("channel", "The channel that gets the briefings.", True, "channel"),
                 OptionSpec("time", "Local time of day, 24-hour HH:MM (e.g. 09:00).", True),
@@ -284,7 +260,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "briefings unsubscribe",
             "Stop a channel's briefings.",
-            _in_a_server_only,
+            None,
             options=(
                 OptionSpec(
                     "channel", "The channel that should get no more briefings.", True, "channel"
@@ -296,7 +272,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "briefings list",
             "This server's briefings: schedule, next run and status.",
-            _in_a_server_only,
+            None,
             guild_only=True,
             manage_channels=True,
         ),
@@ -304,11 +280,12 @@ COMMANDS: dict[str, CommandSpec] = {
 }
 
 
-async def run_command(
-    name: str, services: Services, invocation: Invocation, options: Options
+def run_command(
+    name: str, services: Services, invocation: Invocation, options: Mapping[str, str]
 ) -> Reply:
-    """Run a command by name; unknown names and options get a polite, ephemeral reply."""
-    language = _language(invocation)
+    """Run a command by name with options as typed (the console); unknown names, unknown or
+    missing options, and server-only commands get a polite, ephemeral reply."""
+    language = invocation.ui_language
     spec = COMMANDS.get(name)
     if spec is None:
         known = ", ".join(f"/{command}" for command in COMMANDS)
@@ -331,8 +308,9 @@ async def run_command(
         if wrong:
             notice = say(language, wording, name=name, option=wrong[0], usage=spec.usage())
             return Reply.notice(notice)
-    result = spec.run(services, invocation, options)
-    return await result if inspect.isawaitable(result) else result
+    if spec.run is None:
+        return Reply.notice(say(language, SERVER_ONLY))
+    return spec.run(services, invocation, **options)
 
 
 def complete(
@@ -347,9 +325,9 @@ def complete(
 
 
 # Button custom ids are "<prefix>:<state>"; the prefix names the handler that owns the button.
-# Paging buttons use "<prefix>:<user id>:<page>:<state or ->" (see `commands.formatting`), so
-# `component_owner` below names their owner.
-COMPONENTS: dict[str, ComponentRunner] = {
+# Buttons made for one user carry them as "<prefix>:<user id>:<state>" (paging buttons, see
+# `commands.formatting`, and "did you mean" suggestions): `stranger_refusal` keeps them theirs.
+COMPONENTS: dict[str, ComponentHandler] = {
     "tl": timeline_button,
     "sx": sanctions_button,
     ASK_PREFIX: suggestion_button,
@@ -357,15 +335,10 @@ COMPONENTS: dict[str, ComponentRunner] = {
 
 
 UNKNOWN_BUTTON = N_("That button is no longer available. Run the command again for a fresh one.")
-
-
-async def run_component(custom_id: str, services: Services, invocation: Invocation) -> Reply:
-    """Route a button press by its custom id's prefix; stale or forged ids get a polite note."""
-    prefix, _, _ = custom_id.partition(":")
-    handler = COMPONENTS.get(prefix)
-    if handler is None:
-        return Reply.notice(say(_language(invocation), UNKNOWN_BUTTON))
-    return handler(services, invocation, custom_id)
+NOT_YOUR_BUTTON = N_(
+    "These buttons belong to whoever ran the command. Run it yourself to get your own."
+)
+BUTTON_FAILED = N_("Sorry, that button failed. Please run the command again.")
 
 
 def component_owner(custom_id: str) -> int | None:
@@ -378,3 +351,22 @@ def component_owner(custom_id: str) -> int | None:
     if len(parts) >= 2 and parts[1].isascii() and parts[1].isdigit():
         return int(parts[1])
     return None
+
+
+def stranger_refusal(custom_id: str, invocation: Invocation) -> Reply | None:
+    """The one ownership check for every button: a private note when the presser is not the
+    user the button was made for; None when they may press it."""
+    owner = component_owner(custom_id)
+    if owner is None or owner == invocation.user_id:
+        return None
+    return Reply.notice(say(invocation.ui_language, NOT_YOUR_BUTTON))
+
+
+def run_component(custom_id: str, services: Services, invocation: Invocation) -> Reply:
+    """Route a press by its custom id's prefix (after `stranger_refusal` let it through);
+    stale or forged ids get a polite note."""
+    prefix, _, _ = custom_id.partition(":")
+    handler = COMPONENTS.get(prefix)
+    if handler is None:
+        return Reply.notice(say(invocation.ui_language, UNKNOWN_BUTTON))
+    return handler(services, invocation, custom_id)

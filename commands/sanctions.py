@@ -19,7 +19,7 @@ from commands.formatting import (
     page_buttons,
     parse_page_id,
 )
-from commands.i18n import N_, language_of, say, say_plural
+from commands.i18n import N_, say, say_plural
 from commands.messages import COLOUR_JAPAN, COLOUR_RUSSIA, Embed, Reply
 from knowledge import names
 from knowledge.base import KnowledgeBase
@@ -44,7 +44,6 @@ SOURCE_ROOM = 1000
 
 BAD_SIDE = N_("`side` is `japan` or `russia`; leave it empty to see both sides.")
 STALE = N_("Those buttons are no longer valid. Run `/sanctions` again for a fresh set.")
-NOT_YOURS = N_("Only the person who ran this `/sanctions` can turn its pages.")
 
 
 def parse_side(value: str | None, kb: KnowledgeBase) -> Side | None:
@@ -63,7 +62,7 @@ def parse_side(value: str | None, kb: KnowledgeBase) -> Side | None:
 
 def sanctions(services: Services, invocation: Invocation, side: str | None = None) -> Reply:
     """Both sides' measures, or one side's, page 0; a polite notice for an unknown side."""
-    language = invocation.language or language_of(invocation.locale)
+    language = invocation.ui_language
     try:
         parsed = parse_side(side, services.kb)
     except ValueError:
@@ -72,7 +71,7 @@ def sanctions(services: Services, invocation: Invocation, side: str | None = Non
 
 
 def sanctions_button(services: Services, invocation: Invocation, custom_id: str) -> Reply:
-    language = invocation.language or language_of(invocation.locale)
+    language = invocation.ui_language
     parsed = parse_page_id(custom_id, PREFIX)
     if parsed is None:
         return Reply.notice(say(language, STALE))
@@ -80,8 +79,6 @@ def sanctions_button(services: Services, invocation: Invocation, custom_id: str)
     side = next((each for each in SIDES if each == state), None)
     if state is not None and side is None:
         return Reply.notice(say(language, STALE))
-    if owner != invocation.user_id:
-        return Reply.notice(say(language, NOT_YOURS))
     return render_page(services.kb, owner, side, page, language)
 
 

@@ -3,8 +3,7 @@
 Events are numbered in curator order and packed into pages (at most `EVENTS_PER_PAGE` events
 and `PAGE_BUDGET` characters each); Previous/Next buttons carry the invoker, the page and the
 topic in their custom id (`tl:<user id>:<page>:<topic id or ->`), so paging needs no memory
-and survives restarts. `commands.registry.component_owner` tells the Discord layer whose
-buttons they are.
+and survives restarts. `commands.registry.stranger_refusal` keeps them the invoker's.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from commands.formatting import (
     parse_page_id,
     topic_name,
 )
-from commands.i18n import N_, language_of, say, say_plural
+from commands.i18n import N_, say, say_plural
 from commands.messages import COLOUR_INFO, Embed, Reply, truncate
 from knowledge import names
 from knowledge.base import KnowledgeBase
@@ -40,9 +39,6 @@ GUESS_CUTOFF = 75.0  # how alike a topic must be to offer it as "did you mean"
 Pages = tuple[tuple[str, ...], ...]
 
 STALE = N_("Those timeline buttons are no longer valid. Run `/timeline` again for a fresh set.")
-NOT_YOURS = N_(
-    "Only the person who ran this `/timeline` can turn its pages. Run `/timeline` yourself."
-)
 
 
 def events_for(kb: KnowledgeBase, topic_id: str | None) -> tuple[Event, ...]:
@@ -88,7 +84,7 @@ def timeline(
 ) -> Reply:
     """Page `page` (from 0) of the timeline, narrowed to `topic` (an id, name, alias or typo)."""
     kb = services.kb
-    language = invocation.language or language_of(invocation.locale)
+    language = invocation.ui_language
     topic_id: str | None = None
     if topic is not None and topic.strip():
         topic_id = names.topics(kb).resolve(topic)
@@ -141,14 +137,13 @@ def render_page(
 
 
 def timeline_button(services: Services, invocation: Invocation, custom_id: str) -> Reply:
-    """A Previous/Next press: re-render the page its custom id names, for its owner only."""
-    language = invocation.language or language_of(invocation.locale)
+    """A Previous/Next press: re-render the page its custom id names (the registry has let
+    only its owner through)."""
+    language = invocation.ui_language
     parsed = parse_page_id(custom_id, PREFIX)
     if parsed is None:
         return Reply.notice(say(language, STALE))
     owner, page, topic_id = parsed
-    if owner != invocation.user_id:
-        return Reply.notice(say(language, NOT_YOURS))
     return render_page(services.kb, owner, topic_id, page, language)
 
 

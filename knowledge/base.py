@@ -60,6 +60,12 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         return self.by_id.get(entry_id)
 
+    def name_of(self, actor_id: str) -> str:
+        """Who an id names, for display (a speaker, a sanction's author): the actor's name,
+        else the id as written (the checks flag an id that names no actor)."""
+        actor = self.by_id.get(actor_id)
+        return actor.name if isinstance(actor, Actor) else actor_id
+
     def of_kind(self, kind: EntryKind) -> tuple[Entry, ...]:
         return tuple(entry for entry in self.entries if entry.kind == kind)
 

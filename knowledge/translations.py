@@ -327,12 +327,9 @@ def view(kb: KnowledgeBase, entry: Entry, language: str = "en") -> EntryView:
 
     speaker: str | None = None
     if isinstance(entry, Quote):
-        actor = kb.get(entry.speaker)
-        speaker = entry.speaker
-        if isinstance(actor, Actor):
-            actor_fields = translation.entries.get(actor.id, {}) if translation else {}
-            speaker = str(actor_fields.get("name", actor.name))
-            used.append("name" in actor_fields)
+        actor_fields = translation.entries.get(entry.speaker, {}) if translation else {}
+        speaker = str(actor_fields.get("name", kb.name_of(entry.speaker)))
+        used.append("name" in actor_fields)
     seed = kb.seeds.get(entry.source.seed)
     seed_title = seed.title if seed else entry.source.seed
     if translation and entry.source.seed in translation.seed_titles:

@@ -1,4 +1,8 @@
-"""Free text: `/ask`, messages that mention the bot, and direct messages."""
+"""Free text: `/ask`, messages that mention the bot, and direct messages.
+
+All three take one route to the answer, `commands.ask.ask_reply(services, invocation,
+question)`; only how the invocation is read and how the reply is sent differ.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs import described, description
-from bot.interactions import run_and_reply
-from bot.render import message_kwargs
+from bot.interactions import invocation_of, invocation_of_message
+from bot.render import message_kwargs, send_reply
 from commands.ask import ask_reply
-from commands.context import Invocation
 
 if TYPE_CHECKING:
     from bot.client import KurilBriefBot
@@ -29,7 +32,8 @@ class AskCog(commands.Cog):
     @app_commands.command(name="ask", description=description("ask"))
     @app_commands.describe(**described("ask"))
     async def ask(self, interaction: discord.Interaction[KurilBriefBot], question: str) -> None:
-        await run_and_reply(interaction, "ask", {"question": question})
+        reply = ask_reply(self.bot.services, invocation_of(interaction), question)
+        await send_reply(interaction, reply)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -41,15 +45,7 @@ class AskCog(commands.Cog):
         if not in_dm and me not in message.mentions:
             return
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
-        invocation = Invocation(
-            user_id=message.author.id,
-            now=message.created_at,
-            channel_id=message.channel.id,
-            guild_id=message.guild.id if message.guild else None,
-            # A message carries no user locale: the server's preferred one, if any.
-            locale=str(message.guild.preferred_locale) if message.guild else None,
-        )
-        reply = ask_reply(self.bot.services, invocation, question)
+        reply = ask_reply(self.bot.services, invocation_of_message(message), question)
         try:
             await message.reply(**message_kwargs(reply), mention_author=False)
         except discord.HTTPException as exc:

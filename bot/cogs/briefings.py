@@ -27,8 +27,9 @@ from commands.briefings import (
     unsubscribed_reply,
 )
 from commands.command_locales import GROUP_DESCRIPTION
-from commands.i18n import language_of, say
+from commands.i18n import language_of
 from commands.messages import Reply
+from commands.permissions import PERMISSIONS, missing_for_briefings
 from commands.timezones import complete_timezone
 
 if TYPE_CHECKING:
@@ -39,12 +40,8 @@ Interaction = discord.Interaction["KurilBriefBot"]
 
 def missing_permissions(permissions: discord.Permissions) -> list[str]:
     """What the bot lacks, of what posting a briefing needs, as Discord names it."""
-    needed = (
-        ("View Channel", permissions.view_channel),
-        ("Send Messages", permissions.send_messages),
-        ("Embed Links", permissions.embed_links),
-    )
-    return [name for name, granted in needed if not granted]
+    # By name: iterating Permissions gives canonical names ("read_messages", not "view_channel").
+    return missing_for_briefings({flag for flag in PERMISSIONS if getattr(permissions, flag)})
 
 
 @app_commands.guild_only()
@@ -83,19 +80,6 @@ class BriefingsCog(
         spoken = language_of(str(interaction.locale))
         guild_locale = str(interaction.guild_locale) if interaction.guild_locale else None
         briefing_language = language.value if language else default_language(guild_locale)
-        if role is not None and role.is_default():
-            await send_reply(
-                interaction,
-                Reply.notice(
-                    say(
-                        spoken,
-                        "I never ping @everyone. Pick a role made for briefings, or leave "
-                        "`role` empty.",
-                    ),
-                    title=say(spoken, "Briefings not scheduled"),
-                ),
-            )
-            return
         permissions = channel.permissions_for(channel.guild.me)
         checked = subscribe_request(
             channel_id=channel.id,
@@ -105,6 +89,7 @@ class BriefingsCog(
             days=days,
             role_id=role.id if role else None,
             role_name=role.name if role else None,
+            role_is_everyone=role is not None and role.is_default(),
             bot_missing=missing_permissions(permissions),
             language=spoken,
             briefing_language=briefing_language,
@@ -132,25 +117,15 @@ class BriefingsCog(
             language=request.language,
         )
         bot.briefings.subscription_changed(subscription)
-        language = language_of(str(interaction.locale))
-        warning = None
-        if role is not None and not role.mentionable:
-            me = interaction.guild.me if interaction.guild else None
-            if me is None or not me.guild_permissions.mention_everyone:
-                warning = say(
-                    language,
-                    "Note: {role} is not mentionable and I lack Mention @everyone, @here and "
-                    "All Roles, so the ping will not notify anyone. Make the role mentionable "
-                    "to fix that.",
-                    role=f"<@&{role.id}>",
-                )
+        me = interaction.guild.me if interaction.guild else None
+        can_ping_anyway = me is not None and me.guild_permissions.mention_everyone
         return subscribed_reply(
             request,
             next_run=bot.briefings.next_run(subscription),
             resumed=before is not None and not before.active,
             updated=before is not None and before.active,
-            role_warning=warning,
-            language=language,
+            role_pings_nobody=role is not None and not role.mentionable and not can_ping_anyway,
+            language=language_of(str(interaction.locale)),
         )
 
     @subscribe.autocomplete("timezone")

@@ -1,7 +1,7 @@
 """Reference commands: /timeline, /sanctions, /quote, /brief, /about and /help.
 
-Descriptions, choices and autocomplete come from `commands.registry`; each command only
-collects its options and hands them to the registered handler.
+Descriptions, choices and autocomplete come from `commands.registry`; each command calls its
+handler with the options Discord gave (already checked against that table) and sends the reply.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs import autocompleter, described, description, fixed_choices
-from bot.interactions import run_and_reply
+from bot.interactions import invocation_of
+from bot.render import send_reply
+from commands.about import about as about_reply
+from commands.brief import brief as brief_reply
+from commands.quote import quote as quote_reply
+from commands.registry import help_reply
+from commands.sanctions import sanctions as sanctions_reply
+from commands.timeline import timeline as timeline_reply
 
 if TYPE_CHECKING:
     from bot.client import KurilBriefBot
@@ -29,7 +36,8 @@ class ReferenceCog(commands.Cog):
     @app_commands.describe(**described("timeline"))
     @app_commands.autocomplete(topic=autocompleter("timeline", "topic"))
     async def timeline(self, interaction: Interaction, topic: str | None = None) -> None:
-        await run_and_reply(interaction, "timeline", {"topic": topic})
+        reply = timeline_reply(self.bot.services, invocation_of(interaction), topic)
+        await send_reply(interaction, reply)
 
     @app_commands.command(name="sanctions", description=description("sanctions"))
     @app_commands.describe(**described("sanctions"))
@@ -37,22 +45,25 @@ class ReferenceCog(commands.Cog):
     async def sanctions(
         self, interaction: Interaction, side: app_commands.Choice[str] | None = None
     ) -> None:
-        await run_and_reply(interaction, "sanctions", {"side": side.value if side else None})
+        chosen = side.value if side else None
+        reply = sanctions_reply(self.bot.services, invocation_of(interaction), chosen)
+        await send_reply(interaction, reply)
 
     @app_commands.command(name="quote", description=description("quote"))
     @app_commands.describe(**described("quote"))
     @app_commands.autocomplete(speaker=autocompleter("quote", "speaker"))
     async def quote(self, interaction: Interaction, speaker: str | None = None) -> None:
-        await run_and_reply(interaction, "quote", {"speaker": speaker})
+        reply = quote_reply(self.bot.services, invocation_of(interaction), speaker)
+        await send_reply(interaction, reply)
 
     @app_commands.command(name="brief", description=description("brief"))
     async def brief(self, interaction: Interaction) -> None:
-        await run_and_reply(interaction, "brief", {})
+        await send_reply(interaction, brief_reply(self.bot.services, invocation_of(interaction)))
 
     @app_commands.command(name="about", description=description("about"))
     async def about(self, interaction: Interaction) -> None:
-        await run_and_reply(interaction, "about", {})
+        await send_reply(interaction, about_reply(self.bot.services, invocation_of(interaction)))
 
     @app_commands.command(name="help", description=description("help"))
     async def help(self, interaction: Interaction) -> None:
-        await run_and_reply(interaction, "help", {})
+        await send_reply(interaction, help_reply(self.bot.services, invocation_of(interaction)))

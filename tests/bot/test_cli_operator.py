@@ -164,6 +164,15 @@ def test_invite_asks_for_what_briefings_need_and_no_more() -> None:
     assert not required_permissions().mention_everyone
 
 
+def test_a_briefing_channel_is_told_exactly_which_permissions_it_lacks() -> None:
+    assert missing_permissions(discord.Permissions(view_channel=True, send_messages=True)) == [
+        "Embed Links"
+    ]
+    everything_else = discord.Permissions.all()
+    everything_else.view_channel = False
+    assert missing_permissions(everything_else) == ["View Channel"]
+
+
 def test_invite_prefers_discord_application_id(tmp_path: Path) -> None:
     result = kuril_brief(
         "invite",

@@ -7,17 +7,16 @@ schema by the `standin` fixture.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
 import discord
 import pytest
 
+from bot.cogs import reference
 from bot.render import message_kwargs
 from bot.storage import StorageClosedError
 from commands.messages import Button, Reply
-from commands.registry import COMMANDS
 from knowledge.base import KnowledgeBase
 from tests.bot.running_bot import StartBot, embed_text
 from tests.standin.server import FLAG_EPHEMERAL, DiscordStandin
@@ -150,7 +149,7 @@ async def test_unexpected_error_is_logged_and_answered_with_an_apology(
     def broken(*args: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(COMMANDS, "about", dataclasses.replace(COMMANDS["about"], run=broken))
+    monkeypatch.setattr(reference, "about_reply", broken)  # the handler the /about cog calls
     with caplog.at_level(logging.ERROR, logger="bot.tree"):
         reply = await standin.wait_for_reply(await standin.dispatch_slash("about"))
     assert reply["flags"] & FLAG_EPHEMERAL

@@ -7,13 +7,13 @@ import shutil
 from commands.about import HOW_ANSWERS_ARE_FOUND, about
 from commands.context import Services
 from knowledge.loader import DATA_DIR, load_knowledge_base
-from tests.commands.helpers import REPO, check_limits, real_kb, text_of
+from tests.commands.helpers import REPO, check_limits, invocation, real_kb, text_of
 
 KB = real_kb()
 
 
 def test_about_counts_every_kind_and_names_the_sources(services) -> None:
-    reply = about(services)
+    reply = about(services, invocation())
     text = text_of(reply)
     check_limits(reply)
     assert not reply.ephemeral
@@ -35,7 +35,7 @@ def test_the_version_changes_when_the_data_changes(tmp_path) -> None:
     events.write_text(events.read_text(encoding="utf-8") + "\n# a curator's edit\n", "utf-8")
     changed = load_knowledge_base(REPO / "seeds", data)
     assert changed.version != KB.version
-    assert changed.version in text_of(about(Services(changed)))
+    assert changed.version in text_of(about(Services(changed), invocation()))
 
 
 def test_many_sources_are_listed_by_whole_lines_with_a_count_of_the_rest() -> None:

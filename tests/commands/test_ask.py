@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from commands.ask import ask_payload, ask_reply, no_pings, render_answer, suggestion_button
 from commands.context import Services
 from commands.messages import COLOUR_NOTICE, EMBED_TOTAL_LIMIT, Reply
+from commands.registry import stranger_refusal
 from knowledge.base import KnowledgeBase
 from knowledge.models import Event, Fact, Quote
 from tests.commands.helpers import check_limits, invocation, text_of
@@ -121,8 +122,10 @@ def test_decline_buttons_answer_the_chosen_entry_for_the_asker_only(services: Se
     answered = suggestion_button(services, invocation(user_id=42), first.custom_id)
     assert not answered.ephemeral and answered.buttons == ()
     assert "northernmost" in text_of(answered)
-    refused = suggestion_button(services, invocation(user_id=7), first.custom_id)
-    assert refused.ephemeral and "Only the person who asked" in text_of(refused)
+    assert stranger_refusal(first.custom_id, invocation(user_id=42)) is None
+    refused = stranger_refusal(first.custom_id, invocation(user_id=7))
+    assert refused is not None and refused.ephemeral
+    assert "belong to whoever ran the command" in text_of(refused)
     stale = suggestion_button(services, invocation(user_id=42), "ak:42:no-such-entry")
     assert stale.ephemeral and "no longer available" in text_of(stale)
 

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from bot.storage import InvalidRecordError, normalise_days
 from commands.briefings import (
-    NEEDED_PERMISSIONS,
     OptionError,
     SubscribeRequest,
     SubscriptionRow,
@@ -29,6 +28,7 @@ from commands.messages import Reply
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 CHANNEL, ROLE = 1300000000000000002, 1200000000000000003
+GUILD = 1100000000000000001  # a server's @everyone role has the server's id
 
 
 def text_of(reply: Reply) -> str:
@@ -177,7 +177,28 @@ def test_missing_bot_permissions_are_named() -> None:
     assert isinstance(reply, Reply)
     text = text_of(reply)
     assert "missing Send Messages, Embed Links" in text and "time `9:00`" in text
-    assert set(NEEDED_PERMISSIONS) == {"View Channel", "Send Messages", "Embed Links"}
+
+
+def test_everyone_as_the_role_is_refused_and_the_other_choices_kept() -> None:
+    reply = request(role_id=GUILD, role_name="@everyone", role_is_everyone=True)
+    assert isinstance(reply, Reply) and reply.ephemeral
+    text = text_of(reply)
+    assert "**role**: I never ping @everyone" in text
+    assert "time `9:00`" in text and f"<@&{GUILD}>" not in text
+    assert (
+        "`/briefings subscribe channel:#briefings time:9:00 timezone:asia/tokyo days:weekdays`"
+        in (text)
+    )
+    assert reply.mention_role_id is None
+
+
+def test_a_role_that_pings_nobody_is_warned_about() -> None:
+    ok = request(role_id=ROLE)
+    assert isinstance(ok, SubscribeRequest)
+    next_run = dt.datetime(2026, 1, 16, 0, 0, tzinfo=dt.UTC)
+    warned = text_of(subscribed_reply(ok, next_run=next_run, role_pings_nobody=True))
+    assert f"Note: <@&{ROLE}> is not mentionable" in warned
+    assert "not mentionable" not in text_of(subscribed_reply(ok, next_run=next_run))
 
 
 def test_hostile_input_is_shown_safely() -> None:

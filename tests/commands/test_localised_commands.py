@@ -19,7 +19,7 @@ from commands.brief import brief
 from commands.briefing import briefing_order, compose_briefing
 from commands.context import Invocation, Services
 from commands.messages import Choice, Reply
-from commands.registry import complete, run_command, run_component
+from commands.registry import complete, run_command, run_component, stranger_refusal
 from knowledge.base import KnowledgeBase
 from knowledge.translations import LANGUAGES
 from tests.commands.helpers import check_limits, invocation, text_of
@@ -50,10 +50,11 @@ async def test_the_timeline_pages_in_russian(services: Services, kb: KnowledgeBa
     first = tl.timeline(services, as_user("ru"))
     assert f"{len(kb.events)} событий" in (first.embeds[0].footer or "")  # 10: the many form
     following = first.buttons[0][1]
-    second = await run_component(following.custom_id, services, as_user("ru"))
+    second = run_component(following.custom_id, services, as_user("ru"))
     assert "Страница 2 из" in (second.embeds[0].footer or "")
-    refused = await run_component(following.custom_id, services, as_user("ru", user_id=7))
-    assert refused.ephemeral and "Листать эту `/timeline`" in text_of(refused)
+    refused = stranger_refusal(following.custom_id, as_user("ru", user_id=7))
+    assert refused is not None and refused.ephemeral
+    assert "Эти кнопки принадлежат тому, кто вызвал команду" in text_of(refused)
 
 
 def test_a_topic_in_russian_is_named_in_russian(services: Services) -> None:
@@ -125,9 +126,9 @@ def test_every_sanctions_page_and_quote_fits_in_every_language(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_about_and_help_in_every_language(services: Services, language: str) -> None:
-    about = await run_command("about", services, as_user(language), {})
+    about = run_command("about", services, as_user(language), {})
     check_limits(about)
-    help_reply = await run_command("help", services, as_user(language), {})
+    help_reply = run_command("help", services, as_user(language), {})
     check_limits(help_reply)
     titles = {"en": "About Kuril Brief", "ja": "Kuril Brief について", "ru": "О Kuril Brief"}
     assert about.embeds[0].title == titles[language]
@@ -141,16 +142,16 @@ async def test_about_and_help_in_every_language(services: Services, language: st
 
 
 async def test_about_counts_in_russian_plural_forms(services: Services, kb: KnowledgeBase) -> None:
-    reply = await run_command("about", services, as_user("ru"), {})
+    reply = run_command("about", services, as_user("ru"), {})
     known = next(f for f in reply.embeds[0].fields if f.name.startswith("Что я знаю"))
     assert f"{len(kb.events)} событий" in known.value  # 10: the "many" form
     assert f"Что я знаю ({len(kb.entries)} записей)" == known.name  # 35
 
 
 async def test_usage_notices_in_japanese(services: Services) -> None:
-    reply = await run_command("nonsense", services, as_user("ja"), {})
+    reply = run_command("nonsense", services, as_user("ja"), {})
     assert reply.ephemeral and "`/nonsense` というコマンドはありません。" in text_of(reply)
-    button = await run_component("zz:1:2", services, as_user("ja"))
+    button = run_component("zz:1:2", services, as_user("ja"))
     assert "このボタンはもう使えません。" in text_of(button)
 
 

@@ -78,7 +78,7 @@ def test_a_speaker_rotates_among_their_own_quotes(services) -> None:
 
 @pytest.mark.parametrize("typed", ["Putin", "nobody at all", "Japan", "Kurils"])
 async def test_an_unknown_speaker_gets_the_list_of_who_can_be_quoted(services, typed) -> None:
-    reply = await run_command("quote", services, invocation(), {"speaker": typed})
+    reply = run_command("quote", services, invocation(), {"speaker": typed})
     assert reply.ephemeral
     for speaker_id in {q.speaker for q in KB.quotes}:
         assert KB.get(speaker_id).name in text_of(reply)

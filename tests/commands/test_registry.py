@@ -85,11 +85,11 @@ def test_an_option_cannot_have_both_choices_and_autocomplete() -> None:
     ],
 )
 async def test_every_command_runs_through_the_registry(services, name, options) -> None:
-    reply = await run_command(name, services, invocation(), options)
+    reply = run_command(name, services, invocation(), options)
     check_limits(reply)
     assert not reply.ephemeral or name == "help"
 
 
 async def test_unknown_options_are_refused_politely(services) -> None:
-    reply = await run_command("timeline", services, invocation(), {"speaker": "x"})
+    reply = run_command("timeline", services, invocation(), {"speaker": "x"})
     assert reply.ephemeral

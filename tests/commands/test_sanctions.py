@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from commands import sanctions as sx
 from commands.messages import COLOUR_JAPAN, COLOUR_RUSSIA
-from commands.registry import run_command, run_component
+from commands.registry import run_command, run_component, stranger_refusal
 from tests.commands.helpers import check_limits, invocation, real_kb, text_of
 
 KB = real_kb()
@@ -61,7 +61,7 @@ def test_side_accepts_other_names_for_a_country(services, value) -> None:
 
 @pytest.mark.parametrize("value", ["china", "both", "ukraine", "x"])
 async def test_an_invalid_side_gets_a_notice_naming_the_valid_values(services, value) -> None:
-    reply = await run_command("sanctions", services, invocation(), {"side": value})
+    reply = run_command("sanctions", services, invocation(), {"side": value})
     assert reply.ephemeral
     assert "`japan`" in text_of(reply) and "`russia`" in text_of(reply)
 
@@ -81,7 +81,7 @@ async def test_a_grown_knowledge_base_pages_every_measure_once(big_services, sid
     replies = [reply]
     while replies[-1].buttons and not replies[-1].buttons[0][-1].disabled:
         custom_id = replies[-1].buttons[0][-1].custom_id
-        replies.append(await run_component(custom_id, big_services, invocation()))
+        replies.append(run_component(custom_id, big_services, invocation()))
     assert len(replies) > 1
     shown = [
         line.split("**")[1]
@@ -100,5 +100,7 @@ def test_buttons_belong_to_the_invoker(big_services) -> None:
     reply = sx.sanctions(big_services, invocation(user_id=5), "japan")
     custom_id = reply.buttons[0][-1].custom_id
     assert custom_id == "sx:5:1:japan"
-    assert sx.sanctions_button(big_services, invocation(user_id=6), custom_id).ephemeral
+    assert stranger_refusal(custom_id, invocation(user_id=5)) is None
+    refused = stranger_refusal(custom_id, invocation(user_id=6))
+    assert refused is not None and refused.ephemeral
     assert sx.sanctions_button(big_services, invocation(user_id=5), "sx:5:1:china").ephemeral

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from commands import timeline as tl
 from commands.context import Services
 from commands.formatting import page_id
-from commands.registry import COMPONENTS, complete_topic, component_owner, run_component
+from commands.registry import (
+    COMPONENTS,
+    complete_topic,
+    component_owner,
+    run_component,
+    stranger_refusal,
+)
 from tests.commands.helpers import check_limits, invocation, real_kb, text_of
 
 KB = real_kb()
@@ -99,7 +105,7 @@ async def test_paging_survives_a_restart_through_the_registry(kb) -> None:
     first = tl.timeline(Services(kb), invocation(USER))
     custom_id = first.buttons[0][-1].custom_id
     fresh = Services(real_kb())  # a new process: nothing remembered
-    page = await run_component(custom_id, fresh, invocation(USER))
+    page = run_component(custom_id, fresh, invocation(USER))
     assert not page.ephemeral and event_numbers(page)[0] == tl.EVENTS_PER_PAGE + 1
     assert COMPONENTS["tl"] is tl.timeline_button
 
@@ -121,15 +127,17 @@ async def test_paging_survives_a_restart_through_the_registry(kb) -> None:
     ],
 )
 async def test_forged_or_stale_ids_get_a_polite_notice(services, custom_id) -> None:
-    reply = await run_component(custom_id, services, invocation(USER))
+    reply = run_component(custom_id, services, invocation(USER))
     assert reply.ephemeral
     check_limits(reply)
 
 
 def test_only_the_invoker_can_turn_pages(services) -> None:
     custom_id = page_id("tl", USER, 1, None)
-    reply = tl.timeline_button(services, invocation(USER + 1), custom_id)
-    assert reply.ephemeral and "Only the person" in text_of(reply)
+    assert stranger_refusal(custom_id, invocation(USER)) is None
+    reply = stranger_refusal(custom_id, invocation(USER + 1))
+    assert reply is not None and reply.ephemeral
+    assert "belong to whoever ran the command" in text_of(reply)
 
 
 def test_custom_ids_stay_within_100_characters_for_the_longest_ids() -> None:
