@@ -25,13 +25,14 @@ from rich.text import Text
 
 from commands.ask import ask_reply
 from commands.context import Invocation, Services
-from commands.i18n import say
+from commands.i18n import N_, say
 from commands.messages import Button, Reply
 from commands.registry import COMMANDS, run_command, run_component, stranger_refusal
 
 CONSOLE_USER_ID = 1
 _OPTION = re.compile(r"(?:^|\s)([A-Za-z_]+):")
 EXIT_WORDS = {"exit", "quit", "/exit", "/quit"}
+TAKES_NO_OPTIONS = N_("`/{name}` takes no options. Type `/{name}` alone.")
 
 
 def parse_command(line: str) -> tuple[str, dict[str, str]]:
@@ -75,9 +76,7 @@ def stray_words_notice(name: str, stray: list[str], language: str = "en") -> Rep
     spec = COMMANDS[name]
     option_names = [option.name for option in spec.options]
     if not option_names:
-        return Reply.notice(
-            say(language, "`/{name}` takes no options. Type `/{name}` alone.", name=name)
-        )
+        return Reply.notice(say(language, TAKES_NO_OPTIONS, name=name))
     if stray[0].lower() in option_names and len(stray) > 1:
         fixed = f"/{name} {stray[0].lower()}:{' '.join(stray[1:])}"
         typed = f"/{name} {' '.join(stray)}"
@@ -109,14 +108,18 @@ def glued_name(line: str) -> tuple[str, str] | None:
     return (match[1].lower(), match[2].strip()) if match else None
 
 
-def glued_name_notice(name: str, value: str) -> Reply:
+def glued_name_notice(name: str, value: str, language: str = "en") -> Reply:
     """`/timeline:Kishid`: show the line as it should be written."""
     option_names = [option.name for option in COMMANDS[name].options]
     if not option_names:
-        return Reply.notice(f"`/{name}` takes no options. Type `/{name}` alone.")
+        return Reply.notice(say(language, TAKES_NO_OPTIONS, name=name))
     fixed = f"/{name} {option_names[0]}:{value}" if value else f"/{name}"
     return Reply.notice(
-        f"Put a space after the command name and write options as name:value: `{fixed}`."
+        say(
+            language,
+            "Put a space after the command name and write options as name:value: `{fixed}`.",
+            fixed=fixed,
+        )
     )
 
 
@@ -210,7 +213,7 @@ class ConsoleSession:
         if line.startswith("/"):
             glued = glued_name(line)
             if glued is not None and glued[0] in COMMANDS:
-                return glued_name_notice(*glued)
+                return glued_name_notice(*glued, self.language or "en")
             if glued is not None:  # `/weather:x`: an unknown command, said as such
                 return run_command(glued[0], self.services, self.invocation(), {})
             name, options = parse_command(line)

@@ -172,6 +172,15 @@ async def test_a_missing_colon_is_said_plainly(
     assert expected in (reply.embeds[0].description or "")
 
 
+async def test_console_notices_follow_the_chosen_language(kb: KnowledgeBase) -> None:
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    japanese = ConsoleSession(Services(kb=kb), console, language="ja")
+    reply = await japanese.handle("/timeline:Kishid")
+    assert reply is not None and reply.ephemeral
+    assert "コマンド名の後にスペースを入れ" in (reply.embeds[0].description or "")
+    assert "`/timeline topic:Kishid`" in (reply.embeds[0].description or "")
+
+
 async def test_options_with_colons_still_run(session: tuple[ConsoleSession, io.StringIO]) -> None:
     console_session, _ = session
     reply = await console_session.handle("/timeline topic:Kuril")
