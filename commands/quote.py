@@ -14,6 +14,7 @@ from commands.i18n import N_, say
 from commands.messages import (
     COLOUR_INFO,
     EMBED_DESCRIPTION_LIMIT,
+    EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
     FIELD_VALUE_LIMIT,
     Embed,
@@ -89,7 +90,7 @@ def render_quote(
             total=total,
         )
         footer = f"{counted} · {footer}"
-    title = truncate(str(shown.speaker), 256)
+    title = truncate(str(shown.speaker), EMBED_TITLE_LIMIT)
     used = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
     room = min(EMBED_DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - used)
     words = quoted(f"“{item.text}”")

@@ -23,7 +23,7 @@ from commands.formatting import (
     topic_name,
 )
 from commands.i18n import N_, say, say_plural
-from commands.messages import COLOUR_INFO, Embed, Reply, truncate
+from commands.messages import COLOUR_INFO, EMBED_TITLE_LIMIT, Embed, Reply, truncate
 from knowledge import names
 from knowledge.base import KnowledgeBase
 from knowledge.models import Event
@@ -127,7 +127,7 @@ def render_page(
     if language != "en":
         notes.append(say(language, "Curators' translation"))
     embed = Embed(
-        title=truncate(title, 256),
+        title=truncate(title, EMBED_TITLE_LIMIT),
         description=BLOCK_SEPARATOR.join(pages[page]),
         footer=" · ".join(notes),
         colour=COLOUR_INFO,
