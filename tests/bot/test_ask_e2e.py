@@ -95,3 +95,23 @@ async def test_half_a_question_outside_the_sources_is_said_without_echo_or_pings
     assert len(reply["embeds"]) == 1 and "1951" in embed_text(reply)
     assert "everyone" not in embed_text(reply) and "Ignore" not in embed_text(reply)
     assert sent.response is not None and sent.response["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_ask_a_mention_and_a_dm_take_one_route_to_the_same_reply(
+    start_bot: StartBot, standin: DiscordStandin
+) -> None:
+    """One handler answers all three; only how the question arrives and the reply leaves differ."""
+    await start_bot()
+    for question in ("How many banks did Japan sanction?", DECLINED):
+        sent = await standin.dispatch_slash("ask", {"question": question})
+        by_command = await standin.wait_for_reply(sent)
+        asked = await standin.dispatch_message(question, mention_bot=True)
+        by_mention = await standin.wait_for_message(standin.channel_id)
+        assert by_mention["message_reference"]["message_id"] == asked["id"]
+        in_dm = await standin.dispatch_message(question, dm=True)
+        by_dm = await standin.wait_for_message()
+        assert by_dm["message_reference"]["message_id"] == in_dm["id"]
+        assert by_command["embeds"] and not by_command["flags"] & FLAG_EPHEMERAL
+        assert by_command["embeds"] == by_mention["embeds"] == by_dm["embeds"]
+        assert buttons(by_command) == buttons(by_mention) == buttons(by_dm)
+        assert bool(buttons(by_command)) == (question == DECLINED)  # suggestions for the asker
