@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+import re
 from itertools import chain
 
 import numpy as np
@@ -332,6 +333,14 @@ def _in_scope_words(
     return [*held_out, _Vocabulary(frozenset(every))]
 
 
+_KANA_GRAMMAR = re.compile(r"[\u3040-\u309f\u30fc]+")
+"""A run of hiragana (with the long-vowel mark): Japanese particles and endings ("ってんの",
+"ですか"), which vary with register, not topic; never counted as an unfamiliar word."""
+
+
 def _mark_unknown(text: str, known: _Vocabulary) -> str:
     """`text` with a marker after each word that no in-scope question uses (nor one like it)."""
-    return " ".join(word if known.knows(word) else f"{word} {UNKNOWN}" for word in text.split())
+    return " ".join(
+        word if known.knows(word) or _KANA_GRAMMAR.fullmatch(word) else f"{word} {UNKNOWN}"
+        for word in text.split()
+    )
