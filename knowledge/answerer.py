@@ -123,13 +123,30 @@ _OPENERS = frozenset(["and", "also", "so", "ok", "okay", "oh", "plus", "but", "t
 _ANAPHORA = frozenset(
     ["they", "them", "their", "it", "its", "he", "him", "his", "she", "her", "these", "those"]
 )
-_RU_QUESTION_STARTS = r"почему|когда|что|кто|где|как|сколько|какие|какой|какая|зачем|чем|кого"
+_RU_QUESTION_STARTS = (
+    r"почему|отчего|когда|что|чем|чего|чему|кто|кого|кому|ком|где|куда|откуда|как|каков|сколько"
+    r"|какие|какой|какая|какое|какую|каким|какими|каких|каком|какого|зачем|чей|чья|чьё|чьи|ли"
+)
+_RU_PREPOSITIONS = r"на|с|со|за|о|об|от|для|из-за|из|у|к|по|в|во|при|про"
+# Russian joins a second question with "и", "а", "а также", "а ещё", "ещё", "плюс", "и ещё" before
+# a question word, maybe after a preposition ("... и на кого он возложил ответственность").
+_RU_JOINED = (
+    rf",?\s+(?:(?:и|а|а\s+также|также|а\s+ещё|а\s+еще|и\s+ещё|и\s+еще|ещё|еще|плюс)\s+)+"
+    rf"(?=(?:(?:{_RU_PREPOSITIONS})\s+)?(?:{_RU_QUESTION_STARTS})\b)"
+)
+# Japanese joins a second question with a connective after a comma or full stop: 「、あと」
+# 「それと」「それから」「ついでに」「また」「あとさ」.
+_JA_JOINED = r"[、,]\s*(?:あと|それと|それから|ついでに|また|あとさ|あと、)[、,]?\s*"
 _PART_BREAKS: dict[str, re.Pattern[str]] = {
-    "ja": re.compile(r"[?？;；]+\s*|。\s*"),
-    "ru": re.compile(
-        rf"\?+\s*|;\s*|,?\s+(?:и|а|а также)\s+(?=(?:{_RU_QUESTION_STARTS})\b)", re.IGNORECASE
-    ),
+    "ja": re.compile(rf"[?？;；!！]+\s*|。\s*|{_JA_JOINED}"),
+    "ru": re.compile(rf"\?+\s*|;\s*|{_RU_JOINED}", re.IGNORECASE),
 }
+# Where a Japanese question may ask two things with no connective: "AとB(は)?" ("制裁された個人の
+# 数と銀行の数、それぞれ教えて") or two clauses at a comma ("いつから続いてて、なんで止まったの").
+# A split there is kept only when both halves are answered on their own, by different entries.
+_JA_MAYBE_TWO = re.compile(
+    r"、|(?<=[\u3040-\u30ff\u4e00-\u9fff])と(?=[\u3040-\u30ff\u4e00-\u9fff])"
+)
 # A yes/no question: Russian asks with "ли" (or "разве", "неужели"); Japanese ends in か or の
 # without a question word.
 _RU_YES_NO = frozenset(["ли", "разве", "неужели", "правда"])
@@ -324,6 +341,12 @@ class Answerer:
             cleaned if asked is None else " ".join([cleaned, *[asked] * CONTEXT_QUESTION_WEIGHT])
         )
         reading = self._read(weighed, MIN_SCORE, vectors=vectors)
+        if self.language == "ja" and len(parts) == 1:
+            found = self._two_clauses(cleaned, reading, vectors)
+            if found is not None:
+                entry_ids, value = found
+                score = _confidence(value)
+                return Answer(True, entry_ids, score=score, yes_no=yes_no, language="ja")
         if reading.entry_id is not None:
             return Answer(
                 True,
@@ -341,6 +364,33 @@ class Answerer:
             yes_no=yes_no,
             language=self.language,
         )
+
+    def _two_clauses(
+        self, text: str, whole: _Reading, vectors: dict[str, Vector]
+    ) -> tuple[tuple[str, str], float] | None:
+        """Two entries for a Japanese question asking two things with no connective ("個人の数と
+        銀行の数は？", "いつから続いてて、なんで止まったの？"), or None. Each place it may
+        split (`_JA_MAYBE_TWO`) is tried; a split counts only when neither half is a fragment and
+        each is answered on its own, by different entries, and when the whole question
+        is answered, its entry's group is one of the two (else the whole asks one thing)."""
+        best: tuple[tuple[str, str], float] | None = None
+        for match in _JA_MAYBE_TWO.finditer(text):
+            halves = (text[: match.start()], text[match.end() :])
+            if any(_fragment(half) for half in halves):
+                continue
+            first, second = (self._read(half, PART_MIN_SCORE, vectors=vectors) for half in halves)
+            if first.entry_id is None or second.entry_id is None:
+                continue
+            found = (first.entry_id, second.entry_id)
+            groups = {self.model.class_of(entry_id) for entry_id in found}
+            if first.entry_id == second.entry_id:
+                continue
+            if whole.entry_id is not None and self.model.class_of(whole.entry_id) not in groups:
+                continue
+            value = min(first.value, second.value)
+            if best is None or value > best[1]:
+                best = (found, value)
+        return best
 
     def _read_parts(self, parts: list[str], vectors: dict[str, Vector]) -> list[_Reading]:
         """Each part on its own, then once more for a part that leans on a neighbour ("when did

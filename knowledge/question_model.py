@@ -18,11 +18,11 @@ alone would cost more).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-import re
 from itertools import chain
 
 import numpy as np
