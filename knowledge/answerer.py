@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 
 from knowledge.base import KnowledgeBase
-from knowledge.languages import detect_language
+from knowledge.languages import detect_language, romanised_russian
 from knowledge.model_cache import cache_key, load_or_build
 from knowledge.models import Actor, Event, Fact, Sanction
 from knowledge.question_model import QuestionModel, Vector
@@ -299,11 +299,15 @@ class Answerer:
         if len(question) > MAX_QUESTION_CHARS:
             return Answer(False, reason="too_long")
         cleaned = _URL.sub(" ", _MENTION.sub(" ", question))
+        if self.language == "ru":  # Russian typed in Latin letters is read in Cyrillic
+            cleaned = romanised_russian(cleaned) or cleaned
         words = normalise(cleaned).split()
         if not words:
             return Answer(False, reason="empty", language=self.language)
         if len(self.readers) > 1:
             language = detect_language(cleaned)
+            if language == "en" and "ru" in self.readers and romanised_russian(cleaned):
+                language = "ru"
             if language is None or language not in self.readers:
                 return Answer(False, reason="not_english", language=None)
             if language != self.language:
@@ -617,6 +621,8 @@ def training_examples(kb: KnowledgeBase, language: Language = "en") -> tuple[lis
 def _translated_examples(kb: KnowledgeBase, language: Language) -> tuple[list[str], list[str]]:
     translation = kb.translations[language]
     texts = [text for text, _ in translation.questions.examples]
+    if language == "ru":  # as the reader reads them
+        texts = [romanised_russian(text) or text for text in texts]
     labels = [label for _, label in translation.questions.examples]
     for entry in kb.entries:
         fields = translation.entries.get(entry.id, {})
