@@ -33,13 +33,16 @@ from bot.storage import DatabaseRefusedError, Storage
 from bot.translator import CommandTranslator
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
-from commands.registry import COMPONENTS, component_owner, run_component
+from commands.i18n import language_of, say
+from commands.registry import (
+    BUTTON_FAILED,
+    COMPONENTS,
+    NOT_YOUR_BUTTON,
+    component_owner,
+    run_component,
+)
 
 log = logging.getLogger(__name__)
-
-NOT_YOUR_BUTTON = (
-    "These buttons belong to whoever ran the command. Run it yourself to page through."
-)
 
 
 def minimal_intents() -> discord.Intents:
@@ -206,20 +209,19 @@ class KurilBriefBot(commands.AutoShardedBot):
         """A button press: only its owner may use it; the registry decides what it does."""
         prefix = custom_id.partition(":")[0]  # a known prefix only: ids can be forged
         kind = f"button:{prefix if prefix in COMPONENTS else 'unknown'}"
+        language = language_of(str(interaction.locale))
         try:  # a forged id must end in the polite note below, whatever it holds
             owner = component_owner(custom_id)
             if owner is not None and owner != interaction.user.id:
                 self.metrics.interaction(kind, "refused")
-                await send_private_note(interaction, NOT_YOUR_BUTTON)
+                await send_private_note(interaction, say(language, NOT_YOUR_BUTTON))
                 return
             reply = await run_component(custom_id, self.services, invocation_of(interaction))
             await update_with_reply(interaction, reply)
         except Exception:
             self.metrics.interaction(kind, "error")
             log.exception("button %r failed", custom_id)
-            await send_private_note(
-                interaction, "Sorry, that button failed. Please run the command again."
-            )
+            await send_private_note(interaction, say(language, BUTTON_FAILED))
         else:
             self.metrics.interaction(kind, "ok")
 

@@ -357,6 +357,10 @@ COMPONENTS: dict[str, ComponentRunner] = {
 
 
 UNKNOWN_BUTTON = N_("That button is no longer available. Run the command again for a fresh one.")
+NOT_YOUR_BUTTON = N_(
+    "These buttons belong to whoever ran the command. Run it yourself to page through."
+)
+BUTTON_FAILED = N_("Sorry, that button failed. Please run the command again.")
 
 
 async def run_component(custom_id: str, services: Services, invocation: Invocation) -> Reply:
