@@ -147,6 +147,14 @@ _PART_BREAKS: dict[str, re.Pattern[str]] = {
 _JA_MAYBE_TWO = re.compile(
     r"、|(?<=[\u3040-\u30ff\u4e00-\u9fff])と(?=[\u3040-\u30ff\u4e00-\u9fff])"
 )
+_QUESTION_MARK = re.compile(r"[?？]")
+_QUESTION_WORDS: dict[str, re.Pattern[str]] = {
+    "ja": re.compile(
+        r"なぜ|なんで|何|なに|なん|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|いくら|幾"
+    ),
+    "ru": re.compile(rf"(?<!\w)(?:{_RU_QUESTION_STARTS})(?!\w)", re.IGNORECASE),
+}
+"""Words that make a piece of Japanese or Russian text a question of its own."""
 # A yes/no question: Russian asks with "ли" (or "разве", "неужели"); Japanese ends in か or の
 # without a question word.
 _RU_YES_NO = frozenset(["ли", "разве", "неужели", "правда"])
@@ -321,7 +329,7 @@ class Answerer:
         if self.language == "en":
             parts = split_parts(cleaned)
         else:
-            parts = [p for p in _PART_BREAKS[self.language].split(cleaned) if normalise(p)]
+            parts = _language_parts(self.language, cleaned)
         if 2 <= len(parts) <= MAX_PARTS:
             readings = self._read_parts(parts, vectors)
             answered = [r for r in readings if r.entry_id is not None]
@@ -550,6 +558,32 @@ def _asks(sentence: str) -> bool:
     if not words:
         return False
     return words[0] in _STARTS or words[0] in _YES_NO or bool(re.match(_SINCE, " ".join(words)))
+
+
+def _language_parts(language: Language, text: str) -> list[str]:
+    """The questions a Japanese or Russian `text` asks, split at `_PART_BREAKS`. A piece that
+    asks nothing (no question mark after it, no question word) goes with its neighbour: a
+    qualifier after a question ("…言ったの？正確に", "кто премьер? полное имя") with the one
+    before it, context before the first question with that question."""
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for match in _PART_BREAKS[language].finditer(text):
+        pieces.append((text[start : match.start()], bool(_QUESTION_MARK.search(match.group()))))
+        start = match.end()
+    pieces.append((text[start:], False))
+    parts: list[str] = []
+    context = ""
+    for piece, marked in pieces:
+        if not normalise(piece):
+            continue
+        if marked or _QUESTION_WORDS[language].search(piece):
+            parts.append(f"{context} {piece}".strip())
+            context = ""
+        elif parts:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            context = f"{context} {piece}".strip()
+    return [*parts, context] if context else parts
 
 
 def _asked_after_context(text: str) -> str | None:

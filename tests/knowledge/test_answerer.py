@@ -483,6 +483,23 @@ def test_one_question_with_and_in_japanese_and_russian_is_not_split(
     assert len(answerer.answer(question).entry_ids) == 1
 
 
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("交渉はいつから？年だけ教えて", "talks-begin"),
+        ("日本の首相って誰？名字だけでいいよ", "fumio-kishida"),
+        ("кто премьер японии? полное имя", "fumio-kishida"),
+        ("сколько банков под санкциями? просто цифру", "japan-sanctions-banks"),
+    ],
+)
+def test_a_qualifier_after_the_question_mark_is_not_a_second_question(
+    answerer: Answerer, question: str, entry_id: str
+) -> None:
+    """A piece with no question mark and no question word goes with the question before it,
+    never answered alone at a follow-up's lower bar."""
+    assert answerer.answer(question).entry_ids == (entry_id,)
+
+
 def test_yes_no_in_japanese_and_russian(answerer: Answerer) -> None:
     assert answerer.answer("ロシアは交渉を停止したの？").yes_no
     assert not answerer.answer("ロシアはなぜ交渉を停止したの？").yes_no
