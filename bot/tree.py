@@ -27,10 +27,24 @@ DATABASE_UNAVAILABLE = N_(
 DATABASE_COMMANDS = frozenset({"briefings"})
 
 
+PERMISSION_NAMES = {
+    "manage_channels": N_("Manage Channels"),
+    "send_messages": N_("Send Messages"),
+    "embed_links": N_("Embed Links"),
+    "view_channel": N_("View Channel"),
+    "manage_guild": N_("Manage Server"),
+}
+"""The permissions the bot's commands check, named as Discord's own settings name them in
+each language; any other is its English name."""
+
+
 def friendly_message(error: app_commands.AppCommandError, language: str = "en") -> str | None:
     """The user-facing text for an expected error (in `language`); None for an unexpected one."""
     if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
-        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        missing = ", ".join(
+            say(language, PERMISSION_NAMES.get(p, p.replace("_", " ").title()))
+            for p in error.missing_permissions
+        )
         if isinstance(error, app_commands.BotMissingPermissions):
             return say(language, "I need the {missing} permission to do that.", missing=missing)
         return say(language, "You need the {missing} permission to do that.", missing=missing)

@@ -122,8 +122,12 @@ def labelled(language: str, label: str, value: str) -> str:
 
 def lead_of(kb: KnowledgeBase, answer: Answer, entry: Entry, language: str = "en") -> str | None:
     """The curated line that settles a yes/no question about `entry`, when one was asked and
-    the entry's text does not already say exactly that (it would read twice)."""
-    if not answer.yes_no:
+    the entry's text does not already say exactly that (it would read twice).
+
+    In Japanese or Russian a quotation always leads with it: the quoted words stay the
+    speaker's English, so a reader gets their gist in reported speech, marked with the rest
+    of the answer as the curators' translation."""
+    if not answer.yes_no and not (language != "en" and isinstance(entry, Quote)):
         return None
     shown = view(kb, entry, language)
     lead = shown.lead

@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 
 from knowledge.base import KnowledgeBase
-from knowledge.languages import detect_language
+from knowledge.languages import detect_language, romanised_russian
 from knowledge.model_cache import cache_key, load_or_build
 from knowledge.models import Actor, Event, Fact, Sanction
 from knowledge.question_model import QuestionModel, Vector
@@ -123,13 +123,38 @@ _OPENERS = frozenset(["and", "also", "so", "ok", "okay", "oh", "plus", "but", "t
 _ANAPHORA = frozenset(
     ["they", "them", "their", "it", "its", "he", "him", "his", "she", "her", "these", "those"]
 )
-_RU_QUESTION_STARTS = r"почему|когда|что|кто|где|как|сколько|какие|какой|какая|зачем|чем|кого"
+_RU_QUESTION_STARTS = (
+    r"почему|отчего|когда|что|чем|чего|чему|кто|кого|кому|ком|где|куда|откуда|как|каков|сколько"
+    r"|какие|какой|какая|какое|какую|каким|какими|каких|каком|какого|зачем|чей|чья|чьё|чьи|ли"
+)
+_RU_PREPOSITIONS = r"на|с|со|за|о|об|от|для|из-за|из|у|к|по|в|во|при|про"
+# Russian joins a second question with "и", "а", "а также", "а ещё", "ещё", "плюс", "и ещё" before
+# a question word, maybe after a preposition ("... и на кого он возложил ответственность").
+_RU_JOINED = (
+    rf",?\s+(?:(?:и|а|а\s+также|также|а\s+ещё|а\s+еще|и\s+ещё|и\s+еще|ещё|еще|плюс)\s+)+"
+    rf"(?=(?:(?:{_RU_PREPOSITIONS})\s+)?(?:{_RU_QUESTION_STARTS})\b)"
+)
+# Japanese joins a second question with a connective after a comma or full stop: 「、あと」
+# 「それと」「それから」「ついでに」「また」「あとさ」.
+_JA_JOINED = r"[、,]\s*(?:あと|それと|それから|ついでに|また|あとさ|あと、)[、,]?\s*"
 _PART_BREAKS: dict[str, re.Pattern[str]] = {
-    "ja": re.compile(r"[?？;；]+\s*|。\s*"),
-    "ru": re.compile(
-        rf"\?+\s*|;\s*|,?\s+(?:и|а|а также)\s+(?=(?:{_RU_QUESTION_STARTS})\b)", re.IGNORECASE
-    ),
+    "ja": re.compile(rf"[?？;；!！]+\s*|。\s*|{_JA_JOINED}"),
+    "ru": re.compile(rf"\?+\s*|;\s*|{_RU_JOINED}", re.IGNORECASE),
 }
+# Where a Japanese question may ask two things with no connective: "AとB(は)?" ("制裁された個人の
+# 数と銀行の数、それぞれ教えて") or two clauses at a comma ("いつから続いてて、なんで止まったの").
+# A split there is kept only when both halves are answered on their own, by different entries.
+_JA_MAYBE_TWO = re.compile(
+    r"、|(?<=[\u3040-\u30ff\u4e00-\u9fff])と(?=[\u3040-\u30ff\u4e00-\u9fff])"
+)
+_QUESTION_MARK = re.compile(r"[?？]")
+_QUESTION_WORDS: dict[str, re.Pattern[str]] = {
+    "ja": re.compile(
+        r"なぜ|なんで|何|なに|なん|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|いくら|幾"
+    ),
+    "ru": re.compile(rf"(?<!\w)(?:{_RU_QUESTION_STARTS})(?!\w)", re.IGNORECASE),
+}
+"""Words that make a piece of Japanese or Russian text a question of its own."""
 # A yes/no question: Russian asks with "ли" (or "разве", "неужели"); Japanese ends in か or の
 # without a question word.
 _RU_YES_NO = frozenset(["ли", "разве", "неужели", "правда"])
@@ -282,11 +307,15 @@ class Answerer:
         if len(question) > MAX_QUESTION_CHARS:
             return Answer(False, reason="too_long")
         cleaned = _URL.sub(" ", _MENTION.sub(" ", question))
+        if self.language == "ru":  # Russian typed in Latin letters is read in Cyrillic
+            cleaned = romanised_russian(cleaned) or cleaned
         words = normalise(cleaned).split()
         if not words:
             return Answer(False, reason="empty", language=self.language)
         if len(self.readers) > 1:
             language = detect_language(cleaned)
+            if language == "en" and "ru" in self.readers and romanised_russian(cleaned):
+                language = "ru"
             if language is None or language not in self.readers:
                 return Answer(False, reason="not_english", language=None)
             if language != self.language:
@@ -300,7 +329,7 @@ class Answerer:
         if self.language == "en":
             parts = split_parts(cleaned)
         else:
-            parts = [p for p in _PART_BREAKS[self.language].split(cleaned) if normalise(p)]
+            parts = _language_parts(self.language, cleaned)
         if 2 <= len(parts) <= MAX_PARTS:
             readings = self._read_parts(parts, vectors)
             answered = [r for r in readings if r.entry_id is not None]
@@ -324,6 +353,12 @@ class Answerer:
             cleaned if asked is None else " ".join([cleaned, *[asked] * CONTEXT_QUESTION_WEIGHT])
         )
         reading = self._read(weighed, MIN_SCORE, vectors=vectors)
+        if self.language == "ja" and len(parts) == 1:
+            found = self._two_clauses(cleaned, reading, vectors)
+            if found is not None:
+                entry_ids, value = found
+                score = _confidence(value)
+                return Answer(True, entry_ids, score=score, yes_no=yes_no, language="ja")
         if reading.entry_id is not None:
             return Answer(
                 True,
@@ -341,6 +376,33 @@ class Answerer:
             yes_no=yes_no,
             language=self.language,
         )
+
+    def _two_clauses(
+        self, text: str, whole: _Reading, vectors: dict[str, Vector]
+    ) -> tuple[tuple[str, str], float] | None:
+        """Two entries for a Japanese question asking two things with no connective ("個人の数と
+        銀行の数は？", "いつから続いてて、なんで止まったの？"), or None. Each place it may
+        split (`_JA_MAYBE_TWO`) is tried; a split counts only when neither half is a fragment and
+        each is answered on its own, by different entries, and when the whole question
+        is answered, its entry's group is one of the two (else the whole asks one thing)."""
+        best: tuple[tuple[str, str], float] | None = None
+        for match in _JA_MAYBE_TWO.finditer(text):
+            halves = (text[: match.start()], text[match.end() :])
+            if any(_fragment(half) for half in halves):
+                continue
+            first, second = (self._read(half, PART_MIN_SCORE, vectors=vectors) for half in halves)
+            if first.entry_id is None or second.entry_id is None:
+                continue
+            found = (first.entry_id, second.entry_id)
+            groups = {self.model.class_of(entry_id) for entry_id in found}
+            if first.entry_id == second.entry_id:
+                continue
+            if whole.entry_id is not None and self.model.class_of(whole.entry_id) not in groups:
+                continue
+            value = min(first.value, second.value)
+            if best is None or value > best[1]:
+                best = (found, value)
+        return best
 
     def _read_parts(self, parts: list[str], vectors: dict[str, Vector]) -> list[_Reading]:
         """Each part on its own, then once more for a part that leans on a neighbour ("when did
@@ -498,6 +560,32 @@ def _asks(sentence: str) -> bool:
     return words[0] in _STARTS or words[0] in _YES_NO or bool(re.match(_SINCE, " ".join(words)))
 
 
+def _language_parts(language: Language, text: str) -> list[str]:
+    """The questions a Japanese or Russian `text` asks, split at `_PART_BREAKS`. A piece that
+    asks nothing (no question mark after it, no question word) goes with its neighbour: a
+    qualifier after a question ("…言ったの？正確に", "кто премьер? полное имя") with the one
+    before it, context before the first question with that question."""
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for match in _PART_BREAKS[language].finditer(text):
+        pieces.append((text[start : match.start()], bool(_QUESTION_MARK.search(match.group()))))
+        start = match.end()
+    pieces.append((text[start:], False))
+    parts: list[str] = []
+    context = ""
+    for piece, marked in pieces:
+        if not normalise(piece):
+            continue
+        if marked or _QUESTION_WORDS[language].search(piece):
+            parts.append(f"{context} {piece}".strip())
+            context = ""
+        elif parts:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            context = f"{context} {piece}".strip()
+    return [*parts, context] if context else parts
+
+
 def _asked_after_context(text: str) -> str | None:
     """The question sentence that ends `text`, when sentences of context come before it ("Been
     following the war closely but I'm new to this. How did Tokyo react?"): what is asked
@@ -567,6 +655,8 @@ def training_examples(kb: KnowledgeBase, language: Language = "en") -> tuple[lis
 def _translated_examples(kb: KnowledgeBase, language: Language) -> tuple[list[str], list[str]]:
     translation = kb.translations[language]
     texts = [text for text, _ in translation.questions.examples]
+    if language == "ru":  # as the reader reads them
+        texts = [romanised_russian(text) or text for text in texts]
     labels = [label for _, label in translation.questions.examples]
     for entry in kb.entries:
         fields = translation.entries.get(entry.id, {})

@@ -11,6 +11,7 @@ words, or two non-Latin scripts is mixed and gets the polite note, as does any o
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from knowledge.translations import Language
@@ -117,3 +118,124 @@ def _is_latin(char: str) -> bool:
         return unicodedata.name(char).startswith("LATIN")
     except ValueError:
         return False
+
+
+_ROMANISED_MARKERS = frozenset(
+    [
+        "kto",
+        "chto",
+        "cho",
+        "chyo",
+        "shto",
+        "pochemu",
+        "pochemy",
+        "kogda",
+        "gde",
+        "skolko",
+        "zachem",
+        "kakie",
+        "kakoy",
+        "kakaya",
+        "kakim",
+        "rossiya",
+        "rossii",
+        "rossiyu",
+        "rossiey",
+        "rossiyskiy",
+        "rossiyskie",
+        "yaponiya",
+        "yaponii",
+        "yaponiyu",
+        "yaponiey",
+        "yaponcev",
+        "yaponcy",
+        "yaponskie",
+        "yaponskiy",
+        "kurily",
+        "kurilah",
+        "kurilakh",
+        "kurilam",
+        "kurilskie",
+        "peregovory",
+        "peregovorov",
+        "peregovorah",
+        "sanktsii",
+        "sankcii",
+        "sanktsiy",
+        "sankciy",
+        "sankciyami",
+        "skazal",
+        "skazala",
+        "eto",
+        "ostrova",
+        "ostrovov",
+        "sssr",
+        "posla",
+        "posol",
+        "bezviz",
+        "ili",
+        "tokio",
+        "moskva",
+        "moskvy",
+    ]
+)
+"""Words of Russian typed in Latin letters ("pochemu rossiya ...") that English never uses."""
+
+ROMANISED_MIN_MARKERS = 2
+
+_TO_CYRILLIC = (
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("ts", "ц"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("yo", "ё"),
+    ("ye", "е"),
+    ("yy", "ый"),
+    ("'", "ь"),
+)
+_LETTERS = dict(zip("abvgdezijklmnoprstufhcwq", "абвгдезийклмнопрстуфхцвк", strict=True))
+_VOWELS = "aeiouy"
+
+
+def romanised_russian(text: str) -> str | None:
+    """Russian typed in Latin letters ("kto premier yaponii i chto on skazal?"), spelled in
+    Cyrillic ("кто премиер японии и что он сказал?") for the Russian reader; None when the
+    text is not that. Spelling is the common informal one; the reader's character n-grams
+    absorb what it gets wrong ("премиер" for "премьер")."""
+    if not text.isascii():
+        return None
+    words = re.findall(r"[a-z']+", text.lower())
+    if len(_ROMANISED_MARKERS.intersection(words)) < ROMANISED_MIN_MARKERS:
+        return None
+    return re.sub(r"[a-z']+", lambda match: _spell(match.group()), text.lower())
+
+
+def _spell(word: str) -> str:
+    """One Latin-spelled Russian word in Cyrillic: digraphs first, then letter by letter; a
+    word-initial "e" is "э" ("eto"), "y" is "ы" after a consonant and "й" after a vowel."""
+    letters: list[str] = []
+    index = 0
+    while index < len(word):
+        for latin, cyrillic in _TO_CYRILLIC:
+            if word.startswith(latin, index):
+                letters.append(cyrillic)
+                index += len(latin)
+                break
+        else:
+            char = word[index]
+            if char == "e" and index == 0:
+                letters.append("э")
+            elif char == "y":
+                after_vowel = index > 0 and word[index - 1] in _VOWELS
+                letters.append("й" if after_vowel else "ы")
+            elif char == "x":
+                letters.append("кс")
+            else:
+                letters.append(_LETTERS.get(char, char))
+            index += 1
+    return "".join(letters)

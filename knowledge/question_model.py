@@ -18,6 +18,7 @@ alone would cost more).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -332,6 +333,14 @@ def _in_scope_words(
     return [*held_out, _Vocabulary(frozenset(every))]
 
 
+_KANA_GRAMMAR = re.compile(r"[\u3040-\u309f\u30fc]+")
+"""A run of hiragana (with the long-vowel mark): Japanese particles and endings ("ってんの",
+"ですか"), which vary with register, not topic; never counted as an unfamiliar word."""
+
+
 def _mark_unknown(text: str, known: _Vocabulary) -> str:
     """`text` with a marker after each word that no in-scope question uses (nor one like it)."""
-    return " ".join(word if known.knows(word) else f"{word} {UNKNOWN}" for word in text.split())
+    return " ".join(
+        word if known.knows(word) or _KANA_GRAMMAR.fullmatch(word) else f"{word} {UNKNOWN}"
+        for word in text.split()
+    )

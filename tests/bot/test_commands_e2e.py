@@ -212,3 +212,22 @@ async def test_a_japanese_user_gets_the_timeline_in_japanese(standin: DiscordSta
     labels = [c["label"] for row in reply["components"] for c in row["components"]]
     assert labels == ["◀ 前へ", "次へ ▶"]
     assert not standin.take_violations()
+
+
+@pytest.mark.usefixtures("bot_ready")
+async def test_someone_elses_button_is_refused_in_the_pressers_language(
+    standin: DiscordStandin,
+) -> None:
+    page = await standin.wait_for_reply(await standin.dispatch_slash("timeline", {}, locale="ja"))
+    following = next(b for b in buttons(page) if "次へ" in b["label"])
+    for locale, note in (
+        ("ja", "このボタンはコマンドを実行した人のものです"),
+        ("ru", "Эти кнопки принадлежат тому, кто вызвал команду"),
+    ):
+        stranger = await standin.dispatch_component(
+            page, following["custom_id"], user=standin.user("mod"), locale=locale
+        )
+        refusal = await standin.wait_for_interaction_response(stranger)
+        assert refusal["data"]["flags"] & FLAG_EPHEMERAL
+        assert note in embed_text(refusal["data"])
+    assert not standin.take_violations()

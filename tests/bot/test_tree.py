@@ -12,8 +12,8 @@ from bot.tree import friendly_message
     ("language", "expected"),
     [
         ("en", "You need the Manage Channels permission to do that."),
-        ("ja", "この操作を行うには、あなたに Manage Channels 権限が必要です。"),
-        ("ru", "Для этого вам нужно право Manage Channels."),
+        ("ja", "この操作を行うには、あなたに 「チャンネルの管理」 権限が必要です。"),
+        ("ru", "Для этого вам нужно право «Управлять каналами»."),
     ],
 )
 def test_a_missing_permission_is_said_in_the_users_language(language: str, expected: str) -> None:

@@ -69,6 +69,21 @@ def test_a_quotation_stays_the_speakers_english_words(
     payload = ask_payload(services, "岸田首相はロシアの対応について何と言った？")
     assert payload["lang"] == "ja"
     assert "の発言（英語原文）：“This entire situation" in payload["answer"]
+    # The gist leads, in the curators' reported speech (no quotation marks), before the
+    # speaker's English words.
+    gist = kb.translations["ja"].entries[quote.id]["lead"]
+    assert (embed.description or "").startswith(f"**{gist}**\n")
+    assert "“" not in gist
+    assert payload["answer"].index(gist) < payload["answer"].index("“This entire situation")
+
+
+def test_a_russian_quotation_leads_with_its_gist(services: Services, kb: KnowledgeBase) -> None:
+    payload = ask_payload(services, "Процитируй слова МИД России о японских санкциях")
+    gist = kb.translations["ru"].entries["foreign-ministry-openly-unfriendly"]["lead"]
+    assert payload["answer"].startswith(gist)
+    assert "“openly unfriendly positions" in payload["answer"]
+    english = ask_payload(services, "How did Russia's Foreign Ministry describe the sanctions?")
+    assert not english["answer"].startswith("Russia's Foreign Ministry called")  # no lead in en
 
 
 def test_a_russian_quotation_keeps_the_speakers_name_as_written(services: Services) -> None:

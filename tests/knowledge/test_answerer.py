@@ -434,6 +434,72 @@ def test_out_of_scope_in_japanese_and_russian_is_declined(
     assert answer.language in ("ja", "ru")
 
 
+@pytest.mark.parametrize(
+    ("question", "entries"),
+    [
+        # A connective after a question ("あと", "それと") or two questions side by side.
+        (
+            "大使は呼び出されたの？あと岸田首相は何て言った？",
+            {"ambassador-summoned", "kishida-unfair-and-unacceptable"},
+        ),
+        # No connective: "AとB(は)?", each half answered on its own.
+        (
+            "日本が凍結したものと、制裁した銀行の数は？",
+            {"japan-freezes-reserves", "japan-sanctions-banks"},
+        ),
+        # Russian joins with "и", "а также", "а ещё" before a question word.
+        (
+            "когда начались переговоры, а также почему их прекратили?",
+            {"talks-begin", "reason-for-suspension"},
+        ),
+        (
+            "кто такой кисида и что он сказал о решении москвы",
+            {"fumio-kishida", "kishida-unfair-and-unacceptable"},
+        ),
+        (
+            "сколько банков под санкциями, а ещё что заморозила япония?",
+            {"japan-sanctions-banks", "japan-freezes-reserves"},
+        ),
+    ],
+)
+def test_two_part_questions_in_japanese_and_russian(
+    answerer: Answerer, question: str, entries: set[str]
+) -> None:
+    assert set(answerer.answer(question).entry_ids) == entries
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ロシアと日本の関係ってどう？",
+        "日本とロシアって平和条約結んでないの？",
+        "как россия и япония жили после войны",
+    ],
+)
+def test_one_question_with_and_in_japanese_and_russian_is_not_split(
+    answerer: Answerer, question: str
+) -> None:
+    """ "と" or "и" between two names joins them in one question."""
+    assert len(answerer.answer(question).entry_ids) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("交渉はいつから？年だけ教えて", "talks-begin"),
+        ("日本の首相って誰？名字だけでいいよ", "fumio-kishida"),
+        ("кто премьер японии? полное имя", "fumio-kishida"),
+        ("сколько банков под санкциями? просто цифру", "japan-sanctions-banks"),
+    ],
+)
+def test_a_qualifier_after_the_question_mark_is_not_a_second_question(
+    answerer: Answerer, question: str, entry_id: str
+) -> None:
+    """A piece with no question mark and no question word goes with the question before it,
+    never answered alone at a follow-up's lower bar."""
+    assert answerer.answer(question).entry_ids == (entry_id,)
+
+
 def test_yes_no_in_japanese_and_russian(answerer: Answerer) -> None:
     assert answerer.answer("ロシアは交渉を停止したの？").yes_no
     assert not answerer.answer("ロシアはなぜ交渉を停止したの？").yes_no

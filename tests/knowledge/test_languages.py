@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from knowledge import answerer as answerer_module
-from knowledge.answerer import Answerer
+from knowledge.answerer import Answerer, answerer_for
 from knowledge.base import KnowledgeBase
-from knowledge.languages import detect_language
+from knowledge.languages import detect_language, romanised_russian
 from knowledge.question_model import QuestionModel
 
 
@@ -68,3 +68,36 @@ def test_each_languages_model_is_cached_and_loaded(
         "Кто такой Кисида?",
     ):
         assert loaded.answer(question) == built.answer(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "spelled"),
+    [
+        ("pochemu rossiya ostanovila peregovory?", "почему россия остановила переговоры?"),
+        ("skolko bankov pod sankciyami yaponii", "сколко банков под санкциями японии"),
+        ("mirnyy dogovor rossiya yaponiya", "мирный договор россия япония"),
+        ("chto skazal kishida pro eto", "что сказал кишида про это"),
+    ],
+)
+def test_romanised_russian_is_spelled_in_cyrillic(question: str, spelled: str) -> None:
+    assert romanised_russian(question) == spelled
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why did Russia stop the talks?",
+        "Who is Kishida?",
+        "kurily",  # one Russian-looking word is not enough to read a question as Russian
+        "Was the Moskva sunk?",
+        "почему россия",  # already Cyrillic
+    ],
+)
+def test_english_is_not_read_as_romanised_russian(question: str) -> None:
+    assert romanised_russian(question) is None
+
+
+def test_romanised_russian_is_answered_in_russian(kb: KnowledgeBase) -> None:
+    answer = answerer_for(kb).answer("pochemu rossiya ostanovila peregovory po kurilam?")
+    assert answer.language == "ru"
+    assert answer.entry_ids == ("reason-for-suspension",)
