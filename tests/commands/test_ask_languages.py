@@ -81,7 +81,9 @@ def test_a_russian_quotation_leads_with_its_gist(services: Services, kb: Knowled
     payload = ask_payload(services, "Процитируй слова МИД России о японских санкциях")
     gist = kb.translations["ru"].entries["foreign-ministry-openly-unfriendly"]["lead"]
     assert payload["answer"].startswith(gist)
-    assert "“openly unfriendly positions" in payload["answer"]
+    # ...and the speaker's English words follow it, as the original.
+    assert "оригинал на английском: «openly unfriendly positions" in payload["answer"]
+    assert payload["answer"].index(gist) < payload["answer"].index("«openly unfriendly")
     english = ask_payload(services, "How did Russia's Foreign Ministry describe the sanctions?")
     assert not english["answer"].startswith("Russia's Foreign Ministry called")  # no lead in en
 
