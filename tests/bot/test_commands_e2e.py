@@ -221,7 +221,7 @@ async def test_someone_elses_button_is_refused_in_the_pressers_language(
     page = await standin.wait_for_reply(await standin.dispatch_slash("timeline", {}, locale="ja"))
     following = next(b for b in buttons(page) if "次へ" in b["label"])
     for locale, note in (
-        ("ja", "このボタンはコマンドを実行した人のものです"),
+        ("ja", "これらのボタンはコマンドを実行した本人だけが使えます"),
         ("ru", "Эти кнопки принадлежат тому, кто вызвал команду"),
     ):
         stranger = await standin.dispatch_component(
