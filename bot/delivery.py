@@ -267,7 +267,7 @@ class Deliverer:
                     self.kb,
                     slot,
                     tz=ZoneInfo(subscription.timezone),
-                    cursor=state.cursor if state else 0,
+                    cursor=state.rotation_cursor if state else 0,
                     seen=state.seen_entry_ids if state else None,
                     late_note=late_note(slot, why, subscription.language) if why else None,
                     role_id=subscription.role_id,
@@ -323,7 +323,7 @@ class Deliverer:
             ChannelState(
                 channel_id=channel_id,
                 kb_version=self.kb.version,
-                cursor=briefing.cursor,
+                rotation_cursor=briefing.cursor,
                 seen_entry_ids=briefing.seen,
                 last_briefed_at=sent_at,
             ),

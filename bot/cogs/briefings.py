@@ -190,7 +190,7 @@ class BriefingsCog(
         rows = [
             SubscriptionRow(
                 channel_id=sub.channel_id,
-                time=sub.time,
+                time=sub.local_time,
                 timezone=sub.timezone,
                 days=sub.days,
                 role_id=sub.role_id,

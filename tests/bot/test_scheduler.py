@@ -98,7 +98,7 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
 
 async def subscribe(storage: Storage, channel_id: int, now: dt.datetime, **kw: object):
-    values: dict[str, object] = {"time": "09:00", "timezone": "UTC", "days": "daily"}
+    values: dict[str, object] = {"local_time": "09:00", "timezone": "UTC", "days": "daily"}
     values.update(kw)
     return await storage.upsert_subscription(
         guild_id=GUILD, channel_id=channel_id, created_by=ADMIN, now=now, **values
@@ -125,7 +125,9 @@ async def test_jobs_are_rebuilt_from_the_database_with_explicit_ids(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
     clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    await subscribe(storage, 11, clock.now, timezone="Asia/Tokyo", time="18:00", days="weekdays")
+    await subscribe(
+        storage, 11, clock.now, timezone="Asia/Tokyo", local_time="18:00", days="weekdays"
+    )
     await subscribe(storage, 12, clock.now, timezone="America/New_York")
     await subscribe(storage, 13, clock.now)
     await storage.pause_subscription(13, "gone")
@@ -165,7 +167,7 @@ async def test_rotation_advances_and_whats_new_appears_from_the_second_briefing(
     assert "What's new since the last briefing" not in fields[0]
     assert "What's new since the last briefing" in fields[1]
     state = await storage.get_channel_state(21)
-    assert state is not None and state.kb_version == kb.version and state.cursor > 0
+    assert state is not None and state.kb_version == kb.version and state.rotation_cursor > 0
     assert state.seen_entry_ids == frozenset(kb.by_id)
 
 
@@ -219,7 +221,7 @@ async def test_a_resubscribe_racing_a_pause_wins(
         if done:
             return
         # What `/briefings subscribe` does: write, then tell the scheduler.
-        sub = await subscribe(storage, 32, SLOT + dt.timedelta(seconds=1), time="10:30")
+        sub = await subscribe(storage, 32, SLOT + dt.timedelta(seconds=1), local_time="10:30")
         scheduler.subscription_changed(sub)
         done.append(sub)
 
@@ -244,7 +246,7 @@ async def test_a_resubscribe_racing_a_pause_wins(
         await scheduler.idle()
         assert done, "the hook did not run"
         sub = await storage.get_subscription(32)
-        assert sub is not None and sub.active and sub.time == "10:30"  # the new schedule
+        assert sub is not None and sub.active and sub.local_time == "10:30"  # the new schedule
         assert 32 in scheduler.scheduled_channels  # and its job
         assert scheduler._scheduler.get_job(job_id(32)) is not None  # type: ignore[union-attr]
         delivery = await storage.get_delivery(32, SLOT)
@@ -553,7 +555,7 @@ async def test_resubscribing_with_a_new_time_replaces_the_job(
 
         assert abs(next_fire() - SLOT) < dt.timedelta(seconds=5)
         for time_, hours in (("07:30", -1.5), ("11:15", 2.25)):  # earlier, then later
-            sub = await subscribe(storage, 91, clock.now, time=time_)
+            sub = await subscribe(storage, 91, clock.now, local_time=time_)
             scheduler.subscription_changed(sub)
             assert len([j for j in apscheduler.get_jobs() if j.id == job_id(91)]) == 1
             expected = SLOT + dt.timedelta(hours=hours)
