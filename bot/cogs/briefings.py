@@ -3,7 +3,8 @@
 Guild-only, shown to members with Manage Channels (`default_member_permissions`) and checked
 again when run (a refusal goes through the tree's one error path). Every subcommand touches
 the database, so it defers (privately) first. Wording and validation live in
-`commands.briefings`; this cog only gathers plain inputs and calls storage and the scheduler.
+`commands.briefings`; this cog only gathers plain inputs and makes one call to the scheduler,
+which owns the subscriptions (it writes the row and sets the job together).
 """
 
 from __future__ import annotations
@@ -117,21 +118,18 @@ class BriefingsCog(
     async def _subscribe(
         self, interaction: Interaction, request: SubscribeRequest, role: discord.Role | None
     ) -> Reply:
-        bot = self.bot
         assert interaction.guild_id is not None
-        before = await bot.storage.get_subscription(request.channel_id)
-        subscription = await bot.storage.upsert_subscription(
+        done = await self.bot.briefings.subscribe(
             guild_id=interaction.guild_id,
             channel_id=request.channel_id,
-            time=request.time,
+            local_time=request.time,
             timezone=request.timezone,
             days=request.days,
             role_id=request.role_id,
             created_by=interaction.user.id,
-            now=bot.briefings.clock(),
             language=request.language,
         )
-        bot.briefings.subscription_changed(subscription)
+        before = done.previous
         language = language_of(str(interaction.locale))
         warning = None
         if role is not None and not role.mentionable:
@@ -146,7 +144,7 @@ class BriefingsCog(
                 )
         return subscribed_reply(
             request,
-            next_run=bot.briefings.next_run(subscription),
+            next_run=done.next_run,
             resumed=before is not None and not before.active,
             updated=before is not None and before.active,
             role_warning=warning,
@@ -170,12 +168,8 @@ class BriefingsCog(
     @app_commands.checks.has_permissions(manage_channels=True)
     async def unsubscribe(self, interaction: Interaction, channel: discord.TextChannel) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        storage = self.bot.storage
-        existing = await storage.get_subscription(channel.id)
-        existed = existing is not None and existing.guild_id == interaction.guild_id
-        if existed:
-            await storage.remove_subscription(channel.id)
-            self.bot.briefings.subscription_removed(channel.id)
+        assert interaction.guild_id is not None
+        existed = await self.bot.briefings.unsubscribe(channel.id, guild_id=interaction.guild_id)
         language = language_of(str(interaction.locale))
         await send_reply(
             interaction, unsubscribed_reply(channel.id, existed=existed, language=language)
