@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import Column, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -110,8 +111,15 @@ def _file_id(path: Path) -> tuple[int, int]:
     return status.st_dev, status.st_ino
 
 
-#: The delivery log's columns but its surrogate key: a `Delivery`'s fields, by name.
-_DELIVERY = [column for column in DELIVERY_LOG.c if column.name != "id"]
+def _columns(table: Table, record: type[Any]) -> list[Column[Any]]:
+    """The table's columns named as the record's fields, in field order: a row of them is
+    the record's arguments (positional: three times faster than by name for 10k rows)."""
+    return [table.c[field.name] for field in dataclasses.fields(record)]
+
+
+_SUBSCRIPTION = _columns(SUBSCRIPTIONS, Subscription)
+_DELIVERY = _columns(DELIVERY_LOG, Delivery)  # all but its surrogate key, `id`
+_CHANNEL_STATE = _columns(CHANNEL_STATE, ChannelState)
 
 
 def _open_sqlite_file(path: Path) -> None:
@@ -336,30 +344,30 @@ class Storage:
         async with self._write() as conn:
             await conn.execute(insert)
             row = (
-                await conn.execute(select(SUBSCRIPTIONS).where(_SUB.channel_id == channel_id))
+                await conn.execute(select(*_SUBSCRIPTION).where(_SUB.channel_id == channel_id))
             ).one()
-        return Subscription(**row._mapping)
+        return Subscription(*row)
 
     async def get_subscription(self, channel_id: int) -> Subscription | None:
         async with self._read() as conn:
             row = (
-                await conn.execute(select(SUBSCRIPTIONS).where(_SUB.channel_id == channel_id))
+                await conn.execute(select(*_SUBSCRIPTION).where(_SUB.channel_id == channel_id))
             ).one_or_none()
-        return None if row is None else Subscription(**row._mapping)
+        return None if row is None else Subscription(*row)
 
     async def list_subscriptions(self, guild_id: int) -> list[Subscription]:
         """A guild's subscriptions, active and paused, ordered by channel id."""
-        query = select(SUBSCRIPTIONS).where(_SUB.guild_id == guild_id).order_by(_SUB.channel_id)
+        query = select(*_SUBSCRIPTION).where(_SUB.guild_id == guild_id).order_by(_SUB.channel_id)
         async with self._read() as conn:
             rows = (await conn.execute(query)).all()
-        return [Subscription(**row._mapping) for row in rows]
+        return [Subscription(*row) for row in rows]
 
     async def list_active_subscriptions(self) -> list[Subscription]:
         """Every active subscription in every guild: what the scheduler runs."""
-        query = select(SUBSCRIPTIONS).where(_SUB.status == "active").order_by(_SUB.channel_id)
+        query = select(*_SUBSCRIPTION).where(_SUB.status == "active").order_by(_SUB.channel_id)
         async with self._read() as conn:
             rows = (await conn.execute(query)).all()
-        return [Subscription(**row._mapping) for row in rows]
+        return [Subscription(*row) for row in rows]
 
     async def remove_subscription(self, channel_id: int, *, guild_id: int | None = None) -> bool:
         """Unsubscribe; returns whether there was a subscription (with `guild_id`: one filed
@@ -507,7 +515,7 @@ class Storage:
         )
         async with self._read() as conn:
             row = (await conn.execute(query)).one_or_none()
-        return None if row is None else Delivery(**row._mapping)
+        return None if row is None else Delivery(*row)
 
     async def last_delivery(
         self, channel_id: int, *, outcomes: Collection[Outcome] | None = None
@@ -520,7 +528,7 @@ class Storage:
         query = query.order_by(_LOG.slot.desc()).limit(1)
         async with self._read() as conn:
             row = (await conn.execute(query)).one_or_none()
-        return None if row is None else Delivery(**row._mapping)
+        return None if row is None else Delivery(*row)
 
     async def latest_slots(self) -> dict[int, datetime]:
         """Each channel's newest slot in the log, whatever its outcome, in one query: where
@@ -552,7 +560,7 @@ class Storage:
             query = query.limit(limit)
         async with self._read() as conn:
             rows = (await conn.execute(query)).all()
-        return [Delivery(**row._mapping) for row in rows]
+        return [Delivery(*row) for row in rows]
 
     async def prune_deliveries(self, before: datetime) -> int:
         """Delete settled log rows for slots before `before`; returns how many. Keeps the
@@ -571,10 +579,10 @@ class Storage:
     # -- per-channel briefing state --------------------------------------------------------
 
     async def get_channel_state(self, channel_id: int) -> ChannelState | None:
-        query = select(CHANNEL_STATE).where(_STATE.channel_id == channel_id)
+        query = select(*_CHANNEL_STATE).where(_STATE.channel_id == channel_id)
         async with self._read() as conn:
             row = (await conn.execute(query)).one_or_none()
-        return None if row is None else ChannelState(**row._mapping)
+        return None if row is None else ChannelState(*row)
 
     async def save_channel_state(self, state: ChannelState, *, now: datetime | None = None) -> bool:
         """Store a channel's rotation and "what's new" state (replacing what was there).
@@ -648,7 +656,7 @@ class Storage:
         query = query.order_by(_LOG.recorded_at.desc(), _LOG.id.desc()).limit(limit)
         async with self._read() as conn:
             rows = (await conn.execute(query)).all()
-        return [Delivery(**row._mapping) for row in rows]
+        return [Delivery(*row) for row in rows]
 
 
 def _entry_ids(ids: Iterable[str]) -> frozenset[str]:
