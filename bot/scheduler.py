@@ -5,8 +5,8 @@ The database is the source of truth, and the scheduler is the one writer of subs
 call, under one lock, so a command cannot forget the second step and two writers cannot
 interleave. The jobs are the only copy in memory: each carries the subscription it was
 scheduled from, and every sweep (and the start) brings them back in line with the
-database's active subscriptions, so a row changed behind the bot's back (by an operator, a
-restored backup) is scheduled, rescheduled or dropped within one sweep.
+database's active subscriptions, so a row changed behind the bot's back (by an operator
+with `sqlite3` or `psql`) is scheduled, rescheduled or dropped within one sweep.
 
 Each job is an APScheduler 3.x `CronTrigger` in the subscription's own zone (explicit job id
 `briefing:<channel id>`, `replace_existing=True`). Once the bot is ready to send, the
