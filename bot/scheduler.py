@@ -51,6 +51,7 @@ from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer
 from bot.slots import Schedule, next_slot, plan_catch_up, previous_slot
 from bot.storage import Storage, Subscription
 from bot.storage.store import UNAVAILABLE_ERRORS, unavailable_reason
+from commands.briefings import SubscribeRequest
 from commands.i18n import N_
 from knowledge.base import KnowledgeBase
 
@@ -299,32 +300,23 @@ class BriefingScheduler:
     # -- subscriptions -------------------------------------------------------------------
 
     async def subscribe(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        local_time: str,
-        timezone: str,
-        days: str,
-        role_id: int | None,
-        created_by: int,
-        language: str,
+        self, request: SubscribeRequest, *, guild_id: int, created_by: int
     ) -> Subscribed:
-        """Subscribe a channel, change its schedule, or resume it if paused: the row is
-        written and its job (re)placed in one step. Raises `InvalidRecordError`, changing
-        nothing, for an invalid field."""
+        """Subscribe a channel (a validated `/briefings subscribe`), change its schedule, or
+        resume it if paused: the row is written and its job (re)placed in one step. Raises
+        `InvalidRecordError`, changing nothing, for an invalid field."""
         async with self._writing:
-            previous = await self.storage.get_subscription(channel_id)
+            previous = await self.storage.get_subscription(request.channel_id)
             subscription = await self.storage.upsert_subscription(
                 guild_id=guild_id,
-                channel_id=channel_id,
-                local_time=local_time,
-                timezone=timezone,
-                days=days,
-                role_id=role_id,
+                channel_id=request.channel_id,
+                local_time=request.time,
+                timezone=request.timezone,
+                days=request.days,
+                role_id=request.role_id,
                 created_by=created_by,
                 now=self.clock(),
-                language=language,
+                language=request.language,
             )
             self._schedule(subscription)
         return Subscribed(subscription, previous, self.next_run(subscription))

@@ -120,14 +120,7 @@ class BriefingsCog(
     ) -> Reply:
         assert interaction.guild_id is not None
         done = await self.bot.briefings.subscribe(
-            guild_id=interaction.guild_id,
-            channel_id=request.channel_id,
-            local_time=request.time,
-            timezone=request.timezone,
-            days=request.days,
-            role_id=request.role_id,
-            created_by=interaction.user.id,
-            language=request.language,
+            request, guild_id=interaction.guild_id, created_by=interaction.user.id
         )
         before = done.previous
         language = language_of(str(interaction.locale))

@@ -8,6 +8,7 @@ the cron job itself is the subject, on a clock that runs in real time."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import sqlite3
@@ -24,15 +25,15 @@ from bot import ratelimit
 from bot import scheduler as scheduler_module
 from bot.delivery import NONCE_WINDOW, ChannelUnavailable, HistoryUnavailable, SendFailed
 from bot.ratelimit import Pacer
-from bot.scheduler import BriefingScheduler
+from bot.scheduler import BriefingScheduler, Subscribed
 from bot.slots import nonce_for, snowflake_at
 from bot.storage import Storage, Subscription, engine
 from bot.storage.engine import make_engine
 from bot.storage.schema import SUBSCRIPTIONS
 from bot.storage.url import async_database_url
+from commands.briefings import SubscribeRequest
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
-from tests.bot.postgres import fresh_postgres_url
 from tests.bot.running_bot import Clock
 
 UTC = dt.UTC
@@ -90,18 +91,6 @@ class FakeSender:
         return message_id
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kuril-brief.db'}"
-    return await fresh_postgres_url()
-
-
 @pytest.fixture
 async def storage(db_url: str, tmp_path: Path) -> AsyncIterator[Storage]:
     store = await Storage(db_url, data_dir=tmp_path).open()
@@ -146,18 +135,10 @@ async def come_due(scheduler: BriefingScheduler, clock: FakeClock, when: dt.date
     return queued
 
 
-async def resubscribe(scheduler: BriefingScheduler, channel_id: int, local_time: str) -> Any:
+async def resubscribe(scheduler: BriefingScheduler, channel_id: int, local_time: str) -> Subscribed:
     """What `/briefings subscribe` does: one call to the scheduler."""
-    return await scheduler.subscribe(
-        guild_id=GUILD,
-        channel_id=channel_id,
-        local_time=local_time,
-        timezone="UTC",
-        days="daily",
-        role_id=None,
-        created_by=ADMIN,
-        language="en",
-    )
+    request = SubscribeRequest(channel_id, local_time, "UTC", "daily", role_id=None)
+    return await scheduler.subscribe(request, guild_id=GUILD, created_by=ADMIN)
 
 
 async def test_jobs_are_rebuilt_from_the_database(storage: Storage, kb: KnowledgeBase) -> None:
@@ -602,6 +583,7 @@ async def test_a_change_made_behind_the_bots_back_is_picked_up_by_the_next_sweep
         clock.now = SLOT - dt.timedelta(hours=1)
         at = clock.now - dt.timedelta(minutes=1)
         row = SUBSCRIPTIONS.c
+        like_201 = dataclasses.asdict(await storage.get_subscription(201))  # type: ignore[arg-type]
         raw = make_engine(async_database_url(db_url, tmp_path))  # beside the bot's storage
         try:
             async with raw.begin() as conn:
@@ -616,19 +598,8 @@ async def test_a_change_made_behind_the_bots_back_is_picked_up_by_the_next_sweep
                         .where(row.channel_id == channel)
                         .values(updated_at=at, **values)
                     )
-                await conn.execute(
-                    insert(SUBSCRIPTIONS).values(
-                        channel_id=204,
-                        guild_id=GUILD,
-                        local_time="09:00",
-                        timezone="UTC",
-                        days="daily",
-                        status="active",
-                        created_by=ADMIN,
-                        created_at=at,
-                        updated_at=at,
-                    )
-                )
+                new = {**like_201, "channel_id": 204, "created_at": at, "updated_at": at}
+                await conn.execute(insert(SUBSCRIPTIONS).values(new))
         finally:
             await raw.dispose()
         assert scheduler.scheduled_channels == {201, 202, 203}  # not yet noticed

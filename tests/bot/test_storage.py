@@ -43,7 +43,6 @@ from bot.storage.migrations import (
     upgrade,
 )
 from bot.storage.schema import METADATA, UTCDateTime
-from tests.bot.postgres import fresh_postgres_url
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SLOT = datetime(2025, 3, 2, 0, 0, tzinfo=UTC)
@@ -55,20 +54,6 @@ CHANNEL, CHANNEL_2, CHANNEL_3 = (
 )
 ADMIN, ROLE = 500_000_000_000_000_001, 700_000_000_000_000_001
 BIG = 2**63 - 1  # the largest snowflake a BIGINT holds
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database URL as a user would write it, pointing at an empty database."""
-    if request.param == "sqlite":
-        (tmp_path / "db").mkdir()  # outside the data directory: storage does not create it
-        return f"sqlite:///{tmp_path / 'db' / 'kuril-brief.db'}"
-    return await fresh_postgres_url()
 
 
 @pytest.fixture
