@@ -522,10 +522,10 @@ class BriefingScheduler:
     async def _catch_up(self, active: Iterable[Subscription], why: str, missed: str) -> int:
         """Due slots that have no row in the delivery log, from the schedule itself.
 
-        For each of the `active` subscriptions, slots after the later of its newest logged slot and its
-        last (re)subscription are missed: the newest is sent late (`why` in its note) if
-        within the grace period, the others (and it, if too late) are recorded as skipped
-        (`missed` in their note). Slots already queued are left to their worker.
+        For each of the `active` subscriptions, slots after the later of its newest logged
+        slot and its last (re)subscription are missed: the newest is sent late (`why` in its
+        note) if within the grace period, the others (and it, if too late) are recorded as
+        skipped (`missed` in their note). Slots already queued are left to their worker.
         """
         queued = 0
         latest = await self.storage.latest_slots()

@@ -398,29 +398,18 @@ class Storage:
         a subscription someone re-subscribed or changed meanwhile. Returns False, changing
         nothing, if it changed or is gone.
         """
-        return await self._set_status(
-            channel_id, "paused", _clip(reason, MAX_PAUSE_REASON), now, expected_updated_at
-        )
-
-    async def _set_status(
-        self,
-        channel_id: int,
-        status: str,
-        reason: str | None,
-        now: datetime | None,
-        expected_updated_at: datetime | None = None,
-    ) -> bool:
-        stamp = _now(now)
         where = _SUB.channel_id == channel_id
         if expected_updated_at is not None:
             # One conditional UPDATE: atomic against a concurrent upsert on both backends.
             where = and_(where, _SUB.updated_at == utc(expected_updated_at, "expected_updated_at"))
+        values = {
+            "status": "paused",
+            "pause_reason": _clip(reason, MAX_PAUSE_REASON),
+            "updated_at": _now(now),
+        }
         async with self._write() as conn:
             result = await conn.execute(
-                update(SUBSCRIPTIONS)
-                .where(where)
-                .values(status=status, pause_reason=reason, updated_at=stamp)
-                .returning(_SUB.channel_id)
+                update(SUBSCRIPTIONS).where(where).values(values).returning(_SUB.channel_id)
             )
             return result.first() is not None
 
