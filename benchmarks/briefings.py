@@ -79,7 +79,7 @@ async def populate(data_dir: Path, guild_id: int, channels: list[int], slot: dt.
             await storage.upsert_subscription(
                 guild_id=guild_id,
                 channel_id=channel_id,
-                time=f"{local:%H:%M}",
+                local_time=f"{local:%H:%M}",
                 timezone=zone,
                 days="daily",
                 created_by=guild_id,

@@ -14,8 +14,9 @@ The order of steps is what makes delivery exactly-once per channel and slot:
    retry of a send whose outcome was lost returns the first message instead of posting again.
 4. Record the outcome (`sent`/`sent_late` with the message id), then the channel's new
    rotation state. A gone or forbidden channel (Discord codes 10003, 50001, 50013) pauses
-   the subscription with the reason, unless it changed since it was read; every other
-   failure is recorded `failed_retrying` for the sweep to retry.
+   the subscription with the reason (through `pause`, the scheduler's, which also drops its
+   job), unless it changed since it was read; every other failure is recorded
+   `failed_retrying` for the sweep to retry.
 
 A slot found in doubt (claimed by a process that died, or whose outcome could not be
 recorded) is settled by asking Discord: the channel's messages since the slot are read and
@@ -35,7 +36,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -233,9 +234,9 @@ class Deliverer:
     pacer: Pacer
     clock: Callable[[], dt.datetime]
     grace: dt.timedelta
-    #: Called with the subscription this delivery paused (not called when the pause did not
-    #: happen because the subscription changed meanwhile).
-    on_paused: Callable[[Subscription, str], None] = lambda subscription, reason: None
+    #: Pauses a subscription with a reason unless it changed since it was read; returns
+    #: whether it did (`BriefingScheduler.pause`: the row and the job in one step).
+    pause: Callable[[Subscription, str], Awaitable[bool]]
     backoff_base: float = BACKOFF_BASE_S
 
     async def deliver(
@@ -267,7 +268,7 @@ class Deliverer:
                     self.kb,
                     slot,
                     tz=ZoneInfo(subscription.timezone),
-                    cursor=state.cursor if state else 0,
+                    cursor=state.rotation_cursor if state else 0,
                     seen=state.seen_entry_ids if state else None,
                     late_note=late_note(slot, why, subscription.language) if why else None,
                     role_id=subscription.role_id,
@@ -323,7 +324,7 @@ class Deliverer:
             ChannelState(
                 channel_id=channel_id,
                 kb_version=self.kb.version,
-                cursor=briefing.cursor,
+                rotation_cursor=briefing.cursor,
                 seen_entry_ids=briefing.seen,
                 last_briefed_at=sent_at,
             ),
@@ -392,19 +393,15 @@ class Deliverer:
     ) -> DeliveryResult:
         """The channel is gone or forbids the bot: pause, unless the subscription changed
         since this delivery read it (a re-subscribe, perhaps after fixing the channel, must
-        not be undone, nor left active in the database without a job)."""
+        not be undone)."""
         channel_id = subscription.channel_id
-        paused = await self.storage.pause_subscription(
-            channel_id, reason, now=self.clock(), expected_updated_at=subscription.updated_at
-        )
-        if not paused:
+        if not await self.pause(subscription, reason):
             note = f"{reason} Not paused: the subscription changed meanwhile, so retrying."
             await self.storage.record_outcome(
                 channel_id, slot, "failed_retrying", note=note, now=self.clock()
             )
             log.warning("briefing for channel %s slot %s: %s", channel_id, slot, note)
             return "failed"
-        self.on_paused(subscription, reason)
         await self.storage.record_outcome(channel_id, slot, "paused", note=reason, now=self.clock())
         log.warning("briefings for channel %s paused: %s", channel_id, reason)
         return "paused"

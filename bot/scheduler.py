@@ -1,11 +1,18 @@
 """Scheduled briefings: one APScheduler cron job per subscription, rebuilt from the database.
 
-The database is the source of truth. At start the scheduler loads every active
-subscription, gives each an APScheduler 3.x `CronTrigger` in the subscription's own zone
-(explicit job id `briefing:<channel id>`, `replace_existing=True`), and, once the bot is
-ready to send, catches up from the delivery log (not from APScheduler's memory): a slot
-missed while the bot was down goes out once, late, if still within the grace period, and
-is recorded as skipped otherwise. A sweep job retries deliveries that failed, settles claims
+The database is the source of truth, and the scheduler is the one writer of subscriptions:
+`subscribe`, `unsubscribe` and `pause` each write the row and (re)schedule its job in one
+call, under one lock, so a command cannot forget the second step and two writers cannot
+interleave. The jobs are the only copy in memory: each carries the subscription it was
+scheduled from, and every sweep (and the start) brings them back in line with the
+database's active subscriptions, so a row changed behind the bot's back (by an operator
+with `sqlite3` or `psql`) is scheduled, rescheduled or dropped within one sweep.
+
+Each job is an APScheduler 3.x `CronTrigger` in the subscription's own zone (explicit job id
+`briefing:<channel id>`, `replace_existing=True`). Once the bot is ready to send, the
+scheduler catches up from the delivery log (not from APScheduler's memory): a slot missed
+while the bot was down goes out once, late, if still within the grace period, and is
+recorded as skipped otherwise. A sweep job retries deliveries that failed, settles claims
 left in doubt (by a process that died mid-delivery, or an outcome that could not be
 recorded), and runs the same catch-up from the schedule itself: a slot that is due but has
 no log row at all (its claim failed because the database was down) is found there, not only
@@ -30,9 +37,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -43,10 +51,11 @@ from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer
 from bot.slots import Schedule, next_slot, plan_catch_up, previous_slot
 from bot.storage import Storage, Subscription
 from bot.storage.store import UNAVAILABLE_ERRORS, unavailable_reason
+from commands.briefings import SubscribeRequest
 from commands.i18n import N_
 from knowledge.base import KnowledgeBase
 
-__all__ = ["BriefingScheduler", "Clock", "job_id", "trigger_for"]
+__all__ = ["BriefingScheduler", "Clock", "Subscribed", "job_id", "trigger_for"]
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +122,16 @@ def trigger_for(
     return cron if offset is None else _Shifted(cron, offset)
 
 
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    """What `subscribe` did: the subscription as stored, the one it replaced (None for a new
+    one; paused for a resume) and its next run."""
+
+    subscription: Subscription
+    previous: Subscription | None
+    next_run: dt.datetime
+
+
 @dataclass
 class _Stats:
     enqueued: int = 0
@@ -120,10 +139,11 @@ class _Stats:
 
 
 class BriefingScheduler:
-    """Owns the APScheduler instance (its job store is never shared) and the delivery workers.
+    """Owns the subscriptions' writes, the APScheduler instance (its job store is never
+    shared) and the delivery workers.
 
-    Call `start()` once storage is open, `stop()` at shutdown. Commands call
-    `subscription_changed` / `subscription_removed` after writing to storage.
+    Call `start()` once storage is open, `stop()` at shutdown. Commands call `subscribe` and
+    `unsubscribe`; a delivery that finds its channel gone calls `pause`.
     """
 
     def __init__(
@@ -160,9 +180,11 @@ class BriefingScheduler:
             pacer=self.pacer,
             clock=self.clock,
             grace=grace,
-            on_paused=self._paused,
+            pause=self.pause,
         )
-        self._subs: dict[int, Subscription] = {}
+        # Held while a subscription is written and its job set, and while the jobs are
+        # brought in line with the database: neither may interleave with the other.
+        self._writing = asyncio.Lock()
         self._triggers: dict[Schedule, BaseTrigger] = {}
         self._queue: asyncio.Queue[tuple[Subscription, dt.datetime, str | None]] = asyncio.Queue()
         self._pending: set[tuple[int, dt.datetime]] = set()
@@ -193,9 +215,7 @@ class BriefingScheduler:
         )
         logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line per run
         self._scheduler = scheduler
-        for subscription in await self.storage.list_active_subscriptions():
-            self._subs[subscription.channel_id] = subscription
-            self._add_job(subscription)
+        active = await self._reconcile()
         scheduler.add_job(
             self._sweep_job,
             IntervalTrigger(seconds=self._sweep_interval, timezone=UTC),
@@ -204,7 +224,7 @@ class BriefingScheduler:
             replace_existing=True,
         )
         scheduler.start()
-        log.info("briefing scheduler started with %d active subscriptions", len(self._subs))
+        log.info("briefing scheduler started with %d active subscriptions", len(active))
         self._tasks = [
             asyncio.create_task(self._work(), name=f"briefing-worker-{n}")
             for n in range(self._workers_count)
@@ -279,20 +299,105 @@ class BriefingScheduler:
 
     # -- subscriptions -------------------------------------------------------------------
 
-    def subscription_changed(self, subscription: Subscription) -> None:
-        """Storage now holds `subscription`: (re)schedule it, or unschedule it if paused."""
-        if not subscription.active:
-            self.subscription_removed(subscription.channel_id)
-            return
-        self._subs[subscription.channel_id] = subscription
-        if self._scheduler is not None and not self._stopping:
-            self._add_job(subscription)
+    async def subscribe(
+        self, request: SubscribeRequest, *, guild_id: int, created_by: int
+    ) -> Subscribed:
+        """Subscribe a channel (a validated `/briefings subscribe`), change its schedule, or
+        resume it if paused: the row is written and its job (re)placed in one step. Raises
+        `InvalidRecordError`, changing nothing, for an invalid field."""
+        async with self._writing:
+            previous = await self.storage.get_subscription(request.channel_id)
+            subscription = await self.storage.upsert_subscription(
+                guild_id=guild_id,
+                channel_id=request.channel_id,
+                local_time=request.time,
+                timezone=request.timezone,
+                days=request.days,
+                role_id=request.role_id,
+                created_by=created_by,
+                now=self.clock(),
+                language=request.language,
+            )
+            self._schedule(subscription)
+        return Subscribed(subscription, previous, self.next_run(subscription))
 
-    def subscription_removed(self, channel_id: int) -> None:
-        self._subs.pop(channel_id, None)
+    async def unsubscribe(self, channel_id: int, *, guild_id: int) -> bool:
+        """Remove the channel's subscription, if that guild has one, and its job; returns
+        whether there was one."""
+        async with self._writing:
+            removed = await self.storage.remove_subscription(channel_id, guild_id=guild_id)
+            if removed:
+                self._unschedule(channel_id)
+        return removed
+
+    async def pause(self, subscription: Subscription, reason: str) -> bool:
+        """Pause `subscription` (its channel is gone or forbids the bot) and drop its job,
+        unless it changed since it was read: a re-subscribe, perhaps after fixing the
+        channel, must not be undone. Returns whether it was paused."""
+        async with self._writing:
+            paused = await self.storage.pause_subscription(
+                subscription.channel_id,
+                reason,
+                now=self.clock(),
+                expected_updated_at=subscription.updated_at,
+            )
+            if paused:
+                self._unschedule(subscription.channel_id)
+        return paused
+
+    async def _reconcile(self) -> list[Subscription]:
+        """Bring the jobs in line with the database's active subscriptions; returns those.
+
+        Normally a no-op (every write here already set the job); it catches rows changed
+        behind the bot's back.
+        """
+        async with self._writing:
+            active = await self.storage.list_active_subscriptions()
+            wanted = {subscription.channel_id: subscription for subscription in active}
+            scheduled = self._scheduled()
+            gone = scheduled.keys() - wanted.keys()
+            changed = [sub for sub in active if scheduled.get(sub.channel_id) != sub]
+            for channel_id in gone:
+                self._unschedule(channel_id)
+            for subscription in changed:
+                self._schedule(subscription)
+        if self.started.is_set() and (gone or changed):
+            log.info(
+                "schedule brought in line with the database: %d job(s) set, %d dropped",
+                len(changed),
+                len(gone),
+            )
+        return active
+
+    def _schedule(self, subscription: Subscription) -> None:
+        """Set the job for a subscription just read or written: one that fires, or none."""
+        if not subscription.active:
+            self._unschedule(subscription.channel_id)
+        elif self._scheduler is not None and not self._stopping:
+            self._scheduler.add_job(
+                self._on_slot,
+                self._trigger(Schedule.of_subscription(subscription)),
+                args=[subscription],
+                id=job_id(subscription.channel_id),
+                name=f"briefing for channel {subscription.channel_id}",
+                replace_existing=True,
+            )
+
+    def _unschedule(self, channel_id: int) -> None:
         if self._scheduler is not None and not self._stopping:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(JobLookupError):
                 self._scheduler.remove_job(job_id(channel_id))
+
+    def _scheduled(self) -> dict[int, Subscription]:
+        """Each scheduled channel's subscription, as its job carries it."""
+        if self._scheduler is None:
+            return {}
+        jobs = self._scheduler.get_jobs()
+        return {job.args[0].channel_id: job.args[0] for job in jobs if job.id != SWEEP_JOB_ID}
+
+    def _scheduled_subscription(self, channel_id: int) -> Subscription | None:
+        job = None if self._scheduler is None else self._scheduler.get_job(job_id(channel_id))
+        return None if job is None else job.args[0]
 
     def next_run(self, subscription: Subscription) -> dt.datetime:
         """The next slot after now on this scheduler's clock."""
@@ -300,7 +405,8 @@ class BriefingScheduler:
 
     @property
     def scheduled_channels(self) -> frozenset[int]:
-        return frozenset(self._subs)
+        """The channels that have a job now."""
+        return frozenset(self._scheduled())
 
     def _trigger(self, schedule: Schedule) -> BaseTrigger:
         """One trigger per distinct schedule, shared by its jobs: triggers are stateless in
@@ -312,35 +418,14 @@ class BriefingScheduler:
             self._triggers[schedule] = trigger
         return trigger
 
-    def _add_job(self, subscription: Subscription) -> None:
-        assert self._scheduler is not None
-        schedule = Schedule.of_subscription(subscription)
-        self._scheduler.add_job(
-            self._on_slot,
-            self._trigger(schedule),
-            args=[subscription.channel_id],
-            id=job_id(subscription.channel_id),
-            name=f"briefing for channel {subscription.channel_id}",
-            replace_existing=True,
-        )
-
     def _clock_offset(self) -> dt.timedelta:
         return self.clock() - _real_now()
 
-    def _paused(self, subscription: Subscription, reason: str) -> None:
-        """A delivery paused `subscription` in storage: unschedule it, unless a command has
-        meanwhile told us of a newer state (a re-subscribe whose job must stay)."""
-        if self._subs.get(subscription.channel_id) is subscription:
-            self.subscription_removed(subscription.channel_id)
-
     # -- due slots -----------------------------------------------------------------------
 
-    async def _on_slot(self, channel_id: int) -> None:
+    async def _on_slot(self, subscription: Subscription) -> None:
         """A cron firing: enqueue the slot it stands for (computed, not taken on trust:
         the second firing of a repeated fall-back time maps to the slot already done)."""
-        subscription = self._subs.get(channel_id)
-        if subscription is None:
-            return
         now = self.clock()
         slot = previous_slot(Schedule.of_subscription(subscription), now + FIRE_TOLERANCE)
         self._enqueue(subscription, slot, late=DELAYED if now - slot > ON_TIME else None)
@@ -361,7 +446,8 @@ class BriefingScheduler:
         while True:
             subscription, slot, late = await self._queue.get()
             try:
-                current = self._subs.get(subscription.channel_id)
+                # What is scheduled now: an unsubscribe or pause since it was queued wins.
+                current = self._scheduled_subscription(subscription.channel_id)
                 if self._storage_down_since is not None:
                     # It would fail the same way; the sweep after recovery finds it again.
                     self._storage_missed = True
@@ -430,19 +516,20 @@ class BriefingScheduler:
     async def catch_up(self) -> int:
         """Deliver or skip what was missed while the bot was down; returns how many were
         queued. See `_catch_up`."""
-        return await self._catch_up(OFFLINE, "missed while I was offline")
+        active = await self._reconcile()
+        return await self._catch_up(active, OFFLINE, "missed while I was offline")
 
-    async def _catch_up(self, why: str, missed: str) -> int:
+    async def _catch_up(self, active: Iterable[Subscription], why: str, missed: str) -> int:
         """Due slots that have no row in the delivery log, from the schedule itself.
 
-        For each active subscription, slots after the later of its newest logged slot and its
-        last (re)subscription are missed: the newest is sent late (`why` in its note) if
-        within the grace period, the others (and it, if too late) are recorded as skipped
-        (`missed` in their note). Slots already queued are left to their worker.
+        For each of the `active` subscriptions, slots after the later of its newest logged
+        slot and its last (re)subscription are missed: the newest is sent late (`why` in its
+        note) if within the grace period, the others (and it, if too late) are recorded as
+        skipped (`missed` in their note). Slots already queued are left to their worker.
         """
         queued = 0
         latest = await self.storage.latest_slots()
-        for subscription in list(self._subs.values()):
+        for subscription in active:
             if self._stopping:  # the next start catches up from the log again
                 break
             channel_id = subscription.channel_id
@@ -492,8 +579,10 @@ class BriefingScheduler:
             log.exception("the briefing sweep failed")
 
     async def sweep(self) -> int:
-        """Retry failed deliveries and settle claims in doubt; returns how many were queued.
-        Claims held by this process's workers are left alone."""
+        """Bring the jobs in line with the database, retry failed deliveries and settle
+        claims in doubt; returns how many were queued. Claims held by this process's workers
+        are left alone."""
+        active = {sub.channel_id: sub for sub in await self._reconcile()}
         now = self.clock()
         queued = 0
         # Deliveries dropped or unrecorded because the database failed in this process.
@@ -504,7 +593,7 @@ class BriefingScheduler:
             key = (delivery.channel_id, delivery.slot)
             if key in self._pending:
                 continue
-            subscription = self._subs.get(delivery.channel_id)
+            subscription = active.get(delivery.channel_id)
             if subscription is None:
                 await self.storage.record_outcome(
                     *key, "skipped_missed", note="unsubscribed or paused before a retry", now=now
@@ -523,9 +612,11 @@ class BriefingScheduler:
         # their queue item was dropped while it was.
         self._storage_missed = False
         if dropped:
-            queued += await self._catch_up(STORAGE_DOWN, "missed while my database was unavailable")
+            queued += await self._catch_up(
+                active.values(), STORAGE_DOWN, "missed while my database was unavailable"
+            )
         else:
-            queued += await self._catch_up(DELAYED, "missed")
+            queued += await self._catch_up(active.values(), DELAYED, "missed")
         if self._last_prune is None or now - self._last_prune > dt.timedelta(days=1):
             self._last_prune = now
             pruned = await self.storage.prune_deliveries(now - KEEP_LOG)

@@ -68,7 +68,7 @@ class Schedule:
 
     @classmethod
     def of_subscription(cls, subscription: Subscription) -> Schedule:
-        return cls.of(subscription.time, subscription.timezone, subscription.days)
+        return cls.of(subscription.local_time, subscription.timezone, subscription.days)
 
     @property
     def cron_day_of_week(self) -> str:

@@ -3,7 +3,8 @@
 Guild-only, shown to members with Manage Channels (`default_member_permissions`) and checked
 again when run (a refusal goes through the tree's one error path). Every subcommand touches
 the database, so it defers (privately) first. Wording and validation live in
-`commands.briefings`; this cog only gathers plain inputs and calls storage and the scheduler.
+`commands.briefings`; this cog only gathers plain inputs and makes one call to the scheduler,
+which owns the subscriptions (it writes the row and sets the job together).
 """
 
 from __future__ import annotations
@@ -102,26 +103,16 @@ class BriefingsCog(
     async def _subscribe(
         self, interaction: Interaction, request: SubscribeRequest, role: discord.Role | None
     ) -> Reply:
-        bot = self.bot
         assert interaction.guild_id is not None
-        before = await bot.storage.get_subscription(request.channel_id)
-        subscription = await bot.storage.upsert_subscription(
-            guild_id=interaction.guild_id,
-            channel_id=request.channel_id,
-            time=request.time,
-            timezone=request.timezone,
-            days=request.days,
-            role_id=request.role_id,
-            created_by=interaction.user.id,
-            now=bot.briefings.clock(),
-            language=request.language,
+        done = await self.bot.briefings.subscribe(
+            request, guild_id=interaction.guild_id, created_by=interaction.user.id
         )
-        bot.briefings.subscription_changed(subscription)
+        before = done.previous
         me = interaction.guild.me if interaction.guild else None
         can_ping_anyway = me is not None and me.guild_permissions.mention_everyone
         return subscribed_reply(
             request,
-            next_run=bot.briefings.next_run(subscription),
+            next_run=done.next_run,
             resumed=before is not None and not before.active,
             updated=before is not None and before.active,
             role_pings_nobody=role is not None and not role.mentionable and not can_ping_anyway,
@@ -145,12 +136,8 @@ class BriefingsCog(
     @app_commands.checks.has_permissions(manage_channels=True)
     async def unsubscribe(self, interaction: Interaction, channel: discord.TextChannel) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        storage = self.bot.storage
-        existing = await storage.get_subscription(channel.id)
-        existed = existing is not None and existing.guild_id == interaction.guild_id
-        if existed:
-            await storage.remove_subscription(channel.id)
-            self.bot.briefings.subscription_removed(channel.id)
+        assert interaction.guild_id is not None
+        existed = await self.bot.briefings.unsubscribe(channel.id, guild_id=interaction.guild_id)
         language = language_of(str(interaction.locale))
         await send_reply(
             interaction, unsubscribed_reply(channel.id, existed=existed, language=language)
@@ -165,7 +152,7 @@ class BriefingsCog(
         rows = [
             SubscriptionRow(
                 channel_id=sub.channel_id,
-                time=sub.time,
+                time=sub.local_time,
                 timezone=sub.timezone,
                 days=sub.days,
                 role_id=sub.role_id,

@@ -109,11 +109,12 @@ def utc(value: datetime, what: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """One channel's briefing schedule. `time` is local to `timezone`; `days` is normalised."""
+    """One channel's briefing schedule. `local_time` is `HH:MM` in `timezone`; `days` is
+    normalised. Fields are named as the table's columns, so a row maps onto it by name."""
 
     guild_id: int
     channel_id: int
-    time: str
+    local_time: str
     timezone: str
     days: str
     role_id: int | None
@@ -138,6 +139,7 @@ class Subscription:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """The log row of one scheduled slot of one channel; `slot` is the run's UTC instant.
+    Fields are named as the table's columns (all but its surrogate `id`).
 
     `attempts` counts claims: 1 after the first `claim_slot`, +1 for each retry claim.
     """
@@ -160,7 +162,7 @@ class Delivery:
 class ChannelState:
     """Where a subscribed channel's briefings have got to in the knowledge base.
 
-    - `cursor` is the rotation position (index of the next item to show) in the knowledge
+    - `rotation_cursor` is the rotation position (index of the next item to show) in the knowledge
       base whose `version` is `kb_version`; when the version changes the scheduler decides
       how to carry the cursor over (e.g. modulo the new size).
     - `seen_entry_ids` are the entry ids that existed when the channel was last briefed:
@@ -171,7 +173,7 @@ class ChannelState:
 
     channel_id: int
     kb_version: str
-    cursor: int = 0
+    rotation_cursor: int = 0
     seen_entry_ids: frozenset[str] = field(default_factory=frozenset)
     last_briefed_at: datetime | None = None
     updated_at: datetime | None = None

@@ -7,6 +7,7 @@ migration head agree (autogenerate finds no difference): add a revision with eve
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "KV",
     "METADATA",
     "SUBSCRIPTIONS",
+    "EntryIds",
     "UTCDateTime",
 ]
 
@@ -60,6 +62,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class EntryIds(TypeDecorator[frozenset[str]]):
+    """A set of knowledge-base entry ids, stored as a sorted JSON array in a text column
+    (the same text on both backends), so the record gets a set and the table stays text."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(sorted(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> frozenset[str] | None:
+        return None if value is None else frozenset(json.loads(value))
 
 
 # Portable CHECK expressions (SQLite and PostgreSQL both have length/substr). Validation in
@@ -151,7 +167,7 @@ CHANNEL_STATE = Table(
     Column("kb_version", String(64), nullable=False),
     Column("rotation_cursor", Integer, nullable=False),
     # JSON array of entry ids, sorted: the entries the channel had seen at its last briefing.
-    Column("seen_entry_ids", Text, nullable=False),
+    Column("seen_entry_ids", EntryIds, nullable=False),
     Column("last_briefed_at", UTCDateTime, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("rotation_cursor >= 0", name="ck_channel_state_cursor"),

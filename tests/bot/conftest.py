@@ -1,4 +1,5 @@
-"""Fixtures for end-to-end tests against the loopback Discord stand-in."""
+"""Fixtures for end-to-end tests against the loopback Discord stand-in, and the database
+URL the storage and scheduler tests run on."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import discord
 import pytest
 
 from bot.settings import Settings
+from tests.bot.postgres import fresh_postgres_url
 from tests.standin.server import DiscordStandin
 
 RunClient = Callable[..., Awaitable[discord.Client]]
@@ -87,3 +89,18 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KURIL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setitem(Settings.model_config, "env_file", None)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL as a user would write it, pointing at an empty database: SQLite, and
+    PostgreSQL when `KURIL_TEST_POSTGRES_URL` names one."""
+    if request.param == "sqlite":
+        (tmp_path / "db").mkdir()  # outside the data directory: storage does not create it
+        return f"sqlite:///{tmp_path / 'db' / 'kuril-brief.db'}"
+    return await fresh_postgres_url()

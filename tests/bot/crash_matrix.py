@@ -123,7 +123,7 @@ async def _populate(
             await storage.upsert_subscription(
                 guild_id=guild_id,
                 channel_id=channel_id,
-                time=f"{SLOT:%H:%M}",
+                local_time=f"{SLOT:%H:%M}",
                 timezone="UTC",
                 days="daily",
                 created_by=guild_id,

@@ -430,7 +430,7 @@ async def test_unsubscribe_refuses_a_channel_of_another_server(
     # database files under another server (what the command must never remove).
     here = briefings_channel(standin)
     await bot.storage.upsert_subscription(
-        guild_id=other.id, channel_id=here.id, time="09:00", timezone="UTC",
+        guild_id=other.id, channel_id=here.id, local_time="09:00", timezone="UTC",
         created_by=standin.owner.id,
     )  # fmt: skip
     sent = await standin.dispatch_slash(
@@ -602,12 +602,12 @@ async def test_under_a_tighter_global_limit_briefings_slow_down_and_interactions
     bot = await start_bot(clock=clock)
     await asyncio.wait_for(bot.briefings.started.wait(), 5)
     clock.set(SLOT - dt.timedelta(seconds=1))
-    for channel in channels:
-        subscription = await bot.storage.upsert_subscription(
-            guild_id=standin.guild_id, channel_id=channel.id, time="09:00", timezone="UTC",
+    for channel in channels:  # written straight to the database, all before the slot ...
+        await bot.storage.upsert_subscription(
+            guild_id=standin.guild_id, channel_id=channel.id, local_time="09:00", timezone="UTC",
             created_by=standin.owner.id, now=clock() - dt.timedelta(minutes=1),
         )  # fmt: skip
-        bot.briefings.subscription_changed(subscription)
+    await bot.briefings.sweep()  # ... and scheduled as the next sweep would
     standin.set_global_rate_limit(limit)
     wanted = {channel.id for channel in channels}
 

@@ -59,7 +59,7 @@ async def _fill(url: str, data_dir: Path) -> None:
             await storage.upsert_subscription(
                 guild_id=GUILD,
                 channel_id=channel,
-                time="09:30",
+                local_time="09:30",
                 timezone="Asia/Tokyo",
                 days="daily",
                 created_by=ADMIN,

@@ -1,9 +1,14 @@
 """The briefing scheduler and delivery on a real database (SQLite, and PostgreSQL when named),
-with a fake sender and a clock the test moves. The Discord side is in `test_briefings_e2e`."""
+with a fake sender and a clock the test moves. The Discord side is in `test_briefings_e2e`.
+
+Only public behaviour: a slot comes due when the test moves the clock to it and runs a sweep
+(which finds every due slot without a log row, as after a firing the bot missed), or, where
+the cron job itself is the subject, on a clock that runs in real time."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import sqlite3
@@ -13,18 +18,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import OperationalError
 
 from bot import ratelimit
 from bot import scheduler as scheduler_module
 from bot.delivery import NONCE_WINDOW, ChannelUnavailable, HistoryUnavailable, SendFailed
 from bot.ratelimit import Pacer
-from bot.scheduler import BriefingScheduler, job_id
+from bot.scheduler import BriefingScheduler, Subscribed
 from bot.slots import nonce_for, snowflake_at
 from bot.storage import Storage, Subscription, engine
+from bot.storage.engine import make_engine
+from bot.storage.schema import SUBSCRIPTIONS
+from bot.storage.url import async_database_url
+from commands.briefings import SubscribeRequest
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
-from tests.bot.postgres import fresh_postgres_url
+from tests.bot.running_bot import Clock
 
 UTC = dt.UTC
 GUILD, ADMIN = 1200000000000000001, 1100000000000000002
@@ -54,7 +64,7 @@ class FakeSender:
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay = 0.0
-        self.clock: FakeClock | None = None
+        self.clock: Callable[[], dt.datetime] | None = None
 
     async def find_briefing(
         self, *, guild_id: int, channel_id: int, since: dt.datetime, reference: str
@@ -81,24 +91,15 @@ class FakeSender:
         return message_id
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'kuril-brief.db'}"
-    else:
-        url = await fresh_postgres_url()
-    store = await Storage(url, data_dir=tmp_path).open()
+@pytest.fixture
+async def storage(db_url: str, tmp_path: Path) -> AsyncIterator[Storage]:
+    store = await Storage(db_url, data_dir=tmp_path).open()
     yield store
     await store.close()
 
 
 async def subscribe(storage: Storage, channel_id: int, now: dt.datetime, **kw: object):
-    values: dict[str, object] = {"time": "09:00", "timezone": "UTC", "days": "daily"}
+    values: dict[str, object] = {"local_time": "09:00", "timezone": "UTC", "days": "daily"}
     values.update(kw)
     return await storage.upsert_subscription(
         guild_id=GUILD, channel_id=channel_id, created_by=ADMIN, now=now, **values
@@ -106,7 +107,11 @@ async def subscribe(storage: Storage, channel_id: int, now: dt.datetime, **kw: o
 
 
 def make(
-    storage: Storage, kb: KnowledgeBase, clock: FakeClock, sender: FakeSender, **kw: object
+    storage: Storage,
+    kb: KnowledgeBase,
+    clock: Callable[[], dt.datetime],
+    sender: FakeSender,
+    **kw: object,
 ) -> BriefingScheduler:
     kw.setdefault("sweep_interval", 3600)
     sender.clock = clock
@@ -121,11 +126,26 @@ async def run(scheduler: BriefingScheduler) -> None:
     await asyncio.wait_for(scheduler.idle(), 30)
 
 
-async def test_jobs_are_rebuilt_from_the_database_with_explicit_ids(
-    storage: Storage, kb: KnowledgeBase
-) -> None:
+async def come_due(scheduler: BriefingScheduler, clock: FakeClock, when: dt.datetime) -> int:
+    """Move the clock to `when` and sweep: what is due then is queued (returns how many)
+    and delivered."""
+    clock.now = when
+    queued = await scheduler.sweep()
+    await asyncio.wait_for(scheduler.idle(), 30)
+    return queued
+
+
+async def resubscribe(scheduler: BriefingScheduler, channel_id: int, local_time: str) -> Subscribed:
+    """What `/briefings subscribe` does: one call to the scheduler."""
+    request = SubscribeRequest(channel_id, local_time, "UTC", "daily", role_id=None)
+    return await scheduler.subscribe(request, guild_id=GUILD, created_by=ADMIN)
+
+
+async def test_jobs_are_rebuilt_from_the_database(storage: Storage, kb: KnowledgeBase) -> None:
     clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    await subscribe(storage, 11, clock.now, timezone="Asia/Tokyo", time="18:00", days="weekdays")
+    await subscribe(
+        storage, 11, clock.now, timezone="Asia/Tokyo", local_time="18:00", days="weekdays"
+    )
     await subscribe(storage, 12, clock.now, timezone="America/New_York")
     await subscribe(storage, 13, clock.now)
     await storage.pause_subscription(13, "gone")
@@ -133,10 +153,6 @@ async def test_jobs_are_rebuilt_from_the_database_with_explicit_ids(
     await run(scheduler)
     try:
         assert scheduler.scheduled_channels == {11, 12}
-        jobs = {job.id: job for job in scheduler._scheduler.get_jobs()}  # type: ignore[union-attr]
-        assert set(jobs) == {job_id(11), job_id(12), "briefings:sweep"}
-        assert jobs[job_id(11)].misfire_grace_time == GRACE.total_seconds()
-        assert jobs[job_id(11)].coalesce is True
         sub = await storage.get_subscription(11)
         assert sub is not None and scheduler.next_run(sub) == SLOT
     finally:
@@ -153,9 +169,7 @@ async def test_rotation_advances_and_whats_new_appears_from_the_second_briefing(
     await run(scheduler)
     try:
         for day in range(3):
-            clock.now = SLOT + dt.timedelta(days=day - 1, seconds=1)
-            await scheduler._on_slot(21)
-            await scheduler.idle()
+            assert await come_due(scheduler, clock, SLOT + dt.timedelta(days=day - 1)) == 1
     finally:
         await scheduler.stop()
     assert len(sender.sent) == 3
@@ -165,7 +179,7 @@ async def test_rotation_advances_and_whats_new_appears_from_the_second_briefing(
     assert "What's new since the last briefing" not in fields[0]
     assert "What's new since the last briefing" in fields[1]
     state = await storage.get_channel_state(21)
-    assert state is not None and state.kb_version == kb.version and state.cursor > 0
+    assert state is not None and state.kb_version == kb.version and state.rotation_cursor > 0
     assert state.seen_entry_ids == frozenset(kb.by_id)
 
 
@@ -177,18 +191,14 @@ async def test_a_gone_channel_pauses_with_the_reason(storage: Storage, kb: Knowl
     scheduler = make(storage, kb, clock, sender)
     await run(scheduler)
     try:
-        clock.now = SLOT
-        await scheduler._on_slot(31)
-        await scheduler.idle()
+        await come_due(scheduler, clock, SLOT)
         sub = await storage.get_subscription(31)
         assert sub is not None and sub.status == "paused"
         assert sub.pause_reason == "The channel no longer exists."
         delivery = await storage.get_delivery(31, SLOT)
         assert delivery is not None and delivery.outcome == "paused"
-        assert 31 not in scheduler.scheduled_channels
-        clock.now = SLOT + dt.timedelta(days=1)
-        await scheduler._on_slot(31)  # a stray firing does nothing
-        await scheduler.idle()
+        assert 31 not in scheduler.scheduled_channels  # its job went with the pause
+        assert await come_due(scheduler, clock, SLOT + dt.timedelta(days=1)) == 0
         assert sender.sent == []
     finally:
         await scheduler.stop()
@@ -215,38 +225,33 @@ async def test_a_resubscribe_racing_a_pause_wins(
     await subscribe(storage, 32, clock.now)
     done: list[Subscription] = []
 
-    async def resubscribe() -> None:
-        if done:
-            return
-        # What `/briefings subscribe` does: write, then tell the scheduler.
-        sub = await subscribe(storage, 32, SLOT + dt.timedelta(seconds=1), time="10:30")
-        scheduler.subscription_changed(sub)
-        done.append(sub)
+    async def resubscribe_once() -> None:
+        if not done:
+            clock.now = SLOT + dt.timedelta(seconds=1)
+            done.append((await resubscribe(scheduler, 32, "10:30")).subscription)
 
     if window == "before the pause":
-        sender: FakeSender = ResubscribingSender(resubscribe)
+        sender: FakeSender = ResubscribingSender(resubscribe_once)
     else:
         sender = FakeSender()
         sender.failures[32] = [ChannelUnavailable("The channel no longer exists.")]
-        real_pause = storage.pause_subscription
+    scheduler = make(storage, kb, clock, sender)
+    if window == "after the pause":  # the pause (row and job) is done, its slot not recorded
+        real_pause = scheduler.deliverer.pause
 
-        async def pause_then_resubscribe(*args: Any, **kw: Any) -> bool:
-            paused = await real_pause(*args, **kw)
-            await resubscribe()
+        async def pause_then_resubscribe(subscription: Subscription, reason: str) -> bool:
+            paused = await real_pause(subscription, reason)
+            await resubscribe_once()
             return paused
 
-        monkeypatch.setattr(storage, "pause_subscription", pause_then_resubscribe)
-    scheduler = make(storage, kb, clock, sender)
+        monkeypatch.setattr(scheduler.deliverer, "pause", pause_then_resubscribe)
     await run(scheduler)
     try:
-        clock.now = SLOT
-        await scheduler._on_slot(32)
-        await scheduler.idle()
+        await come_due(scheduler, clock, SLOT)
         assert done, "the hook did not run"
         sub = await storage.get_subscription(32)
-        assert sub is not None and sub.active and sub.time == "10:30"  # the new schedule
+        assert sub is not None and sub.active and sub.local_time == "10:30"  # the new schedule
         assert 32 in scheduler.scheduled_channels  # and its job
-        assert scheduler._scheduler.get_job(job_id(32)) is not None  # type: ignore[union-attr]
         delivery = await storage.get_delivery(32, SLOT)
         assert delivery is not None
         if window == "before the pause":  # not paused: the slot is retried, not lost
@@ -268,15 +273,13 @@ async def test_unsubscribing_mid_delivery_sends_nothing(
 
     async def unsubscribe_while_waiting() -> None:
         # `/briefings unsubscribe` lands while the delivery waits for its turn to send.
-        assert await storage.remove_subscription(33)
-        scheduler.subscription_removed(33)
+        assert await scheduler.unsubscribe(33, guild_id=GUILD)
         await real_acquire()
 
     monkeypatch.setattr(scheduler.pacer, "acquire", unsubscribe_while_waiting)
     try:
-        clock.now = SLOT
-        await scheduler._on_slot(33)
-        await scheduler.idle()
+        await come_due(scheduler, clock, SLOT)
+        assert 33 not in scheduler.scheduled_channels
     finally:
         await scheduler.stop()
     assert sender.sent == []
@@ -295,9 +298,7 @@ async def test_failures_are_retried_with_backoff_then_by_the_sweep(
     scheduler = make(storage, kb, clock, sender)
     await run(scheduler)
     try:
-        clock.now = SLOT
-        await scheduler._on_slot(41)
-        await scheduler.idle()
+        await come_due(scheduler, clock, SLOT)
         delivery = await storage.get_delivery(41, SLOT)
         assert delivery is not None and delivery.outcome == "failed_retrying"
         assert "502" in (delivery.note or "")
@@ -327,9 +328,7 @@ async def test_a_failed_slot_is_given_up_after_the_grace_period(
     scheduler = make(storage, kb, clock, sender)
     await run(scheduler)
     try:
-        clock.now = SLOT
-        await scheduler._on_slot(51)
-        await scheduler.idle()
+        await come_due(scheduler, clock, SLOT)
         clock.now = SLOT + GRACE + dt.timedelta(minutes=1)
         await scheduler.sweep()
         await scheduler.idle()
@@ -407,8 +406,7 @@ async def test_a_slot_is_claimed_only_after_the_pacer_lets_it_go(
     await run(scheduler)
     try:
         clock.now = SLOT
-        for channel in range(3000, 3020):
-            await scheduler._on_slot(channel)
+        assert await scheduler.sweep() == 20
         await asyncio.sleep(0.35)  # ~4 sends have been let through by a 10/s pacer
         rows = [await storage.get_delivery(channel, SLOT) for channel in range(3000, 3020)]
         claimed = [row for row in rows if row is not None]
@@ -453,9 +451,8 @@ async def test_many_due_at_once_are_paced_and_each_sent_once(
     try:
         clock.now = SLOT
         began = time.monotonic()
-        for channel in range(1000, 1000 + count):
-            await scheduler._on_slot(channel)
-            await scheduler._on_slot(channel)  # a duplicate firing is ignored
+        assert await scheduler.sweep() == count
+        assert await scheduler.sweep() == 0  # each slot is queued once, however often due
         await asyncio.wait_for(scheduler.idle(), 30)
         elapsed = time.monotonic() - began
     finally:
@@ -477,8 +474,7 @@ async def test_stop_leaves_queued_slots_unclaimed_for_the_next_start(
     scheduler = make(storage, kb, clock, sender, workers=1, stop_timeout=5)
     await run(scheduler)
     clock.now = SLOT
-    for channel in range(2000, 2010):
-        await scheduler._on_slot(channel)
+    assert await scheduler.sweep() == 10
     await asyncio.sleep(0.05)
     await scheduler.stop()
     claimed = [await storage.get_delivery(channel, SLOT) for channel in range(2000, 2010)]
@@ -538,35 +534,91 @@ async def test_stop_waits_for_a_running_sweep_before_storage_closes(
 async def test_resubscribing_with_a_new_time_replaces_the_job(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
-    clock = FakeClock(SLOT - dt.timedelta(hours=3))  # 06:00 UTC
-    await subscribe(storage, 91, clock.now)  # 09:00
+    """On a clock that runs in real time, so the cron jobs themselves fire: after a change
+    of time only the new time's job fires, never the old one's."""
+    old, new = SLOT, SLOT + dt.timedelta(minutes=1)  # 09:00, then 09:01
+    clock = Clock(SLOT - dt.timedelta(hours=3))  # 06:00
     sender = FakeSender()
     scheduler = make(storage, kb, clock, sender)
     await run(scheduler)
     try:
-        apscheduler = scheduler._scheduler
-        assert apscheduler is not None
+        for local_time, hours in (("07:30", -1.5), ("11:15", 2.25)):  # earlier, then later
+            done = await resubscribe(scheduler, 91, local_time)
+            assert done.next_run == SLOT + dt.timedelta(hours=hours)
+            assert scheduler.scheduled_channels == {91}
+        clock.set(old - dt.timedelta(seconds=2))
+        await resubscribe(scheduler, 91, "09:00")  # its job would fire in 2 s ...
+        await resubscribe(scheduler, 91, "09:01")  # ... but is replaced at once
+        began = time.monotonic()
+        clock.set(new - dt.timedelta(seconds=1))
+        await resubscribe(scheduler, 91, "09:01")  # set on the moved clock: fires in 1 s
 
-        def next_fire() -> dt.datetime:
-            (job,) = [j for j in apscheduler.get_jobs() if j.id == job_id(91)]
-            return job.next_run_time + scheduler._clock_offset()  # on the injected clock
+        async def sent() -> None:
+            while not sender.sent:  # noqa: ASYNC110 (the fake sender signals nothing)
+                await asyncio.sleep(0.05)
 
-        assert abs(next_fire() - SLOT) < dt.timedelta(seconds=5)
-        for time_, hours in (("07:30", -1.5), ("11:15", 2.25)):  # earlier, then later
-            sub = await subscribe(storage, 91, clock.now, time=time_)
-            scheduler.subscription_changed(sub)
-            assert len([j for j in apscheduler.get_jobs() if j.id == job_id(91)]) == 1
-            expected = SLOT + dt.timedelta(hours=hours)
-            assert abs(next_fire() - expected) < dt.timedelta(seconds=5)
-            assert scheduler.next_run(sub) == expected
-        clock.now = SLOT + dt.timedelta(hours=2.25)  # 11:15: the job fires for the new time
-        await scheduler._on_slot(91)
-        await scheduler.idle()
-        assert [nonce for _, nonce, _ in sender.sent] == [
-            nonce_for(91, SLOT + dt.timedelta(hours=2.25))
-        ]
+        await asyncio.wait_for(sent(), 10)
+        # Past the moment the 09:00 job would have fired (as the 09:00 slot).
+        await asyncio.sleep(max(0.0, 2.5 - (time.monotonic() - began)))
+        await asyncio.wait_for(scheduler.idle(), 10)
     finally:
         await scheduler.stop()
+    assert [nonce for _, nonce, _ in sender.sent] == [nonce_for(91, new)]
+
+
+async def test_a_change_made_behind_the_bots_back_is_picked_up_by_the_next_sweep(
+    db_url: str, storage: Storage, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """An operator edits the table directly (or restores a backup) while the bot runs: the
+    next sweep schedules, reschedules and drops jobs to match, and delivers accordingly."""
+    clock = FakeClock(SLOT - dt.timedelta(hours=2))
+    for channel in (201, 202, 203, 205):
+        await subscribe(storage, channel, clock.now)
+    await storage.pause_subscription(205, "gone", now=clock.now)
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        assert scheduler.scheduled_channels == {201, 202, 203}
+        clock.now = SLOT - dt.timedelta(hours=1)
+        at = clock.now - dt.timedelta(minutes=1)
+        row = SUBSCRIPTIONS.c
+        like_201 = dataclasses.asdict(await storage.get_subscription(201))  # type: ignore[arg-type]
+        raw = make_engine(async_database_url(db_url, tmp_path))  # beside the bot's storage
+        try:
+            async with raw.begin() as conn:
+                await conn.execute(delete(SUBSCRIPTIONS).where(row.channel_id == 201))
+                for channel, values in (
+                    (202, {"status": "paused", "pause_reason": "by hand"}),
+                    (203, {"local_time": "10:00"}),
+                    (205, {"status": "active", "pause_reason": None}),
+                ):
+                    await conn.execute(
+                        update(SUBSCRIPTIONS)
+                        .where(row.channel_id == channel)
+                        .values(updated_at=at, **values)
+                    )
+                new = {**like_201, "channel_id": 204, "created_at": at, "updated_at": at}
+                await conn.execute(insert(SUBSCRIPTIONS).values(new))
+        finally:
+            await raw.dispose()
+        assert scheduler.scheduled_channels == {201, 202, 203}  # not yet noticed
+
+        assert await come_due(scheduler, clock, clock.now) == 0  # nothing due yet
+        assert scheduler.scheduled_channels == {203, 204, 205}
+        assert await come_due(scheduler, clock, SLOT) == 2  # 09:00: the new and the resumed
+        assert await come_due(scheduler, clock, SLOT + dt.timedelta(hours=1)) == 1  # 10:00
+    finally:
+        await scheduler.stop()
+    assert sorted((channel, nonce) for channel, nonce, _ in sender.sent) == sorted(
+        [
+            (204, nonce_for(204, SLOT)),
+            (205, nonce_for(205, SLOT)),
+            (203, nonce_for(203, SLOT + dt.timedelta(hours=1))),
+        ]
+    )
+    for channel in (201, 202):
+        assert await storage.get_delivery(channel, SLOT) is None
 
 
 async def test_catch_up_after_resuming_counts_from_the_resume_not_the_creation(
@@ -622,8 +674,7 @@ async def test_slots_due_while_the_database_is_locked_are_sent_late_once_it_is_b
     try:
         locker.execute("BEGIN IMMEDIATE")  # held across the slot
         clock.now = SLOT
-        for channel in (101, 102, 103):
-            await scheduler._on_slot(channel)
+        assert await scheduler.sweep() == 3  # reading works; every claim fails
         await asyncio.wait_for(scheduler.idle(), 10)
         await asyncio.sleep(0.5)  # the recovery probes fail meanwhile
         assert sender.sent == []
@@ -633,7 +684,10 @@ async def test_slots_due_while_the_database_is_locked_are_sent_late_once_it_is_b
 
         async def all_settled() -> None:
             # Polling the database: nothing signals "written" to wait on.
-            while len(await storage.latest_slots()) < 3 or scheduler._pending:  # noqa: ASYNC110
+            while not all(  # noqa: ASYNC110
+                delivery is not None and delivery.final
+                for delivery in [await storage.get_delivery(c, SLOT) for c in (101, 102, 103)]
+            ):
                 await asyncio.sleep(0.05)
 
         await asyncio.wait_for(all_settled(), 10)
@@ -710,9 +764,7 @@ async def test_a_briefing_that_waits_past_a_minute_to_be_claimed_says_it_is_late
 
     monkeypatch.setattr(storage, "claim_slot", slow_claim)
     try:
-        clock.now = SLOT
-        await scheduler._on_slot(111)
-        await scheduler.idle()
+        await come_due(scheduler, clock, SLOT)
     finally:
         await scheduler.stop()
     ((_, _, reply),) = sender.sent
@@ -742,9 +794,7 @@ async def test_a_send_whose_outcome_could_not_be_recorded_is_settled_from_the_ch
 
     monkeypatch.setattr(storage, "record_outcome", record_fails_once)
     try:
-        clock.now = SLOT
-        await scheduler._on_slot(121)
-        await scheduler.idle()
+        await come_due(scheduler, clock, SLOT)
         assert (await storage.get_delivery(121, SLOT)).outcome == "claimed"  # type: ignore[union-attr]
         clock.now = SLOT + dt.timedelta(seconds=20)
 

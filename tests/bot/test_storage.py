@@ -43,7 +43,6 @@ from bot.storage.migrations import (
     upgrade,
 )
 from bot.storage.schema import METADATA, UTCDateTime
-from tests.bot.postgres import fresh_postgres_url
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SLOT = datetime(2025, 3, 2, 0, 0, tzinfo=UTC)
@@ -55,20 +54,6 @@ CHANNEL, CHANNEL_2, CHANNEL_3 = (
 )
 ADMIN, ROLE = 500_000_000_000_000_001, 700_000_000_000_000_001
 BIG = 2**63 - 1  # the largest snowflake a BIGINT holds
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database URL as a user would write it, pointing at an empty database."""
-    if request.param == "sqlite":
-        (tmp_path / "db").mkdir()  # outside the data directory: storage does not create it
-        return f"sqlite:///{tmp_path / 'db' / 'kuril-brief.db'}"
-    return await fresh_postgres_url()
 
 
 @pytest.fixture
@@ -113,7 +98,7 @@ async def subscribe(storage: Storage, channel: int = CHANNEL, **overrides: objec
     values: dict[str, object] = {
         "guild_id": GUILD,
         "channel_id": channel,
-        "time": "09:30",
+        "local_time": "09:30",
         "timezone": "Asia/Tokyo",
         "days": "daily",
         "created_by": ADMIN,
@@ -129,7 +114,11 @@ async def subscribe(storage: Storage, channel: int = CHANNEL, **overrides: objec
 async def test_subscription_crud_and_unsubscribe(storage: Storage) -> None:
     created = await subscribe(storage, days="Fri, mon ,WED", role_id=ROLE)
     assert created.channel_id == CHANNEL and created.guild_id == GUILD
-    assert (created.time, created.timezone, created.days) == ("09:30", "Asia/Tokyo", "mon,wed,fri")
+    assert (created.local_time, created.timezone, created.days) == (
+        "09:30",
+        "Asia/Tokyo",
+        "mon,wed,fri",
+    )
     assert created.role_id == ROLE and created.created_by == ADMIN
     assert created.status == "active" and created.active and created.pause_reason is None
     assert created.created_at == created.updated_at == NOW
@@ -138,11 +127,11 @@ async def test_subscription_crud_and_unsubscribe(storage: Storage) -> None:
     assert await storage.get_subscription(CHANNEL) == created
     assert await storage.get_subscription(CHANNEL_2) is None
 
-    await subscribe(storage, CHANNEL_2, time="18:00", timezone="Europe/Moscow")
+    await subscribe(storage, CHANNEL_2, local_time="18:00", timezone="Europe/Moscow")
     await subscribe(storage, CHANNEL_3, guild_id=OTHER_GUILD)
     assert [s.channel_id for s in await storage.list_subscriptions(GUILD)] == [CHANNEL, CHANNEL_2]
     assert [s.channel_id for s in await storage.list_subscriptions(OTHER_GUILD)] == [CHANNEL_3]
-    assert await storage.count_subscriptions() == 3
+    assert await storage.count_by_status() == {"active": 3, "paused": 0}
 
     assert await storage.remove_subscription(CHANNEL) is True
     assert await storage.remove_subscription(CHANNEL) is False
@@ -174,10 +163,14 @@ async def test_pause_and_resubscribe_resumes(storage: Storage) -> None:
 
     resubscribed_at = NOW + timedelta(days=1)
     updated = await subscribe(
-        storage, time="07:05", timezone="Europe/Moscow", days="weekdays", now=resubscribed_at
+        storage, local_time="07:05", timezone="Europe/Moscow", days="weekdays", now=resubscribed_at
     )
     assert updated.status == "active" and updated.pause_reason is None
-    assert (updated.time, updated.timezone, updated.days) == ("07:05", "Europe/Moscow", "weekdays")
+    assert (updated.local_time, updated.timezone, updated.days) == (
+        "07:05",
+        "Europe/Moscow",
+        "weekdays",
+    )
     assert updated.created_at == NOW and updated.updated_at == resubscribed_at
     assert {s.channel_id for s in await storage.list_active_subscriptions()} == {CHANNEL, CHANNEL_2}
 
@@ -185,9 +178,9 @@ async def test_pause_and_resubscribe_resumes(storage: Storage) -> None:
     long_paused = await storage.get_subscription(CHANNEL)
     assert long_paused is not None and long_paused.pause_reason is not None
     assert len(long_paused.pause_reason) == 500  # clipped, not refused
-    assert await storage.resume_subscription(CHANNEL)
-    resumed = await storage.get_subscription(CHANNEL)
-    assert resumed is not None and resumed.active and resumed.pause_reason is None
+    resumed = await subscribe(storage, now=resubscribed_at + timedelta(hours=1))
+    assert resumed.active and resumed.pause_reason is None
+    assert await storage.get_subscription(CHANNEL) == resumed
 
 
 async def test_a_conditional_pause_only_pauses_the_subscription_it_read(
@@ -195,12 +188,12 @@ async def test_a_conditional_pause_only_pauses_the_subscription_it_read(
 ) -> None:
     read = await subscribe(storage)
     # Someone re-subscribes (a new time) between the read and the pause: no pause.
-    changed = await subscribe(storage, time="10:15", now=NOW + timedelta(seconds=1))
+    changed = await subscribe(storage, local_time="10:15", now=NOW + timedelta(seconds=1))
     assert not await storage.pause_subscription(
         CHANNEL, "gone", now=NOW + timedelta(seconds=2), expected_updated_at=read.updated_at
     )
     current = await storage.get_subscription(CHANNEL)
-    assert current is not None and current.active and current.time == "10:15"
+    assert current is not None and current.active and current.local_time == "10:15"
     assert current.updated_at == changed.updated_at  # untouched
 
     # Unchanged since read (a value that made the round trip through the database): paused.
@@ -238,10 +231,10 @@ def test_days_are_normalised(given: str, stored: str, weekdays: set[int]) -> Non
 @pytest.mark.parametrize(
     "bad",
     [
-        {"time": "9:30"},
-        {"time": "24:00"},
-        {"time": "12:60"},
-        {"time": "noon"},
+        {"local_time": "9:30"},
+        {"local_time": "24:00"},
+        {"local_time": "12:60"},
+        {"local_time": "noon"},
         {"timezone": "Mars/Olympus"},
         {"timezone": "../../etc/passwd"},
         {"timezone": ""},
@@ -263,7 +256,7 @@ async def test_bad_subscription_is_rejected_and_changes_nothing(
     with pytest.raises(InvalidRecordError):
         await subscribe(storage, **{"channel_id": CHANNEL, **bad})
     assert await storage.get_subscription(CHANNEL) == before
-    assert await storage.count_subscriptions() == 1
+    assert await storage.count_by_status() == {"active": 1, "paused": 0}
 
 
 async def test_database_constraints_reject_rows_that_bypass_validation(
@@ -305,7 +298,7 @@ async def test_database_constraints_reject_rows_that_bypass_validation(
                 )
             )
     assert await storage.get_subscription(CHANNEL) == before
-    assert await storage.count_subscriptions() == 1
+    assert await storage.count_by_status() == {"active": 1, "paused": 0}
 
 
 async def test_bad_delivery_and_state_input_is_rejected(storage: Storage) -> None:
@@ -317,7 +310,7 @@ async def test_bad_delivery_and_state_input_is_rejected(storage: Storage) -> Non
     with pytest.raises(InvalidRecordError):
         await storage.record_outcome(CHANNEL, SLOT, "claimed")
     with pytest.raises(InvalidRecordError):
-        await storage.save_channel_state(ChannelState(CHANNEL, "v1", cursor=-1))
+        await storage.save_channel_state(ChannelState(CHANNEL, "v1", rotation_cursor=-1))
     with pytest.raises(InvalidRecordError):
         await storage.save_channel_state(ChannelState(CHANNEL, ""))
     with pytest.raises(InvalidRecordError):
@@ -326,7 +319,7 @@ async def test_bad_delivery_and_state_input_is_rejected(storage: Storage) -> Non
         )
     with pytest.raises(InvalidRecordError):
         await storage.set_value("", "x")
-    assert not await storage.has_delivery(CHANNEL, SLOT)
+    assert await storage.get_delivery(CHANNEL, SLOT) is None
     assert await storage.get_channel_state(CHANNEL) is None
 
 
@@ -406,7 +399,7 @@ async def test_stale_claims_are_offered_only_when_asked(storage: Storage) -> Non
 async def test_delivery_queries(storage: Storage) -> None:
     day = timedelta(days=1)
     assert await storage.last_delivery(CHANNEL) is None
-    assert not await storage.has_delivery(CHANNEL, SLOT)
+    assert await storage.get_delivery(CHANNEL, SLOT) is None
     # A missed slot is recorded without a claim.
     assert await storage.record_outcome(CHANNEL, SLOT, "skipped_missed", note="bot was down")
     assert await storage.claim_slot(CHANNEL, SLOT) is False
@@ -415,7 +408,6 @@ async def test_delivery_queries(storage: Storage) -> None:
     assert await storage.claim_slot(CHANNEL, SLOT + 2 * day)
     assert await storage.claim_slot(CHANNEL_2, SLOT + 5 * day)
 
-    assert await storage.has_delivery(CHANNEL, SLOT)
     missed = await storage.get_delivery(CHANNEL, SLOT)
     assert missed is not None and missed.outcome == "skipped_missed" and missed.attempts == 0
     last = await storage.last_delivery(CHANNEL)
@@ -425,13 +417,14 @@ async def test_delivery_queries(storage: Storage) -> None:
 
     # Slots are instants: the same moment written in another zone is the same slot.
     tokyo = (SLOT + day).astimezone(ZoneInfo("Asia/Tokyo"))
-    assert await storage.has_delivery(CHANNEL, tokyo)
+    same = await storage.get_delivery(CHANNEL, tokyo)
+    assert same is not None and same.slot == SLOT + day and same.message_id == 7
     assert await storage.claim_slot(CHANNEL, tokyo) is False
 
     # Pruning drops settled history only.
     assert await storage.prune_deliveries(SLOT + 10 * day) == 2
-    assert await storage.has_delivery(CHANNEL, SLOT + 2 * day)  # still claimed: kept
-    assert not await storage.has_delivery(CHANNEL, SLOT)
+    assert await storage.get_delivery(CHANNEL, SLOT + 2 * day) is not None  # claimed: kept
+    assert await storage.get_delivery(CHANNEL, SLOT) is None
 
 
 async def test_delivery_log_outlives_unsubscribe(storage: Storage) -> None:
@@ -451,7 +444,7 @@ async def test_channel_state_round_trip_and_goes_with_the_subscription(storage: 
     state = ChannelState(
         channel_id=CHANNEL,
         kb_version="abc123",
-        cursor=7,
+        rotation_cursor=7,
         seen_entry_ids=frozenset({"event-1956-declaration", "quote-kishida-1"}),
         last_briefed_at=SLOT,
     )
@@ -465,11 +458,11 @@ async def test_channel_state_round_trip_and_goes_with_the_subscription(storage: 
         CHANNEL, "abc123", 7, state.seen_entry_ids, last_briefed_at=SLOT, updated_at=NOW
     )
 
-    moved = ChannelState(CHANNEL, "def456", cursor=0, seen_entry_ids=frozenset())
+    moved = ChannelState(CHANNEL, "def456", rotation_cursor=0, seen_entry_ids=frozenset())
     assert await storage.save_channel_state(moved, now=NOW)
     reloaded = await storage.get_channel_state(CHANNEL)
     assert reloaded is not None and reloaded.kb_version == "def456"
-    assert reloaded.cursor == 0 and reloaded.seen_entry_ids == frozenset()
+    assert reloaded.rotation_cursor == 0 and reloaded.seen_entry_ids == frozenset()
     assert reloaded.last_briefed_at is None
 
     await storage.remove_subscription(CHANNEL)
@@ -481,9 +474,7 @@ async def test_key_value_state(storage: Storage) -> None:
     await storage.set_value("commands_hash", "h1")
     await storage.set_value("commands_hash", "h2")
     assert await storage.get_value("commands_hash") == "h2"
-    assert await storage.delete_value("commands_hash") is True
-    assert await storage.delete_value("commands_hash") is False
-    assert await storage.get_value("commands_hash") is None
+    assert await storage.get_value("other") is None
 
 
 # -- durability and lifecycle ----------------------------------------------------------------
@@ -657,10 +648,10 @@ async def test_upgrade_from_release_0_1_keeps_every_row(
     subs = {s.channel_id: s for s in await storage.list_subscriptions(GUILD)}
     subs |= {s.channel_id: s for s in await storage.list_subscriptions(OTHER_GUILD)}
     subs |= {s.channel_id: s for s in await storage.list_subscriptions(BIG)}
-    assert len(subs) == len(V1_ROWS) == await storage.count_subscriptions()
+    assert len(subs) == len(V1_ROWS) == sum((await storage.count_by_status()).values())
     for channel, guild, local_time, tz, days, role, status in V1_ROWS:
         sub = subs[channel]
-        assert (sub.guild_id, sub.time, sub.timezone, sub.days, sub.role_id, sub.status) == (
+        assert (sub.guild_id, sub.local_time, sub.timezone, sub.days, sub.role_id, sub.status) == (
             guild,
             local_time,
             tz,
@@ -726,7 +717,7 @@ async def test_concurrent_starters_migrate_once(
     async with raw_engine.connect() as conn:
         versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
     assert [tuple(row) for row in versions] == [(head_revision(),)]
-    assert await opened[0].count_subscriptions() == len(V1_ROWS)
+    assert sum((await opened[0].count_by_status()).values()) == len(V1_ROWS)
 
 
 BROKEN_REVISION = '''
@@ -907,7 +898,7 @@ async def test_a_subscription_keeps_its_language(storage: Storage) -> None:
         return await storage.upsert_subscription(
             guild_id=GUILD,
             channel_id=CHANNEL,
-            time="09:00",
+            local_time="09:00",
             timezone="UTC",
             created_by=ADMIN,
             **chosen,

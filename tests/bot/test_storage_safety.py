@@ -34,7 +34,7 @@ async def test_a_new_sqlite_file_is_readable_by_its_owner_only(tmp_path: Path) -
         storage = await Storage(f"sqlite:///{path}", data_dir=tmp_path).open()
         try:
             await storage.upsert_subscription(
-                guild_id=1, channel_id=2, time="09:00", timezone="UTC", created_by=3, now=NOW
+                guild_id=1, channel_id=2, local_time="09:00", timezone="UTC", created_by=3, now=NOW
             )
             assert mode(path) == 0o600
             wal = path.with_name(path.name + "-wal")
@@ -125,7 +125,7 @@ async def test_a_database_file_deleted_or_replaced_while_open_fails_loudly(
     storage = await Storage(f"sqlite:///{path}", data_dir=tmp_path).open()
     try:
         await storage.upsert_subscription(
-            guild_id=1, channel_id=2, time="09:00", timezone="UTC", created_by=3, now=NOW
+            guild_id=1, channel_id=2, local_time="09:00", timezone="UTC", created_by=3, now=NOW
         )
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
