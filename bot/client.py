@@ -28,7 +28,7 @@ from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer, watch_global_limit
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
-from bot.startup import StartupError, database_error, discord_unreachable
+from bot.startup import EXIT_DATABASE_REFUSED, StartupError, database_error, discord_unreachable
 from bot.storage import DatabaseRefusedError, Storage
 from bot.translator import CommandTranslator
 from bot.tree import BriefTree, send_private_note
@@ -49,6 +49,12 @@ def minimal_intents() -> discord.Intents:
     intents.guild_messages = True
     intents.dm_messages = True
     return intents
+
+
+def intents_in_words() -> str:
+    """The gateway intents the bot asks for, as the Developer Portal and docs name them."""
+    names = [name.replace("dm_", "direct_") for name, on in minimal_intents() if on]
+    return ", ".join(name.replace("_", " ").title() for name in names)
 
 
 class KurilBriefBot(commands.AutoShardedBot):
@@ -142,7 +148,7 @@ class KurilBriefBot(commands.AutoShardedBot):
         except StartupError:
             raise  # already said plainly by storage
         except DatabaseRefusedError as exc:  # another application's, or too new: its own line
-            raise StartupError(str(exc)) from exc
+            raise StartupError(str(exc), exit_code=EXIT_DATABASE_REFUSED) from exc
         except Exception as exc:
             log.debug("opening the database failed", exc_info=exc)
             raise database_error(exc, self.settings) from exc

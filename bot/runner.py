@@ -15,10 +15,11 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.client import KurilBriefBot
+from bot.client import KurilBriefBot, intents_in_words
 from bot.metrics import BotMetrics
 from bot.settings import Settings
 from bot.startup import (
+    GATEWAY_DISALLOWED_INTENTS,
     StartupError,
     database_error,
     discord_gateway_error,
@@ -48,9 +49,15 @@ def run_discord(command: str, settings: Settings, services: Services) -> int:
         raise discord_http_error(
             exc.status, exc.text or str(exc), settings.discord_api_base
         ) from exc
+    except discord.PrivilegedIntentsRequired as exc:  # close code 4014, said by discord.py
+        log.debug("start-up failed", exc_info=exc)
+        raise discord_gateway_error(
+            GATEWAY_DISALLOWED_INTENTS, str(exc), intents=intents_in_words()
+        ) from None
     except (discord.ConnectionClosed, discord.GatewayNotFound, discord.ClientException) as exc:
         log.debug("start-up failed", exc_info=exc)
-        raise discord_gateway_error(exc) from exc
+        code = exc.code if isinstance(exc, discord.ConnectionClosed) else None
+        raise discord_gateway_error(code, str(exc), intents=intents_in_words()) from None
     except (OSError, aiohttp.ClientError) as exc:
         log.debug("start-up failed", exc_info=exc)
         raise discord_unreachable(exc, settings.discord_api_base) from exc

@@ -207,7 +207,7 @@ def test_a_database_from_a_newer_release_is_refused_in_one_line(
     with contextlib.closing(sqlite3.connect(db_file)) as conn, conn:
         conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed'")
     code, out, err = run(capsys, "upgrade")
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""
     assert err.count("\n") == 1 and "f00dfeed" in err and "newer release" in err
     code, out, _ = run(capsys, "current")
     assert code == 1
@@ -226,7 +226,7 @@ def test_another_applications_database_is_refused_untouched_in_one_line(
     before = db_file.read_bytes()
     for command in ("current", "status", "upgrade"):
         code, out, err = run(capsys, command)
-        assert code == 1 and out == ""
+        assert code == 4 and out == ""
         assert err == (
             f"The database at sqlite:///{db_file} cannot be used: it is not Kuril Brief's (it "
             "has the tables subscriptions and no Kuril Brief schema version), so it was left "
@@ -398,7 +398,7 @@ async def test_the_bot_refuses_a_newer_database_in_one_plain_line(
         conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed'")
     code, err = await run_cli("run", env=bot_environment(standin, data))
     lines = [line for line in err.splitlines() if "cannot be used" in line]
-    assert code == 1 and "Traceback" not in err
+    assert code == 4 and "Traceback" not in err
     assert lines == [
         f"The database at sqlite:///{data / 'kuril-brief.db'} "
         "cannot be used: schema revision f00dfeed is unknown to this release (newest: "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.startup import EXIT_DATABASE_REFUSED, EXIT_DISCORD_REFUSED
 from tests.bot.running_bot import embed_text
 from tests.conftest import REPO_ROOT
 from tests.standin.server import DiscordStandin
@@ -173,7 +174,7 @@ async def test_another_applications_database_stops_the_start_with_one_line(
     before = database.read_bytes()
     env = {**bot_environment(standin, tmp_path / "data"), "DATABASE_URL": f"sqlite:///{database}"}
     code, err = await run_cli("run", env=env)
-    assert code == 1
+    assert code == EXIT_DATABASE_REFUSED == 4
     lines = [line for line in err.splitlines() if "INFO" not in line]
     assert len(lines) == 1 and "is not Kuril Brief's" in lines[0], err
     assert "Traceback" not in err
@@ -227,12 +228,36 @@ async def test_a_refused_token_is_said_plainly(standin: DiscordStandin, tmp_path
     env = bot_environment(standin, tmp_path / "data")
     env["DISCORD_TOKEN"] = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.wrong.token"
     code, err = await run_cli("run", env=env)
-    assert code == 1
+    assert code == EXIT_DISCORD_REFUSED == 3
     assert last_line(err) == (
         "Discord refused the login with DISCORD_TOKEN: improper token has been passed. Copy "
         "the bot token again from the Developer Portal (Bot, Reset Token) into DISCORD_TOKEN."
     )
     assert "wrong.token" not in err
+
+
+GATEWAY_REFUSALS = {
+    4004: "Discord's gateway refused DISCORD_TOKEN (close code 4004, authentication failed). "
+    "Copy the bot token again from the Developer Portal (Bot, Reset Token) into DISCORD_TOKEN.",
+    4014: "Discord's gateway refused the bot's intents (close code 4014, disallowed intents; "
+    "it asks for Guilds, Guild Messages, Direct Messages). Turn on any privileged one among "
+    "them in the Developer Portal (Bot, Privileged Gateway Intents).",
+}
+
+
+@pytest.mark.parametrize("close_code", sorted(GATEWAY_REFUSALS))
+async def test_a_gateway_refusal_is_one_plain_line_and_exit_3(
+    standin: DiscordStandin, tmp_path: Path, close_code: int
+) -> None:
+    """REST takes the token, then the gateway closes IDENTIFY with 4004 (the token revoked
+    meanwhile) or 4014 (an intent the Developer Portal does not allow)."""
+    standin.close_identify_with(close_code)
+    code, err = await run_cli("run", env=bot_environment(standin, tmp_path / "data"))
+    assert code == EXIT_DISCORD_REFUSED == 3, err
+    assert "Traceback" not in err and standin.token not in err
+    assert standin.identify_count == 0 and standin.connections_ready == 0
+    said = [line for line in err.splitlines() if " INFO " not in line]
+    assert said == [GATEWAY_REFUSALS[close_code]], err
 
 
 def json_line(line: str) -> dict:
