@@ -6,6 +6,7 @@ family in `setup_hook`; cogs translate interactions into handler inputs and noth
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -30,12 +31,16 @@ from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
 from bot.startup import EXIT_DATABASE_REFUSED, StartupError, database_error, discord_unreachable
 from bot.storage import DatabaseRefusedError, Storage
+from bot.storage.store import DatabaseFileReplacedError
 from bot.translator import CommandTranslator
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
 from commands.registry import COMPONENTS, component_owner, run_component
 
 log = logging.getLogger(__name__)
+
+#: How often the SQLite file is checked when no storage call has checked it.
+DATABASE_WATCH_S = 2.0
 
 NOT_YOUR_BUTTON = (
     "These buttons belong to whoever ran the command. Run it yourself to page through."
@@ -95,6 +100,9 @@ class KurilBriefBot(commands.AutoShardedBot):
         self.serve = serve
         self._invite_logged = False
         self.storage = Storage.from_settings(settings)
+        #: Set when the SQLite file was deleted or replaced under the bot: `bot.runner` stops.
+        self.database_lost = asyncio.Event()
+        self._watchdog: asyncio.Task[None] | None = None
         # Cron jobs per subscription; deliveries wait until the bot is ready to send.
         self.briefings = BriefingScheduler(
             self.storage,
@@ -158,8 +166,21 @@ class KurilBriefBot(commands.AutoShardedBot):
         await self.add_cog(AskCog(self))
         await self.add_cog(BriefingsCog(self))
         if self.serve:
+            self._watchdog = asyncio.create_task(self._watch_database(), name="database-watch")
             await self.briefings.start()
             await self.sync_commands(force=False)
+
+    async def _watch_database(self) -> None:
+        """Stop the bot, rather than run half-working, once its SQLite file is deleted or
+        replaced. Every storage call checks the file too; this finds it when nothing else
+        touches the database for a while."""
+        while True:
+            try:
+                self.storage.check_file()
+            except DatabaseFileReplacedError:
+                self.database_lost.set()  # the storage has said so in one error line
+                return
+            await asyncio.sleep(DATABASE_WATCH_S)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
@@ -230,6 +251,8 @@ class KurilBriefBot(commands.AutoShardedBot):
             self.metrics.interaction(kind, "ok")
 
     async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         if self.metrics_server is not None:
             await self.metrics_server.stop()
         await self.briefings.stop()  # in-flight deliveries finish while HTTP is still open

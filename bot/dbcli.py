@@ -89,11 +89,13 @@ def _missing_sqlite_file(storage: Storage) -> bool:
 
 
 async def _upgrade(storage: Storage) -> int:
-    await storage.open(upgrade_schema=False)
+    # The operator asked for it: a file the bot had, now missing, is made anew (`run`
+    # refuses to; see `Storage.open`).
+    await storage.open(upgrade_schema=False, create_anew=True)
     try:
         before = await storage.schema_revision()
         await storage.close()
-        await storage.open()  # upgrades, exactly as the bot does at start
+        await storage.open(create_anew=True)  # upgrades, exactly as the bot does at start
         after = await storage.schema_revision()
     finally:
         await storage.close()

@@ -56,7 +56,9 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 __all__ = [
+    "KNOWN_FILES",
     "UNAVAILABLE_ERRORS",
+    "DatabaseFileMissingError",
     "DatabaseFileReplacedError",
     "Storage",
     "StorageClosedError",
@@ -77,7 +79,17 @@ class StorageClosedError(RuntimeError):
 class DatabaseFileReplacedError(StorageClosedError):
     """The SQLite file was deleted or replaced while the bot ran: the open connections
     would go on with the old file and new ones would make an empty database, each half of
-    the bot seeing a different one. Nothing more is read or written until a restart."""
+    the bot seeing a different one. Nothing more is read or written; the bot stops."""
+
+
+class DatabaseFileMissingError(DatabaseRefusedError):
+    """The SQLite file is gone although this data directory records having used it: starting
+    from a new, empty one would silently drop every subscription."""
+
+
+#: In the data directory: the SQLite files the bot has used (path -> first used), so that a
+#: file deleted while the bot was down is noticed rather than silently made anew.
+KNOWN_FILES = "database-files.json"
 
 
 #: What a storage call raises when the database cannot be used right now (locked, read-only,
@@ -109,6 +121,29 @@ def _clip(text: str | None, limit: int) -> str | None:
 def _file_id(path: Path) -> tuple[int, int]:
     status = os.stat(path)
     return status.st_dev, status.st_ino
+
+
+def _known_files(data_dir: Path) -> dict[str, str]:
+    try:
+        known = json.loads((data_dir / KNOWN_FILES).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        log.warning("%s is unreadable; starting it afresh", data_dir / KNOWN_FILES)
+        return {}
+    return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
+
+
+def _remember_file(data_dir: Path, path: Path) -> None:
+    """Record `path` as used (once; written whole and renamed into place)."""
+    known = _known_files(data_dir)
+    if str(path) in known:
+        return
+    known[str(path)] = datetime.now(UTC).isoformat(timespec="seconds")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    partial = data_dir / f".{KNOWN_FILES}.{os.getpid()}"
+    partial.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, data_dir / KNOWN_FILES)
 
 
 def _subscription(row: Row[Any]) -> Subscription:
@@ -212,16 +247,20 @@ class Storage:
         """The database file when on SQLite, else None."""
         return sqlite_path(self._url)
 
-    async def open(self, *, upgrade_schema: bool = True) -> Self:
+    async def open(self, *, upgrade_schema: bool = True, create_anew: bool = False) -> Self:
         """Connect and (unless told not to) migrate; calling it again is a no-op.
 
         `upgrade_schema=False` is for read-only tools (`kuril-brief db current|status`) that
-        must show the database as it is.
+        must show the database as it is. A SQLite file that is missing although the data
+        directory records using it is refused (`DatabaseFileMissingError`) unless
+        `create_anew` (`kuril-brief db upgrade`, the operator's explicit choice).
         """
         async with self._open_lock:
             if self._engine is not None:
                 return self
             path = self.sqlite_path
+            if path is not None and not create_anew:
+                await asyncio.to_thread(self._refuse_if_missing, path)
             if path is not None and path.is_relative_to(self._data_dir):
                 # The data directory is the bot's own: made when missing. Any other folder
                 # named by DATABASE_URL must exist (a typo must not create folders at /).
@@ -237,6 +276,8 @@ class Storage:
                     await asyncio.to_thread(_open_sqlite_file, path)
                 if upgrade_schema:
                     await upgrade(engine)
+                    if path is not None:
+                        await asyncio.to_thread(_remember_file, self._data_dir, path)
                 self._file_id = None if path is None else _file_id(path)
             except DatabaseRefusedError as exc:  # another application's, or too new
                 await engine.dispose()
@@ -248,6 +289,19 @@ class Storage:
                 raise
             self._engine = engine
             return self
+
+    def _refuse_if_missing(self, path: Path) -> None:
+        if path.exists():
+            return
+        since = _known_files(self._data_dir).get(str(path))
+        if since is None:
+            return  # a first start: the file is made below
+        raise DatabaseFileMissingError(
+            f"The database at {self.display_url} cannot be used: the file is missing, though the bot has used it since {since} (its "
+            f"subscriptions and delivery log were there; {self._data_dir / KNOWN_FILES} "
+            "says so). Put it back from a backup, or run `kuril-brief db upgrade` to start "
+            "again with an empty database."
+        )
 
     async def close(self) -> None:
         """Dispose the engine (closes pooled connections); safe to call twice."""
@@ -278,16 +332,24 @@ class Storage:
     def _require_engine(self) -> AsyncEngine:
         if self._engine is None:
             raise StorageClosedError("storage is not open; call `await storage.open()` first")
-        if self._file_id is not None:
-            self._check_file()
+        self.check_file()
         return self._engine
 
-    def _check_file(self) -> None:
-        """Fail loudly if the SQLite file is not the one opened (one `stat`, microseconds)."""
+    @property
+    def file_lost(self) -> bool:
+        """Whether the SQLite file was found deleted or replaced (for good: see `check_file`)."""
+        return self._file_lost
+
+    def check_file(self) -> None:
+        """Raise DatabaseFileReplacedError if the SQLite file is not the one opened (one
+        `stat`, microseconds; every storage call makes it, and the bot also every few
+        seconds). Once failed, it fails for good. Nothing to check on PostgreSQL."""
+        if self._file_id is None:
+            return
         path = self.sqlite_path
         assert path is not None
         try:
-            same = _file_id(path) == self._file_id
+            same = not self._file_lost and _file_id(path) == self._file_id
         except FileNotFoundError:
             same = False
         if same:
@@ -295,9 +357,9 @@ class Storage:
         if not self._file_lost:
             self._file_lost = True
             log.error(
-                "the database file %s was deleted or replaced while I was running; nothing "
-                "more is read from or written to it. Put the file back (from a backup) and "
-                "restart me.",
+                "The database file %s was deleted or replaced while the bot ran; nothing more "
+                "is read from or written to it, and the bot stops (exit 4). Put the file back "
+                "from a backup and start the bot again.",
                 path,
             )
         raise DatabaseFileReplacedError(f"the database file {path} was deleted or replaced")

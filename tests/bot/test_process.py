@@ -265,3 +265,78 @@ def json_line(line: str) -> dict:
         return json.loads(line)
     except json.JSONDecodeError:
         raise AssertionError(f"not one JSON object: {line!r}") from None
+
+
+async def stop_run(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM, then the rest of its log."""
+    assert process.stderr is not None
+    process.send_signal(signal.SIGTERM)
+    rest = await asyncio.wait_for(process.stderr.read(), 15)
+    await asyncio.wait_for(process.wait(), 10)
+    return rest.decode(errors="replace")
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+async def test_a_database_file_deleted_or_replaced_under_the_bot_stops_it_with_exit_4(
+    standin: DiscordStandin, tmp_path: Path, how: str
+) -> None:
+    """Not half-working (old connections on the old file, new ones on a new empty file):
+    one error line, exit 4, within seconds although nothing used the database meanwhile.
+    Restarted with the file gone, it refuses to start from an empty database; `db upgrade`
+    is the operator's way to start afresh. A file put back (a restore) is used."""
+    data = tmp_path / "data"
+    database = data / "kuril-brief.db"
+    env = bot_environment(standin, data)
+    process = await start_run(env, dev=False)
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process.stderr, "ready as", log), 30)
+        backup = tmp_path / "backup.db"
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            db.execute("VACUUM INTO ?", (str(backup),))  # what a restore would copy back
+        for suffix in ("", "-wal", "-shm"):
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
+        if how == "replaced":
+            os.replace(backup, database)
+        began = time.monotonic()
+        rest = await asyncio.wait_for(process.stderr.read(), 15)
+        code = await asyncio.wait_for(process.wait(), 10)
+        took = time.monotonic() - began
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = "".join(log) + rest.decode(errors="replace")
+    assert code == EXIT_DATABASE_REFUSED == 4, output
+    assert took < 8, output
+    assert "Traceback" not in output
+    errors = [line for line in output.splitlines() if " ERROR " in line]
+    assert errors == [
+        errors[0].split(" ERROR ")[0] + f" ERROR bot.storage.store: The database file {database} "
+        "was deleted or replaced while the bot ran; nothing more is read from or written to "
+        "it, and the bot stops (exit 4). Put the file back from a backup and start the bot again."
+    ], output
+
+    if how == "replaced":  # the file there now (a restore) is the one to use
+        process = await start_run(env, dev=False)
+        assert process.stderr is not None
+        try:
+            await asyncio.wait_for(read_until(process.stderr, "ready as", log), 30)
+        finally:
+            await stop_run(process)
+        assert process.returncode == 0
+    else:
+        code, err = await run_cli("run", env=env)
+        assert code == EXIT_DATABASE_REFUSED, err
+        assert "Traceback" not in err and not database.exists()
+        assert last_line(err).startswith(
+            f"The database at sqlite:///{database} cannot be used: the file is missing, though "
+            "the bot has used it since "
+        ), err
+        assert last_line(err).endswith(
+            "Put it back from a backup, or run `kuril-brief db upgrade` to start again with "
+            "an empty database."
+        ), err
+        code, err = await run_cli("db", "upgrade", env=env)
+        assert code == 0 and database.exists(), err
