@@ -25,7 +25,12 @@ from bot.interactions import invocation_of
 from bot.invite import invite_url
 from bot.logfilters import install_log_filters
 from bot.metrics import BotMetrics, MetricsServer, check_health
-from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer, watch_global_limit
+from bot.ratelimit import (
+    DISCORD_GLOBAL_LIMIT,
+    Pacer,
+    amortise_bucket_cleanup,
+    watch_global_limit,
+)
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
@@ -93,6 +98,7 @@ class KurilBriefBot(commands.AutoShardedBot):
             **options,
         )
         pin_gateway(self.http)
+        amortise_bucket_cleanup(self.http)  # a fan-out to many channels stays linear
         self.settings = settings
         self.services = self.metrics.count_free_text(services)
         self.metrics.watch_gateway(self)

@@ -32,8 +32,9 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import aiohttp
+from discord.http import HTTPClient
 
-__all__ = ["DISCORD_GLOBAL_LIMIT", "Pacer", "watch_global_limit"]
+__all__ = ["DISCORD_GLOBAL_LIMIT", "Pacer", "amortise_bucket_cleanup", "watch_global_limit"]
 
 DISCORD_GLOBAL_LIMIT = 50.0
 #: Starts are kept for this long to tell what actually went out in the last second.
@@ -45,6 +46,8 @@ FULL_SPEED = 0.98
 RECOVER_EVERY_S = 10.0
 RECOVER_STEP = 1.02
 MIN_RATE = 1.0
+#: discord.py drops idle per-route buckets (idle for 5 minutes) at most this often.
+BUCKET_CLEANUP_EVERY_S = 30.0
 
 
 class Pacer:
@@ -125,3 +128,31 @@ def watch_global_limit(
     trace = trace or aiohttp.TraceConfig()
     trace.on_request_end.append(on_request_end)
     return trace
+
+
+def amortise_bucket_cleanup(
+    http: HTTPClient,
+    *,
+    every: float = BUCKET_CLEANUP_EVERY_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Let discord.py drop its idle rate-limit buckets at most every `every` seconds.
+
+    discord.py keeps one bucket per route and channel, and once it holds 256 it scans every
+    bucket for idle ones (idle means unused for 5 minutes) each time it makes a new one: a
+    fan-out to 10,000 channels makes 10,000 new buckets, each scanning up to 10,000, which
+    is quadratic (about 9 s of event-loop time at 10,000 channels, measured with py-spy in
+    `benchmarks/briefings.py`). Scanning on a timer instead still drops every idle bucket,
+    at most `every` seconds later; meanwhile at most `every` seconds of new buckets pile up.
+    """
+    real = http._try_clear_expired_ratelimits
+    due = [clock() + every]
+
+    def try_clear_expired_ratelimits() -> None:
+        now = clock()
+        if now < due[0]:
+            return
+        due[0] = now + every
+        real()
+
+    http._try_clear_expired_ratelimits = try_clear_expired_ratelimits  # type: ignore[method-assign]
