@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from sqlalchemy import Row, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -568,39 +568,77 @@ class Storage:
         """Record what happened to a slot; creates the row if the slot was never claimed
         (e.g. `skipped_missed`). Returns False, changing nothing, if the slot is already
         settled (sent, sent_late, skipped_missed, paused): settled slots never change."""
+        record = self._outcome_record(channel_id, slot, outcome, message_id, note, now)
+        async with self._write() as conn:
+            return await self._record(conn, *record)
+
+    async def record_sent(
+        self,
+        channel_id: int,
+        slot: datetime,
+        outcome: Literal["sent", "sent_late"],
+        *,
+        message_id: int,
+        state: ChannelState,
+        now: datetime | None = None,
+    ) -> bool:
+        """`record_outcome` and `save_channel_state` in one transaction (one write, not two,
+        per briefing sent; and never the one without the other). Returns what
+        `record_outcome` would; the state is saved only with a recorded outcome."""
+        if state.channel_id != channel_id:
+            raise InvalidRecordError("the state is another channel's")
+        record = self._outcome_record(channel_id, slot, outcome, message_id, None, now)
+        values = self._state_values(state, now)
+        async with self._write() as conn:
+            if not await self._record(conn, *record):
+                return False
+            await self._save_state(conn, record[0], values)
+            return True
+
+    def _outcome_record(
+        self,
+        channel_id: int,
+        slot: datetime,
+        outcome: Outcome,
+        message_id: int | None,
+        note: str | None,
+        now: datetime | None,
+    ) -> tuple[int, datetime, dict[str, Any]]:
         if outcome not in OUTCOMES or outcome == "claimed":
             raise InvalidRecordError(f"unknown outcome {outcome!r}; claims go via claim_slot")
         channel_id = validate_snowflake(channel_id, "channel_id")
         if message_id is not None:
             message_id = validate_snowflake(message_id, "message_id")
-        slot = utc(slot, "slot")
-        stamp = _now(now)
         values = {
             "outcome": outcome,
             "message_id": message_id,
             "note": _clip(note, MAX_NOTE),
-            "recorded_at": stamp,
+            "recorded_at": _now(now),
         }
-        async with self._write() as conn:
-            inserted = await conn.execute(
-                self._insert(DELIVERY_LOG)
-                .values(channel_id=channel_id, slot=slot, attempts=0, **values)
-                .on_conflict_do_nothing(index_elements=[_LOG.channel_id, _LOG.slot])
-                .returning(_LOG.id)
+        return channel_id, utc(slot, "slot"), values
+
+    async def _record(
+        self, conn: AsyncConnection, channel_id: int, slot: datetime, values: dict[str, Any]
+    ) -> bool:
+        inserted = await conn.execute(
+            self._insert(DELIVERY_LOG)
+            .values(channel_id=channel_id, slot=slot, attempts=0, **values)
+            .on_conflict_do_nothing(index_elements=[_LOG.channel_id, _LOG.slot])
+            .returning(_LOG.id)
+        )
+        if inserted.first() is not None:
+            return True
+        updated = await conn.execute(
+            update(DELIVERY_LOG)
+            .where(
+                _LOG.channel_id == channel_id,
+                _LOG.slot == slot,
+                _LOG.outcome.not_in(sorted(FINAL_OUTCOMES)),
             )
-            if inserted.first() is not None:
-                return True
-            updated = await conn.execute(
-                update(DELIVERY_LOG)
-                .where(
-                    _LOG.channel_id == channel_id,
-                    _LOG.slot == slot,
-                    _LOG.outcome.not_in(sorted(FINAL_OUTCOMES)),
-                )
-                .values(**values)
-                .returning(_LOG.id)
-            )
-            return updated.first() is not None
+            .values(**values)
+            .returning(_LOG.id)
+        )
+        return updated.first() is not None
 
     async def get_delivery(self, channel_id: int, slot: datetime) -> Delivery | None:
         query = select(DELIVERY_LOG).where(
@@ -687,13 +725,19 @@ class Storage:
         Returns False, storing nothing, when the channel has no subscription: the state
         belongs to the subscription and is deleted with it.
         """
-        channel_id = validate_snowflake(state.channel_id, "channel_id")
+        values = self._state_values(state, now)
+        async with self._write() as conn:
+            return await self._save_state(conn, state.channel_id, values)
+
+    @staticmethod
+    def _state_values(state: ChannelState, now: datetime | None) -> dict[str, Any]:
+        validate_snowflake(state.channel_id, "channel_id")
         if not isinstance(state.kb_version, str) or not 0 < len(state.kb_version) <= 64:
             raise InvalidRecordError(f"kb_version must be 1-64 chars, got {state.kb_version!r}")
         if isinstance(state.cursor, bool) or not isinstance(state.cursor, int) or state.cursor < 0:
             raise InvalidRecordError(f"cursor must be a non-negative int, got {state.cursor!r}")
         seen = _entry_ids(state.seen_entry_ids)
-        values = {
+        return {
             "kb_version": state.kb_version,
             "rotation_cursor": state.cursor,
             "seen_entry_ids": json.dumps(seen),
@@ -704,16 +748,20 @@ class Storage:
             ),
             "updated_at": _now(now),
         }
+
+    async def _save_state(
+        self, conn: AsyncConnection, channel_id: int, values: dict[str, Any]
+    ) -> bool:
+        exists = select(_SUB.channel_id).where(_SUB.channel_id == channel_id)
+        if not self._sqlite:  # hold off a concurrent unsubscribe until we commit
+            exists = exists.with_for_update(key_share=True)
+        if (await conn.execute(exists)).first() is None:
+            return False
         insert = self._insert(CHANNEL_STATE).values(channel_id=channel_id, **values)
-        insert = insert.on_conflict_do_update(index_elements=[_STATE.channel_id], set_=values)
-        async with self._write() as conn:
-            exists = select(_SUB.channel_id).where(_SUB.channel_id == channel_id)
-            if not self._sqlite:  # hold off a concurrent unsubscribe until we commit
-                exists = exists.with_for_update(key_share=True)
-            if (await conn.execute(exists)).first() is None:
-                return False
-            await conn.execute(insert)
-            return True
+        await conn.execute(
+            insert.on_conflict_do_update(index_elements=[_STATE.channel_id], set_=values)
+        )
+        return True
 
     # -- bot key/value state ---------------------------------------------------------------
 

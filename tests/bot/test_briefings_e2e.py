@@ -189,20 +189,20 @@ async def test_a_crash_between_sending_and_recording_does_not_post_twice(
     clock.set(SLOT - LEAD)
     await subscribe(standin, channel)
 
-    real_record = Storage.record_outcome
+    real_record = Storage.record_sent
 
     async def crash_on_sent(self: Storage, channel_id: int, slot: Any, outcome: str, **kw: Any):
         if outcome == "sent":
             raise ConnectionError("the process died here")
         return await real_record(self, channel_id, slot, outcome, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Storage, "record_outcome", crash_on_sent)
+    monkeypatch.setattr(Storage, "record_sent", crash_on_sent)
     first = await standin.wait_for_message(channel.id, timeout=10)
     await bot.briefings.idle()
     delivery = await bot.storage.get_delivery(channel.id, SLOT)
     assert delivery is not None and delivery.outcome == "claimed"  # sent, not recorded
     await bot.close()
-    monkeypatch.setattr(Storage, "record_outcome", real_record)
+    monkeypatch.setattr(Storage, "record_sent", real_record)
 
     # Restart after Discord's nonce window: the claim is in doubt, and the channel says the
     # briefing went out, so it is recorded, not sent again.
