@@ -41,6 +41,23 @@ async def start_run(env: dict[str, str], *, dev: bool = True) -> asyncio.subproc
     )  # fmt: skip
 
 
+async def exit_of(
+    process: asyncio.subprocess.Process, log: list[str], *, since: float
+) -> tuple[int, str, float]:
+    """Wait (15 s at most, then kill) for `process` to end: its exit code, its whole log
+    (`log` read so far, then the rest) and the seconds from `since` until it ended."""
+    assert process.stderr is not None
+    try:
+        rest = await asyncio.wait_for(process.stderr.read(), 15)
+        code = await asyncio.wait_for(process.wait(), 5)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    took = time.monotonic() - since
+    return code, "".join(log) + rest.decode(errors="replace"), took
+
+
 def bot_environment(standin: DiscordStandin, data_dir: Path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -150,16 +167,9 @@ async def test_sigterm_during_a_reconnect_wait_exits_within_5_seconds(
             lambda: standin.gateway_refusals >= 3, timeout=60, what="three failed reconnects"
         )
         await asyncio.sleep(0.5)  # now inside discord.py's backoff sleep
-        began = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(process.stderr.read(), 10)
-        code = await asyncio.wait_for(process.wait(), 5)
-        took = time.monotonic() - began
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    output = "".join(log) + rest.decode(errors="replace")
+    finally:  # timed from the signal
+        code, output, took = await exit_of(process, log, since=time.monotonic())
     assert took < 5.0, output
     assert code == 0, output
     assert "SIGTERM received" in output and "Traceback" not in output
@@ -299,15 +309,8 @@ async def test_a_database_file_deleted_or_replaced_under_the_bot_stops_it_with_e
             database.with_name(database.name + suffix).unlink(missing_ok=True)
         if how == "replaced":
             os.replace(backup, database)
-        began = time.monotonic()
-        rest = await asyncio.wait_for(process.stderr.read(), 15)
-        code = await asyncio.wait_for(process.wait(), 10)
-        took = time.monotonic() - began
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    output = "".join(log) + rest.decode(errors="replace")
+        code, output, took = await exit_of(process, log, since=time.monotonic())
     assert code == EXIT_DATABASE_REFUSED == 4, output
     assert took < 8, output
     assert "Traceback" not in output
