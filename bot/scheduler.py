@@ -33,6 +33,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -76,8 +77,10 @@ def _real_now() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
-def job_id(channel_id: int) -> str:
-    return f"briefing:{channel_id}"
+def job_id(schedule: Schedule) -> str:
+    """One job per distinct schedule, shared by every subscription on it."""
+    days = "".join(str(day) for day in sorted(schedule.weekdays))
+    return f"briefings:{schedule.hour:02d}:{schedule.minute:02d}:{schedule.zone.key}:{days}"
 
 
 class _Shifted(BaseTrigger):
@@ -99,32 +102,6 @@ class _Shifted(BaseTrigger):
 
     def __str__(self) -> str:
         return f"{self.inner} on the injected clock"
-
-
-class _SharedAnswer(BaseTrigger):
-    """`inner`, remembering its last answer: the jobs sharing a trigger (one per schedule)
-    all ask it the same question when they fall due together, as APScheduler computes each
-    job's next fire time with the same `now`. Ten thousand subscriptions due at one minute
-    then cost a few cron computations rather than ten thousand, in the one event-loop
-    callback where APScheduler runs every due job (about 3 s of blocking at 10,000, enough
-    for an interaction to miss Discord's 3 s deadline)."""
-
-    def __init__(self, inner: BaseTrigger) -> None:
-        self.inner = inner
-        self._asked: tuple[dt.datetime | None, dt.datetime] | None = None
-        self._answer: dt.datetime | None = None
-
-    def get_next_fire_time(
-        self, previous_fire_time: dt.datetime | None, now: dt.datetime
-    ) -> dt.datetime | None:
-        question = (previous_fire_time, now)
-        if question != self._asked:
-            self._answer = self.inner.get_next_fire_time(previous_fire_time, now)
-            self._asked = question
-        return self._answer
-
-    def __str__(self) -> str:
-        return str(self.inner)
 
 
 def trigger_for(
@@ -192,6 +169,11 @@ class BriefingScheduler:
             on_paused=self._paused,
         )
         self._subs: dict[int, Subscription] = {}
+        # Channels by schedule: one APScheduler job per schedule enqueues them all. A job
+        # per subscription made APScheduler run 10,000 jobs in one event-loop callback when
+        # they fell due together (10 s on a busy host), holding up interactions.
+        self._on_schedule_of: dict[Schedule, set[int]] = {}
+        self._schedule_of: dict[int, Schedule] = {}
         self._triggers: dict[Schedule, BaseTrigger] = {}
         self._queue: asyncio.Queue[tuple[Subscription, dt.datetime, str | None]] = asyncio.Queue()
         self._pending: set[tuple[int, dt.datetime]] = set()
@@ -319,9 +301,27 @@ class BriefingScheduler:
 
     def subscription_removed(self, channel_id: int) -> None:
         self._subs.pop(channel_id, None)
-        if self._scheduler is not None and not self._stopping:
-            with contextlib.suppress(Exception):
-                self._scheduler.remove_job(job_id(channel_id))
+        self._detach(channel_id)
+
+    def _detach(self, channel_id: int) -> None:
+        """Take the channel off its schedule; the schedule's job goes with its last channel."""
+        schedule = self._schedule_of.pop(channel_id, None)
+        if schedule is None:
+            return
+        channels = self._on_schedule_of.get(schedule, set())
+        channels.discard(channel_id)
+        if not channels:
+            self._on_schedule_of.pop(schedule, None)
+            if self._scheduler is not None and not self._stopping:
+                with contextlib.suppress(Exception):
+                    self._scheduler.remove_job(job_id(schedule))
+
+    def job_of(self, channel_id: int) -> Job | None:
+        """The APScheduler job that fires for the channel's schedule (None: unscheduled)."""
+        schedule = self._schedule_of.get(channel_id)
+        if schedule is None or self._scheduler is None:
+            return None
+        return self._scheduler.get_job(job_id(schedule))
 
     def next_run(self, subscription: Subscription) -> dt.datetime:
         """The next slot after now on this scheduler's clock."""
@@ -337,23 +337,30 @@ class BriefingScheduler:
         so ten thousand subscriptions at a few popular times cost a few triggers, not 30 MB."""
         trigger = self._triggers.get(schedule)
         if trigger is None:
-            trigger = _SharedAnswer(
-                trigger_for(schedule, self._clock_offset if self._clock_given else None)
-            )
+            trigger = trigger_for(schedule, self._clock_offset if self._clock_given else None)
             self._triggers[schedule] = trigger
         return trigger
 
     def _add_job(self, subscription: Subscription) -> None:
+        """Put the subscription on its schedule's job (made when it is the first there)."""
         assert self._scheduler is not None
+        channel_id = subscription.channel_id
         schedule = Schedule.of_subscription(subscription)
-        self._scheduler.add_job(
-            self._on_slot,
-            self._trigger(schedule),
-            args=[subscription.channel_id],
-            id=job_id(subscription.channel_id),
-            name=f"briefing for channel {subscription.channel_id}",
-            replace_existing=True,
-        )
+        if self._schedule_of.get(channel_id) == schedule:
+            return
+        self._detach(channel_id)
+        self._schedule_of[channel_id] = schedule
+        channels = self._on_schedule_of.setdefault(schedule, set())
+        channels.add(channel_id)
+        if len(channels) == 1:
+            self._scheduler.add_job(
+                self._on_schedule,
+                self._trigger(schedule),
+                args=[schedule],
+                id=job_id(schedule),
+                name=f"briefings at {job_id(schedule).removeprefix('briefings:')}",
+                replace_existing=True,
+            )
 
     def _clock_offset(self) -> dt.timedelta:
         return self.clock() - _real_now()
@@ -366,9 +373,20 @@ class BriefingScheduler:
 
     # -- due slots -----------------------------------------------------------------------
 
+    async def _on_schedule(self, schedule: Schedule) -> None:
+        """A cron firing: enqueue the slot it stands for, for every channel on the schedule
+        (the slot computed once, not taken on trust: the second firing of a repeated
+        fall-back time maps to the slot already done)."""
+        now = self.clock()
+        slot = previous_slot(schedule, now + FIRE_TOLERANCE)
+        late = DELAYED if now - slot > ON_TIME else None
+        for channel_id in sorted(self._on_schedule_of.get(schedule, ())):
+            subscription = self._subs.get(channel_id)
+            if subscription is not None:
+                self._enqueue(subscription, slot, late=late)
+
     async def _on_slot(self, channel_id: int) -> None:
-        """A cron firing: enqueue the slot it stands for (computed, not taken on trust:
-        the second firing of a repeated fall-back time maps to the slot already done)."""
+        """One channel's firing (what its schedule's job does for each of its channels)."""
         subscription = self._subs.get(channel_id)
         if subscription is None:
             return

@@ -19,7 +19,7 @@ from bot import ratelimit
 from bot import scheduler as scheduler_module
 from bot.delivery import NONCE_WINDOW, ChannelUnavailable, HistoryUnavailable, SendFailed
 from bot.ratelimit import Pacer
-from bot.scheduler import BriefingScheduler, job_id
+from bot.scheduler import BriefingScheduler
 from bot.slots import nonce_for, snowflake_at
 from bot.storage import Storage, Subscription, engine
 from commands.messages import Reply
@@ -134,9 +134,12 @@ async def test_jobs_are_rebuilt_from_the_database_with_explicit_ids(
     try:
         assert scheduler.scheduled_channels == {11, 12}
         jobs = {job.id: job for job in scheduler._scheduler.get_jobs()}  # type: ignore[union-attr]
-        assert set(jobs) == {job_id(11), job_id(12), "briefings:sweep"}
-        assert jobs[job_id(11)].misfire_grace_time == GRACE.total_seconds()
-        assert jobs[job_id(11)].coalesce is True
+        tokyo, new_york = scheduler.job_of(11), scheduler.job_of(12)
+        assert tokyo is not None and new_york is not None
+        assert tokyo.id == "briefings:18:00:Asia/Tokyo:01234"
+        assert set(jobs) == {tokyo.id, new_york.id, "briefings:sweep"}
+        assert tokyo.misfire_grace_time == GRACE.total_seconds()
+        assert tokyo.coalesce is True
         sub = await storage.get_subscription(11)
         assert sub is not None and scheduler.next_run(sub) == SLOT
     finally:
@@ -246,7 +249,7 @@ async def test_a_resubscribe_racing_a_pause_wins(
         sub = await storage.get_subscription(32)
         assert sub is not None and sub.active and sub.time == "10:30"  # the new schedule
         assert 32 in scheduler.scheduled_channels  # and its job
-        assert scheduler._scheduler.get_job(job_id(32)) is not None  # type: ignore[union-attr]
+        assert scheduler.job_of(32) is not None
         delivery = await storage.get_delivery(32, SLOT)
         assert delivery is not None
         if window == "before the pause":  # not paused: the slot is retried, not lost
@@ -548,14 +551,16 @@ async def test_resubscribing_with_a_new_time_replaces_the_job(
         assert apscheduler is not None
 
         def next_fire() -> dt.datetime:
-            (job,) = [j for j in apscheduler.get_jobs() if j.id == job_id(91)]
+            job = scheduler.job_of(91)
+            assert job is not None
             return job.next_run_time + scheduler._clock_offset()  # on the injected clock
 
         assert abs(next_fire() - SLOT) < dt.timedelta(seconds=5)
         for time_, hours in (("07:30", -1.5), ("11:15", 2.25)):  # earlier, then later
             sub = await subscribe(storage, 91, clock.now, time=time_)
             scheduler.subscription_changed(sub)
-            assert len([j for j in apscheduler.get_jobs() if j.id == job_id(91)]) == 1
+            # The old time's job went with its only channel: one briefing job, and the sweep.
+            assert len(apscheduler.get_jobs()) == 2
             expected = SLOT + dt.timedelta(hours=hours)
             assert abs(next_fire() - expected) < dt.timedelta(seconds=5)
             assert scheduler.next_run(sub) == expected
@@ -565,6 +570,38 @@ async def test_resubscribing_with_a_new_time_replaces_the_job(
         assert [nonce for _, nonce, _ in sender.sent] == [
             nonce_for(91, SLOT + dt.timedelta(hours=2.25))
         ]
+    finally:
+        await scheduler.stop()
+
+
+async def test_subscriptions_on_one_schedule_share_one_job(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    """One APScheduler job per schedule: 10,000 subscriptions due at one minute in six zones
+    are six jobs firing, not 10,000 (which held the event loop for seconds)."""
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    for channel in (41, 42, 43):
+        await subscribe(storage, channel, clock.now)
+    await subscribe(storage, 44, clock.now, timezone="Asia/Tokyo", time="18:00")
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        apscheduler = scheduler._scheduler
+        assert apscheduler is not None
+        shared = scheduler.job_of(41)
+        assert shared is not None and shared is not scheduler.job_of(44)
+        assert {scheduler.job_of(c).id for c in (41, 42, 43)} == {shared.id}  # type: ignore[union-attr]
+        assert len(apscheduler.get_jobs()) == 3  # two schedules and the sweep
+        scheduler.subscription_removed(42)
+        assert scheduler.job_of(42) is None and scheduler.job_of(41) is not None
+        clock.now = SLOT
+        await shared.func(*shared.args)  # the job firing, as APScheduler runs it
+        await scheduler.idle()
+        assert sorted(channel for channel, _, _ in sender.sent) == [41, 43]
+        for channel in (41, 43):
+            scheduler.subscription_removed(channel)
+        assert len(apscheduler.get_jobs()) == 2, "the schedule's job went with its last one"
     finally:
         await scheduler.stop()
 

@@ -12,11 +12,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from apscheduler.triggers.base import BaseTrigger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.scheduler import _SharedAnswer, trigger_for
+from bot.scheduler import trigger_for
 from bot.slots import (
     Schedule,
     next_slot,
@@ -282,27 +281,3 @@ def test_snowflake_at_is_the_first_id_of_its_millisecond() -> None:
     when = snowflake_time(175928847299117063)
     assert snowflake_at(when) == 175928847299117063 >> 22 << 22
     assert snowflake_time(snowflake_at(when)) == when
-
-
-def test_jobs_sharing_a_trigger_cost_one_computation_per_firing() -> None:
-    """APScheduler asks each due job's trigger for its next fire time with the same `now`;
-    the jobs of one schedule share a trigger, which answers them all from one computation."""
-    schedule = Schedule.of("09:00", "Asia/Tokyo", "daily")
-    inner = trigger_for(schedule)
-    asked: list[tuple[object, object]] = []
-
-    class Counting(BaseTrigger):
-        def get_next_fire_time(self, previous, now):  # type: ignore[no-untyped-def]
-            asked.append((previous, now))
-            return inner.get_next_fire_time(previous, now)
-
-    shared = _SharedAnswer(Counting())
-    now = dt.datetime(2026, 3, 2, 0, 0, 1, tzinfo=dt.UTC)
-    fired = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)  # 09:00 in Tokyo
-    answers = {shared.get_next_fire_time(fired, now) for _ in range(10_000)}
-    assert answers == {inner.get_next_fire_time(fired, now)} == {fired + dt.timedelta(days=1)}
-    assert len(asked) == 1
-    later = now + dt.timedelta(seconds=1)
-    assert shared.get_next_fire_time(fired, later) == fired + dt.timedelta(days=1)
-    assert shared.get_next_fire_time(None, later) == fired + dt.timedelta(days=1)
-    assert len(asked) == 3, "a new question is computed"
