@@ -23,6 +23,7 @@ from bot.cli import main
 from bot.startup import redact_url
 from bot.storage import Storage, async_database_url, head_revision
 from bot.storage.engine import make_engine
+from bot.storage.store import KNOWN_FILES
 from tests.bot.cli_process import kuril_brief
 from tests.bot.postgres import fresh_postgres_url
 from tests.bot.test_process import bot_environment, run_cli
@@ -421,10 +422,12 @@ def test_backup_to_a_folder_it_cannot_write_names_the_target(tmp_path: Path) -> 
 def test_backup_leaves_nothing_beside_a_database_no_bot_is_using(tmp_path: Path) -> None:
     assert kuril_brief("db", "upgrade", home=tmp_path).returncode == 0
     data = tmp_path / "data"
-    assert sorted(p.name for p in data.iterdir()) == ["kuril-brief.db"]
+    # Beside the database, only the data directory's record of the files in use.
+    files = [KNOWN_FILES, "kuril-brief.db"]
+    assert sorted(p.name for p in data.iterdir()) == files
     result = kuril_brief("db", "backup", str(tmp_path / "copy.db"), home=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in data.iterdir()) == ["kuril-brief.db"], "no -wal or -shm left"
+    assert sorted(p.name for p in data.iterdir()) == files, "no -wal or -shm left"
 
 
 def test_a_missing_folder_in_database_url_is_refused_not_created(tmp_path: Path) -> None:
