@@ -19,7 +19,8 @@ RSS under 150 MB, 429s under 1% of briefings sent also under a tighter limit (`-
 after 1, 25%, 50%, 75% and N-1 of N briefings, each followed by a restart after 5 s, 150 s
 and 30 minutes (a test clock shared by the bot and the stand-in); then the database failing
 across the slot for 90 s without a restart (SQLite write lock held by another connection;
-SQLite's disk full, when run as root; PostgreSQL stopped and started, when
+SQLite's disk full and SQLite's file read-only, when run as root; PostgreSQL stopped and
+started, when
 `KURIL_TEST_POSTGRES_URL` says PostgreSQL tests can run here). One row per case: lost, duplicated, late, in doubt at the kill, read from the
 channel's history, 429s, /about ack p99. Targets: 0 lost, 0 duplicated in every case.
 """
@@ -124,8 +125,8 @@ async def matrix(count: int, *, faults_only: bool) -> None:
                 )
                 row(f"SIGKILL after {kill}, restart {restart}", result)
     faults = ["sqlite-lock"]
-    if os.geteuid() == 0:  # a tmpfs of its own to fill up
-        faults.append("sqlite-disk-full")
+    if os.geteuid() == 0:  # a tmpfs of its own to fill up; chattr +i for read-only
+        faults += ["sqlite-disk-full", "sqlite-read-only"]
     if os.environ.get("KURIL_TEST_POSTGRES_URL"):
         faults.append("postgres-stopped")
     for fault in faults:

@@ -502,7 +502,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     except StartupError as exc:
         print(exc, file=sys.stderr)
-        return 1
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ family in `setup_hook`; cogs translate interactions into handler inputs and noth
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -24,12 +25,18 @@ from bot.interactions import invocation_of
 from bot.invite import invite_url
 from bot.logfilters import install_log_filters
 from bot.metrics import BotMetrics, MetricsServer, check_health
-from bot.ratelimit import DISCORD_GLOBAL_LIMIT, Pacer, watch_global_limit
+from bot.ratelimit import (
+    DISCORD_GLOBAL_LIMIT,
+    Pacer,
+    amortise_bucket_cleanup,
+    watch_global_limit,
+)
 from bot.render import update_with_reply
 from bot.scheduler import BriefingScheduler
 from bot.settings import Settings
-from bot.startup import StartupError, database_error, discord_unreachable
+from bot.startup import EXIT_DATABASE_REFUSED, StartupError, database_error, discord_unreachable
 from bot.storage import DatabaseRefusedError, Storage
+from bot.storage.store import DatabaseFileReplacedError
 from bot.translator import CommandTranslator
 from bot.tree import BriefTree, send_private_note
 from commands.context import Services
@@ -37,6 +44,9 @@ from commands.i18n import language_of, say
 from commands.registry import BUTTON_FAILED, COMPONENTS, run_component, stranger_refusal
 
 log = logging.getLogger(__name__)
+
+#: How often the SQLite file is checked when no storage call has checked it.
+DATABASE_WATCH_S = 2.0
 
 
 def minimal_intents() -> discord.Intents:
@@ -46,6 +56,12 @@ def minimal_intents() -> discord.Intents:
     intents.guild_messages = True
     intents.dm_messages = True
     return intents
+
+
+def intents_in_words() -> str:
+    """The gateway intents the bot asks for, as the Developer Portal and docs name them."""
+    names = [name.replace("dm_", "direct_") for name, on in minimal_intents() if on]
+    return ", ".join(name.replace("_", " ").title() for name in names)
 
 
 class KurilBriefBot(commands.AutoShardedBot):
@@ -79,6 +95,7 @@ class KurilBriefBot(commands.AutoShardedBot):
             **options,
         )
         pin_gateway(self.http)
+        amortise_bucket_cleanup(self.http)  # a fan-out to many channels stays linear
         self.settings = settings
         self.services = self.metrics.count_free_text(services)
         self.metrics.watch_gateway(self)
@@ -86,6 +103,9 @@ class KurilBriefBot(commands.AutoShardedBot):
         self.serve = serve
         self._invite_logged = False
         self.storage = Storage.from_settings(settings)
+        #: Set when the SQLite file was deleted or replaced under the bot: `bot.runner` stops.
+        self.database_lost = asyncio.Event()
+        self._watchdog: asyncio.Task[None] | None = None
         # Cron jobs per subscription; deliveries wait until the bot is ready to send.
         self.briefings = BriefingScheduler(
             self.storage,
@@ -139,7 +159,7 @@ class KurilBriefBot(commands.AutoShardedBot):
         except StartupError:
             raise  # already said plainly by storage
         except DatabaseRefusedError as exc:  # another application's, or too new: its own line
-            raise StartupError(str(exc)) from exc
+            raise StartupError(str(exc), exit_code=EXIT_DATABASE_REFUSED) from exc
         except Exception as exc:
             log.debug("opening the database failed", exc_info=exc)
             raise database_error(exc, self.settings) from exc
@@ -149,8 +169,21 @@ class KurilBriefBot(commands.AutoShardedBot):
         await self.add_cog(AskCog(self))
         await self.add_cog(BriefingsCog(self))
         if self.serve:
+            self._watchdog = asyncio.create_task(self._watch_database(), name="database-watch")
             await self.briefings.start()
             await self.sync_commands(force=False)
+
+    async def _watch_database(self) -> None:
+        """Stop the bot, rather than run half-working, once its SQLite file is deleted or
+        replaced. Every storage call checks the file too; this finds it when nothing else
+        touches the database for a while."""
+        while True:
+            try:
+                self.storage.check_file()
+            except DatabaseFileReplacedError:
+                self.database_lost.set()  # the storage has said so in one error line
+                return
+            await asyncio.sleep(DATABASE_WATCH_S)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
@@ -218,6 +251,8 @@ class KurilBriefBot(commands.AutoShardedBot):
             self.metrics.interaction(kind, "ok" if refusal is None else "refused")
 
     async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         if self.metrics_server is not None:
             await self.metrics_server.stop()
         await self.briefings.stop()  # in-flight deliveries finish while HTTP is still open

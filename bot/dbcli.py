@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings
-from bot.startup import StartupError, database_error
+from bot.startup import EXIT_DATABASE_REFUSED, StartupError, database_error
 from bot.storage import DatabaseRefusedError, Delivery, Storage, head_revision
 from bot.storage.backup import BackupError, backup_sqlite
 from bot.storage.migrations import is_known_revision
@@ -70,12 +70,13 @@ def run_db_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(command: Callable[[Storage], Awaitable[int]], settings: Settings) -> int:
-    """Run one async db command; a database that cannot be used is one plain line (exit 1)."""
+    """Run one async db command; a database that cannot be used is one plain line (exit 1;
+    exit 4 for one refused as it is: a newer release's or another application's)."""
     storage = Storage.from_settings(settings)
     try:
         return asyncio.run(command(storage))
     except DatabaseRefusedError as exc:  # another application's, or too new: its own line
-        raise StartupError(str(exc)) from exc
+        raise StartupError(str(exc), exit_code=EXIT_DATABASE_REFUSED) from exc
     except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
         log.debug("the database command failed", exc_info=exc)
         raise database_error(exc, settings) from exc
@@ -88,11 +89,13 @@ def _missing_sqlite_file(storage: Storage) -> bool:
 
 
 async def _upgrade(storage: Storage) -> int:
-    await storage.open(upgrade_schema=False)
+    # The operator asked for it: a file the bot had, now missing, is made anew (`run`
+    # refuses to; see `Storage.open`).
+    await storage.open(upgrade_schema=False, create_anew=True)
     try:
         before = await storage.schema_revision()
         await storage.close()
-        await storage.open()  # upgrades, exactly as the bot does at start
+        await storage.open(create_anew=True)  # upgrades, exactly as the bot does at start
         after = await storage.schema_revision()
     finally:
         await storage.close()

@@ -317,18 +317,15 @@ class Deliverer:
         briefing: Briefing,
     ) -> None:
         sent_at = self.clock()
-        await self.storage.record_outcome(
-            channel_id, slot, outcome, message_id=message_id, now=sent_at
+        state = ChannelState(
+            channel_id=channel_id,
+            kb_version=self.kb.version,
+            rotation_cursor=briefing.cursor,
+            seen_entry_ids=briefing.seen,
+            last_briefed_at=sent_at,
         )
-        await self.storage.save_channel_state(
-            ChannelState(
-                channel_id=channel_id,
-                kb_version=self.kb.version,
-                rotation_cursor=briefing.cursor,
-                seen_entry_ids=briefing.seen,
-                last_briefed_at=sent_at,
-            ),
-            now=sent_at,
+        await self.storage.record_sent(
+            channel_id, slot, outcome, message_id=message_id, state=state, now=sent_at
         )
 
     async def _settle_in_doubt(
@@ -441,6 +438,7 @@ class Deliverer:
             if late is None and self.clock() - slot > ON_TIME >= paced_at - slot:
                 late = HELD_UP
             briefing = compose(late)
+            await self.pacer.space()  # no burst when a stall in the claims clears
             try:
                 message_id = await self.sender.send(
                     guild_id=subscription.guild_id,

@@ -15,10 +15,12 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.client import KurilBriefBot
+from bot.client import KurilBriefBot, intents_in_words
 from bot.metrics import BotMetrics
 from bot.settings import Settings
 from bot.startup import (
+    EXIT_DATABASE_REFUSED,
+    GATEWAY_DISALLOWED_INTENTS,
     StartupError,
     database_error,
     discord_gateway_error,
@@ -38,7 +40,10 @@ def run_discord(command: str, settings: Settings, services: Services) -> int:
     """`run` or `sync` to completion. A failure to reach Discord or the database is said in
     one plain line (the traceback goes to the debug log), never as a Python traceback."""
     try:
-        asyncio.run(sync(settings, services) if command == "sync" else serve(settings, services))
+        if command == "sync":
+            asyncio.run(sync(settings, services))
+        else:
+            return asyncio.run(serve(settings, services))
     except StartupError:
         raise
     except discord.LoginFailure as exc:
@@ -48,9 +53,15 @@ def run_discord(command: str, settings: Settings, services: Services) -> int:
         raise discord_http_error(
             exc.status, exc.text or str(exc), settings.discord_api_base
         ) from exc
+    except discord.PrivilegedIntentsRequired as exc:  # close code 4014, said by discord.py
+        log.debug("start-up failed", exc_info=exc)
+        raise discord_gateway_error(
+            GATEWAY_DISALLOWED_INTENTS, str(exc), intents=intents_in_words()
+        ) from None
     except (discord.ConnectionClosed, discord.GatewayNotFound, discord.ClientException) as exc:
         log.debug("start-up failed", exc_info=exc)
-        raise discord_gateway_error(exc) from exc
+        code = exc.code if isinstance(exc, discord.ConnectionClosed) else None
+        raise discord_gateway_error(code, str(exc), intents=intents_in_words()) from None
     except (OSError, aiohttp.ClientError) as exc:
         log.debug("start-up failed", exc_info=exc)
         raise discord_unreachable(exc, settings.discord_api_base) from exc
@@ -66,8 +77,10 @@ def _token(settings: Settings) -> str:
     return settings.discord_token.get_secret_value()
 
 
-async def serve(settings: Settings, services: Services) -> None:
-    """Run until the gateway closes for good or a signal asks us to stop."""
+async def serve(settings: Settings, services: Services) -> int:
+    """Run until the gateway closes for good or a signal asks us to stop (exit code 0), or
+    the SQLite file is deleted or replaced under the bot (EXIT_DATABASE_REFUSED; storage
+    has said so in one line)."""
     bot = KurilBriefBot(settings, services, metrics=BotMetrics())
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -85,8 +98,10 @@ async def serve(settings: Settings, services: Services) -> None:
         await bot.__aenter__()
         running = asyncio.create_task(bot.start(_token(settings)), name="discord-client")
         stopping = asyncio.create_task(stop.wait(), name="stop-signal")
-        done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        lost = asyncio.create_task(bot.database_lost.wait(), name="database-lost")
+        done, _ = await asyncio.wait({running, stopping, lost}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
+        lost.cancel()
         if running not in done:
             running.cancel()  # wherever it waits: a reconnect backoff can last minutes
         with contextlib.suppress(asyncio.CancelledError):
@@ -95,6 +110,7 @@ async def serve(settings: Settings, services: Services) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
     log.info("stopped")
+    return EXIT_DATABASE_REFUSED if bot.database_lost.is_set() else 0
 
 
 async def _close_within_budget(bot: KurilBriefBot, running: asyncio.Task[None]) -> None:

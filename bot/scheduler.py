@@ -64,6 +64,8 @@ UTC = dt.UTC
 SWEEP_JOB_ID = "briefings:sweep"
 #: Cron firings map to the slot at or before `clock() + FIRE_TOLERANCE` (timer jitter).
 FIRE_TOLERANCE = dt.timedelta(seconds=2)
+#: Subscriptions planned between yields to the event loop in a catch-up.
+CATCH_UP_BATCH = 200
 #: Why a briefing goes out late, for its note.
 OFFLINE = N_("I was offline")
 RETRIED = N_("Discord could not take it at the time")
@@ -529,9 +531,11 @@ class BriefingScheduler:
         """
         queued = 0
         latest = await self.storage.latest_slots()
-        for subscription in active:
+        for n, subscription in enumerate(active, 1):
             if self._stopping:  # the next start catches up from the log again
                 break
+            if n % CATCH_UP_BATCH == 0:
+                await asyncio.sleep(0)  # let interactions and sends in between
             channel_id = subscription.channel_id
             since = max(subscription.updated_at, latest.get(channel_id, subscription.updated_at))
             now = self.clock()

@@ -20,6 +20,10 @@ from bot.settings import Settings
 from bot.storage.url import async_database_url, redact_url, sqlite_path
 
 __all__ = [
+    "EXIT_DATABASE_REFUSED",
+    "EXIT_DISCORD_REFUSED",
+    "EXIT_FAILURE",
+    "EXIT_SETTINGS",
     "StartupError",
     "database_error",
     "discord_gateway_error",
@@ -30,8 +34,22 @@ __all__ = [
 ]
 
 
+#: Exit codes of `kuril-brief` (the README's "Exit codes" lists them). 3 and 4 are failures
+#: that restarting cannot fix until the operator acts, so the systemd unit does not restart
+#: on them (nor on 2).
+EXIT_FAILURE = 1  # start-up failed (Discord or the database unreachable, ...); may pass
+EXIT_SETTINGS = 2  # a usage or settings error
+EXIT_DISCORD_REFUSED = 3  # Discord refused the token (login or gateway 4004) or intents (4014)
+EXIT_DATABASE_REFUSED = 4  # a database not to be used: newer, foreign, lost or replaced
+
+
 class StartupError(Exception):
-    """A failure an operator must fix; `str()` is the whole message, one line."""
+    """A failure an operator must fix; `str()` is the whole message, one line, and
+    `exit_code` what `kuril-brief` exits with."""
+
+    def __init__(self, message: str, *, exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def _root_causes(exc: BaseException) -> list[BaseException]:
@@ -156,9 +174,17 @@ def login_refused(exc: BaseException) -> StartupError:
     reason = str(exc).strip().rstrip(".") or "the token was refused"
     reason = reason[:1].lower() + reason[1:]
     return StartupError(
-        f"Discord refused the login with DISCORD_TOKEN: {reason}. Copy the bot token again "
-        "from the Developer Portal (Bot, Reset Token) into DISCORD_TOKEN."
+        f"Discord refused the login with DISCORD_TOKEN: {reason}. {_NEW_TOKEN}",
+        exit_code=EXIT_DISCORD_REFUSED,
     )
+
+
+_NEW_TOKEN = (
+    "Copy the bot token again from the Developer Portal (Bot, Reset Token) into DISCORD_TOKEN."
+)
+#: Gateway close codes: https://discord.com/developers/docs/topics/opcodes-and-status-codes
+GATEWAY_AUTHENTICATION_FAILED = 4004
+GATEWAY_DISALLOWED_INTENTS = 4014
 
 
 def discord_http_error(status: int, reason: str, api_base: str) -> StartupError:
@@ -169,9 +195,25 @@ def discord_http_error(status: int, reason: str, api_base: str) -> StartupError:
     )
 
 
-def discord_gateway_error(exc: BaseException) -> StartupError:
-    """Discord's gateway closed on the bot (authentication failed, an intent refused, ...)."""
-    reason = str(exc).strip().rstrip(".") or type(exc).__name__
+def discord_gateway_error(code: int | None, reason: str, *, intents: str) -> StartupError:
+    """Discord's gateway closed on the bot for good, with close `code` (None: no close code).
+    The two an operator causes each name their fix: a token refused (4004: revoked since the
+    REST login) and an intent the Developer Portal does not allow (4014). `intents` is what
+    the bot asks for, in words."""
+    if code == GATEWAY_AUTHENTICATION_FAILED:
+        return StartupError(
+            "Discord's gateway refused DISCORD_TOKEN (close code 4004, authentication "
+            f"failed). {_NEW_TOKEN}",
+            exit_code=EXIT_DISCORD_REFUSED,
+        )
+    if code == GATEWAY_DISALLOWED_INTENTS:
+        return StartupError(
+            "Discord's gateway refused the bot's intents (close code 4014, disallowed "
+            f"intents; it asks for {intents}). Turn on any privileged one among them in the "
+            "Developer Portal (Bot, Privileged Gateway Intents).",
+            exit_code=EXIT_DISCORD_REFUSED,
+        )
+    reason = reason.strip().rstrip(".") or "no reason given"
     return StartupError(
         f"Discord's gateway closed the connection: {reason}. Check DISCORD_TOKEN, and the "
         "bot's settings on the Developer Portal (the bot needs no privileged intents)."

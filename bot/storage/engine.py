@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL, Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 __all__ = ["WRITE_OPTION", "create_private", "make_engine"]
@@ -21,6 +21,8 @@ __all__ = ["WRITE_OPTION", "create_private", "make_engine"]
 #: Execution option a connection sets before `begin()` to start a SQLite write transaction.
 WRITE_OPTION = "kuril_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: SQLite errors after which a pooled connection is not to be used again.
+_STALE_CONNECTION = ("readonly database", "disk i/o error")
 
 
 def create_private(path: Path) -> bool:
@@ -62,6 +64,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # A connection opened while the file was read-only stays read-only (SQLite falls
+        # back to reading silently), and one that hit an I/O error may stay broken: drop
+        # the pool's connections, so that once the file is writable again every write works.
+        text = str(context.original_exception).lower()
+        if any(sign in text for sign in _STALE_CONNECTION):
+            context.is_disconnect = True
+            context.invalidate_pool_on_disconnect = True
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from sqlalchemy import Column, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -56,7 +57,9 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 __all__ = [
+    "KNOWN_FILES",
     "UNAVAILABLE_ERRORS",
+    "DatabaseFileMissingError",
     "DatabaseFileReplacedError",
     "Storage",
     "StorageClosedError",
@@ -77,7 +80,17 @@ class StorageClosedError(RuntimeError):
 class DatabaseFileReplacedError(StorageClosedError):
     """The SQLite file was deleted or replaced while the bot ran: the open connections
     would go on with the old file and new ones would make an empty database, each half of
-    the bot seeing a different one. Nothing more is read or written until a restart."""
+    the bot seeing a different one. Nothing more is read or written; the bot stops."""
+
+
+class DatabaseFileMissingError(DatabaseRefusedError):
+    """The SQLite file is gone although this data directory records having used it: starting
+    from a new, empty one would silently drop every subscription."""
+
+
+#: In the data directory: the SQLite files the bot has used (path -> first used), so that a
+#: file deleted while the bot was down is noticed rather than silently made anew.
+KNOWN_FILES = "database-files.json"
 
 
 #: What a storage call raises when the database cannot be used right now (locked, read-only,
@@ -115,6 +128,29 @@ def _columns(table: Table, record: type[Any]) -> list[Column[Any]]:
     """The table's columns named as the record's fields, in field order: a row of them is
     the record's arguments (positional: three times faster than by name for 10k rows)."""
     return [table.c[field.name] for field in dataclasses.fields(record)]
+
+
+def _known_files(data_dir: Path) -> dict[str, str]:
+    try:
+        known = json.loads((data_dir / KNOWN_FILES).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        log.warning("%s is unreadable; starting it afresh", data_dir / KNOWN_FILES)
+        return {}
+    return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
+
+
+def _remember_file(data_dir: Path, path: Path) -> None:
+    """Record `path` as used (once; written whole and renamed into place)."""
+    known = _known_files(data_dir)
+    if str(path) in known:
+        return
+    known[str(path)] = datetime.now(UTC).isoformat(timespec="seconds")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    partial = data_dir / f".{KNOWN_FILES}.{os.getpid()}"
+    partial.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, data_dir / KNOWN_FILES)
 
 
 _SUBSCRIPTION = _columns(SUBSCRIPTIONS, Subscription)
@@ -183,16 +219,20 @@ class Storage:
         """The database file when on SQLite, else None."""
         return sqlite_path(self._url)
 
-    async def open(self, *, upgrade_schema: bool = True) -> Self:
+    async def open(self, *, upgrade_schema: bool = True, create_anew: bool = False) -> Self:
         """Connect and (unless told not to) migrate; calling it again is a no-op.
 
         `upgrade_schema=False` is for read-only tools (`kuril-brief db current|status`) that
-        must show the database as it is.
+        must show the database as it is. A SQLite file that is missing although the data
+        directory records using it is refused (`DatabaseFileMissingError`) unless
+        `create_anew` (`kuril-brief db upgrade`, the operator's explicit choice).
         """
         async with self._open_lock:
             if self._engine is not None:
                 return self
             path = self.sqlite_path
+            if path is not None and not create_anew:
+                await asyncio.to_thread(self._refuse_if_missing, path)
             if path is not None and path.is_relative_to(self._data_dir):
                 # The data directory is the bot's own: made when missing. Any other folder
                 # named by DATABASE_URL must exist (a typo must not create folders at /).
@@ -208,6 +248,8 @@ class Storage:
                     await asyncio.to_thread(_open_sqlite_file, path)
                 if upgrade_schema:
                     await upgrade(engine)
+                    if path is not None:
+                        await asyncio.to_thread(_remember_file, self._data_dir, path)
                 self._file_id = None if path is None else _file_id(path)
             except DatabaseRefusedError as exc:  # another application's, or too new
                 await engine.dispose()
@@ -219,6 +261,19 @@ class Storage:
                 raise
             self._engine = engine
             return self
+
+    def _refuse_if_missing(self, path: Path) -> None:
+        if path.exists():
+            return
+        since = _known_files(self._data_dir).get(str(path))
+        if since is None:
+            return  # a first start: the file is made below
+        raise DatabaseFileMissingError(
+            f"The database at {self.display_url} cannot be used: the file is missing, though the bot has used it since {since} (its "
+            f"subscriptions and delivery log were there; {self._data_dir / KNOWN_FILES} "
+            "says so). Put it back from a backup, or run `kuril-brief db upgrade` to start "
+            "again with an empty database."
+        )
 
     async def close(self) -> None:
         """Dispose the engine (closes pooled connections); safe to call twice."""
@@ -249,16 +304,24 @@ class Storage:
     def _require_engine(self) -> AsyncEngine:
         if self._engine is None:
             raise StorageClosedError("storage is not open; call `await storage.open()` first")
-        if self._file_id is not None:
-            self._check_file()
+        self.check_file()
         return self._engine
 
-    def _check_file(self) -> None:
-        """Fail loudly if the SQLite file is not the one opened (one `stat`, microseconds)."""
+    @property
+    def file_lost(self) -> bool:
+        """Whether the SQLite file was found deleted or replaced (for good: see `check_file`)."""
+        return self._file_lost
+
+    def check_file(self) -> None:
+        """Raise DatabaseFileReplacedError if the SQLite file is not the one opened (one
+        `stat`, microseconds; every storage call makes it, and the bot also every few
+        seconds). Once failed, it fails for good. Nothing to check on PostgreSQL."""
+        if self._file_id is None:
+            return
         path = self.sqlite_path
         assert path is not None
         try:
-            same = _file_id(path) == self._file_id
+            same = not self._file_lost and _file_id(path) == self._file_id
         except FileNotFoundError:
             same = False
         if same:
@@ -266,9 +329,9 @@ class Storage:
         if not self._file_lost:
             self._file_lost = True
             log.error(
-                "the database file %s was deleted or replaced while I was running; nothing "
-                "more is read from or written to it. Put the file back (from a backup) and "
-                "restart me.",
+                "The database file %s was deleted or replaced while the bot ran; nothing more "
+                "is read from or written to it, and the bot stops (exit 4). Put the file back "
+                "from a backup and start the bot again.",
                 path,
             )
         raise DatabaseFileReplacedError(f"the database file {path} was deleted or replaced")
@@ -464,39 +527,77 @@ class Storage:
         """Record what happened to a slot; creates the row if the slot was never claimed
         (e.g. `skipped_missed`). Returns False, changing nothing, if the slot is already
         settled (sent, sent_late, skipped_missed, paused): settled slots never change."""
+        record = self._outcome_record(channel_id, slot, outcome, message_id, note, now)
+        async with self._write() as conn:
+            return await self._record(conn, *record)
+
+    async def record_sent(
+        self,
+        channel_id: int,
+        slot: datetime,
+        outcome: Literal["sent", "sent_late"],
+        *,
+        message_id: int,
+        state: ChannelState,
+        now: datetime | None = None,
+    ) -> bool:
+        """`record_outcome` and `save_channel_state` in one transaction (one write, not two,
+        per briefing sent; and never the one without the other). Returns what
+        `record_outcome` would; the state is saved only with a recorded outcome."""
+        if state.channel_id != channel_id:
+            raise InvalidRecordError("the state is another channel's")
+        record = self._outcome_record(channel_id, slot, outcome, message_id, None, now)
+        values = self._state_values(state, now)
+        async with self._write() as conn:
+            if not await self._record(conn, *record):
+                return False
+            await self._save_state(conn, record[0], values)
+            return True
+
+    def _outcome_record(
+        self,
+        channel_id: int,
+        slot: datetime,
+        outcome: Outcome,
+        message_id: int | None,
+        note: str | None,
+        now: datetime | None,
+    ) -> tuple[int, datetime, dict[str, Any]]:
         if outcome not in OUTCOMES or outcome == "claimed":
             raise InvalidRecordError(f"unknown outcome {outcome!r}; claims go via claim_slot")
         channel_id = validate_snowflake(channel_id, "channel_id")
         if message_id is not None:
             message_id = validate_snowflake(message_id, "message_id")
-        slot = utc(slot, "slot")
-        stamp = _now(now)
         values = {
             "outcome": outcome,
             "message_id": message_id,
             "note": _clip(note, MAX_NOTE),
-            "recorded_at": stamp,
+            "recorded_at": _now(now),
         }
-        async with self._write() as conn:
-            inserted = await conn.execute(
-                self._insert(DELIVERY_LOG)
-                .values(channel_id=channel_id, slot=slot, attempts=0, **values)
-                .on_conflict_do_nothing(index_elements=[_LOG.channel_id, _LOG.slot])
-                .returning(_LOG.id)
+        return channel_id, utc(slot, "slot"), values
+
+    async def _record(
+        self, conn: AsyncConnection, channel_id: int, slot: datetime, values: dict[str, Any]
+    ) -> bool:
+        inserted = await conn.execute(
+            self._insert(DELIVERY_LOG)
+            .values(channel_id=channel_id, slot=slot, attempts=0, **values)
+            .on_conflict_do_nothing(index_elements=[_LOG.channel_id, _LOG.slot])
+            .returning(_LOG.id)
+        )
+        if inserted.first() is not None:
+            return True
+        updated = await conn.execute(
+            update(DELIVERY_LOG)
+            .where(
+                _LOG.channel_id == channel_id,
+                _LOG.slot == slot,
+                _LOG.outcome.not_in(sorted(FINAL_OUTCOMES)),
             )
-            if inserted.first() is not None:
-                return True
-            updated = await conn.execute(
-                update(DELIVERY_LOG)
-                .where(
-                    _LOG.channel_id == channel_id,
-                    _LOG.slot == slot,
-                    _LOG.outcome.not_in(sorted(FINAL_OUTCOMES)),
-                )
-                .values(**values)
-                .returning(_LOG.id)
-            )
-            return updated.first() is not None
+            .values(**values)
+            .returning(_LOG.id)
+        )
+        return updated.first() is not None
 
     async def get_delivery(self, channel_id: int, slot: datetime) -> Delivery | None:
         query = select(*_DELIVERY).where(
@@ -579,13 +680,19 @@ class Storage:
         Returns False, storing nothing, when the channel has no subscription: the state
         belongs to the subscription and is deleted with it.
         """
-        channel_id = validate_snowflake(state.channel_id, "channel_id")
+        values = self._state_values(state, now)
+        async with self._write() as conn:
+            return await self._save_state(conn, state.channel_id, values)
+
+    @staticmethod
+    def _state_values(state: ChannelState, now: datetime | None) -> dict[str, Any]:
+        validate_snowflake(state.channel_id, "channel_id")
         if not isinstance(state.kb_version, str) or not 0 < len(state.kb_version) <= 64:
             raise InvalidRecordError(f"kb_version must be 1-64 chars, got {state.kb_version!r}")
         cursor = state.rotation_cursor
         if isinstance(cursor, bool) or not isinstance(cursor, int) or cursor < 0:
             raise InvalidRecordError(f"rotation_cursor must be a non-negative int, got {cursor!r}")
-        values = {
+        return {
             "kb_version": state.kb_version,
             "rotation_cursor": cursor,
             "seen_entry_ids": _entry_ids(state.seen_entry_ids),
@@ -596,16 +703,20 @@ class Storage:
             ),
             "updated_at": _now(now),
         }
+
+    async def _save_state(
+        self, conn: AsyncConnection, channel_id: int, values: dict[str, Any]
+    ) -> bool:
+        exists = select(_SUB.channel_id).where(_SUB.channel_id == channel_id)
+        if not self._sqlite:  # hold off a concurrent unsubscribe until we commit
+            exists = exists.with_for_update(key_share=True)
+        if (await conn.execute(exists)).first() is None:
+            return False
         insert = self._insert(CHANNEL_STATE).values(channel_id=channel_id, **values)
-        insert = insert.on_conflict_do_update(index_elements=[_STATE.channel_id], set_=values)
-        async with self._write() as conn:
-            exists = select(_SUB.channel_id).where(_SUB.channel_id == channel_id)
-            if not self._sqlite:  # hold off a concurrent unsubscribe until we commit
-                exists = exists.with_for_update(key_share=True)
-            if (await conn.execute(exists)).first() is None:
-                return False
-            await conn.execute(insert)
-            return True
+        await conn.execute(
+            insert.on_conflict_do_update(index_elements=[_STATE.channel_id], set_=values)
+        )
+        return True
 
     # -- bot key/value state ---------------------------------------------------------------
 

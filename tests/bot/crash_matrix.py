@@ -279,7 +279,7 @@ async def _count(
     result.log = await asyncio.to_thread(log.read_text, errors="replace")
 
 
-FAULTS = ("sqlite-lock", "sqlite-disk-full", "postgres-stopped")
+FAULTS = ("sqlite-lock", "sqlite-disk-full", "sqlite-read-only", "postgres-stopped")
 
 
 @contextlib.asynccontextmanager

@@ -1,11 +1,14 @@
 """Real storage faults for a SQLite database: the disk fills up, another process holds the
-write lock.
+write lock, the file turns read-only.
 
 A full disk needs a filesystem of the test's own: a small tmpfs mounted for the test (root
-only; tests skip where mounting is not allowed). A read-only database cannot be made here:
-root ignores file modes, and the kernel refuses to remount a filesystem read-only while
-SQLite holds its files open for writing. Used by the end-to-end tests and the crash and
-fault matrix (`tests/bot/crash_matrix.py`).
+only; tests skip where mounting is not allowed). Read-only: root ignores file modes, and the
+kernel refuses to remount a filesystem read-only while SQLite holds its files open for
+writing, so the database and its WAL are made immutable (`chattr +i`, root on ext4 and the
+like): writes through the connections already open fail ("disk I/O error") as well as new
+connections ("attempt to write a readonly database"), which is what a read-only file does to
+a process that opens it anew. Used by the end-to-end tests and the crash and fault matrix
+(`tests/bot/crash_matrix.py`).
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-__all__ = ["SQLITE_FAULTS", "hold_write_lock", "small_filesystem", "sqlite_fault"]
+__all__ = [
+    "SQLITE_FAULTS",
+    "hold_write_lock",
+    "immutable_supported",
+    "small_filesystem",
+    "sqlite_fault",
+]
 
 #: The faults `sqlite_fault` can put a SQLite database under.
-SQLITE_FAULTS = ("lock", "disk-full")
+SQLITE_FAULTS = ("lock", "disk-full", "read-only")
 _SIZE = "16m"
 
 
@@ -76,6 +85,26 @@ def _fill(directory: Path) -> Path:
     return filler
 
 
+def _chattr(flag: str, files: list[Path]) -> None:
+    subprocess.run(["chattr", flag, *map(str, files)], check=True, capture_output=True, timeout=30)
+
+
+def immutable_supported(folder: Path) -> str | None:
+    """None when files in `folder` can be made immutable here, else why not."""
+    probe = folder / ".immutable-probe"
+    folder.mkdir(parents=True, exist_ok=True)
+    probe.write_bytes(b"")
+    try:
+        _chattr("+i", [probe])
+        _chattr("-i", [probe])
+    except (subprocess.CalledProcessError, FileNotFoundError, OSError) as error:
+        return f"cannot make files immutable in {folder} (chattr +i needs root, ext4): {error}"
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    return None
+
+
 @contextlib.asynccontextmanager
 async def sqlite_fault(fault: str, database: Path) -> AsyncIterator[None]:
     """`database` is under `fault` inside the block, and fine again after it. "disk-full"
@@ -93,5 +122,13 @@ async def sqlite_fault(fault: str, database: Path) -> AsyncIterator[None]:
             yield
         finally:
             await asyncio.to_thread(os.remove, filler)
+    elif fault == "read-only":
+        wal = database.with_name(database.name + "-wal")
+        files = [path for path in (database, wal) if path.exists()]
+        await asyncio.to_thread(_chattr, "+i", files)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(_chattr, "-i", files)
     else:
         raise ValueError(f"fault must be one of {SQLITE_FAULTS}")

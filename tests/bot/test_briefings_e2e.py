@@ -20,7 +20,12 @@ from bot.slots import nonce_for
 from bot.storage import Storage, engine
 from tests.bot.postgres import fresh_postgres_url, private_cluster
 from tests.bot.running_bot import Clock, StartBot, embed_text
-from tests.bot.storage_faults import SQLITE_FAULTS, small_filesystem, sqlite_fault
+from tests.bot.storage_faults import (
+    SQLITE_FAULTS,
+    immutable_supported,
+    small_filesystem,
+    sqlite_fault,
+)
 from tests.standin.server import (
     EMBED_LINKS,
     EVERYONE_DEFAULT,
@@ -189,20 +194,20 @@ async def test_a_crash_between_sending_and_recording_does_not_post_twice(
     clock.set(SLOT - LEAD)
     await subscribe(standin, channel)
 
-    real_record = Storage.record_outcome
+    real_record = Storage.record_sent
 
     async def crash_on_sent(self: Storage, channel_id: int, slot: Any, outcome: str, **kw: Any):
         if outcome == "sent":
             raise ConnectionError("the process died here")
         return await real_record(self, channel_id, slot, outcome, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Storage, "record_outcome", crash_on_sent)
+    monkeypatch.setattr(Storage, "record_sent", crash_on_sent)
     first = await standin.wait_for_message(channel.id, timeout=10)
     await bot.briefings.idle()
     delivery = await bot.storage.get_delivery(channel.id, SLOT)
     assert delivery is not None and delivery.outcome == "claimed"  # sent, not recorded
     await bot.close()
-    monkeypatch.setattr(Storage, "record_outcome", real_record)
+    monkeypatch.setattr(Storage, "record_sent", real_record)
 
     # Restart after Discord's nonce window: the claim is in doubt, and the channel says the
     # briefing went out, so it is recorded, not sent again.
@@ -517,14 +522,16 @@ async def test_a_slot_across_a_sqlite_fault_is_sent_once_late_without_a_restart(
     tmp_path: Path,
     fault: str,
 ) -> None:
-    """Across the slot, another process holds SQLite's write lock, or the disk is full:
-    commands that use the database say so plainly, in the admin's language,
-    others keep working, and once the fault is gone the briefing goes out, once, late, with
-    the note, from the running bot."""
+    """Across the slot, another process holds SQLite's write lock, the disk is full, or the
+    file turns read-only: commands that use the database say so plainly, in the admin's
+    language, others keep working, and once the fault is gone the briefing goes out, once,
+    late, with the note, from the running bot."""
     monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 300)
     monkeypatch.setattr(scheduler_module, "RECOVERY_FIRST_S", 0.2)
+    if fault == "read-only" and (why := immutable_supported(tmp_path / "data")):
+        pytest.skip(why)
     with contextlib.ExitStack() as stack:
-        if fault != "lock":  # the database on a small filesystem of its own
+        if fault == "disk-full":  # the database on a small filesystem of its own
             try:
                 stack.enter_context(small_filesystem(tmp_path / "data"))
             except PermissionError as error:

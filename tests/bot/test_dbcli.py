@@ -23,6 +23,7 @@ from bot.cli import main
 from bot.startup import redact_url
 from bot.storage import Storage, async_database_url, head_revision
 from bot.storage.engine import make_engine
+from bot.storage.store import KNOWN_FILES
 from tests.bot.cli_process import kuril_brief
 from tests.bot.postgres import fresh_postgres_url
 from tests.bot.test_process import bot_environment, run_cli
@@ -207,7 +208,7 @@ def test_a_database_from_a_newer_release_is_refused_in_one_line(
     with contextlib.closing(sqlite3.connect(db_file)) as conn, conn:
         conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed'")
     code, out, err = run(capsys, "upgrade")
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""
     assert err.count("\n") == 1 and "f00dfeed" in err and "newer release" in err
     code, out, _ = run(capsys, "current")
     assert code == 1
@@ -226,7 +227,7 @@ def test_another_applications_database_is_refused_untouched_in_one_line(
     before = db_file.read_bytes()
     for command in ("current", "status", "upgrade"):
         code, out, err = run(capsys, command)
-        assert code == 1 and out == ""
+        assert code == 4 and out == ""
         assert err == (
             f"The database at sqlite:///{db_file} cannot be used: it is not Kuril Brief's (it "
             "has the tables subscriptions and no Kuril Brief schema version), so it was left "
@@ -398,7 +399,7 @@ async def test_the_bot_refuses_a_newer_database_in_one_plain_line(
         conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed'")
     code, err = await run_cli("run", env=bot_environment(standin, data))
     lines = [line for line in err.splitlines() if "cannot be used" in line]
-    assert code == 1 and "Traceback" not in err
+    assert code == 4 and "Traceback" not in err
     assert lines == [
         f"The database at sqlite:///{data / 'kuril-brief.db'} "
         "cannot be used: schema revision f00dfeed is unknown to this release (newest: "
@@ -421,10 +422,12 @@ def test_backup_to_a_folder_it_cannot_write_names_the_target(tmp_path: Path) -> 
 def test_backup_leaves_nothing_beside_a_database_no_bot_is_using(tmp_path: Path) -> None:
     assert kuril_brief("db", "upgrade", home=tmp_path).returncode == 0
     data = tmp_path / "data"
-    assert sorted(p.name for p in data.iterdir()) == ["kuril-brief.db"]
+    # Beside the database, only the data directory's record of the files in use.
+    files = [KNOWN_FILES, "kuril-brief.db"]
+    assert sorted(p.name for p in data.iterdir()) == files
     result = kuril_brief("db", "backup", str(tmp_path / "copy.db"), home=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in data.iterdir()) == ["kuril-brief.db"], "no -wal or -shm left"
+    assert sorted(p.name for p in data.iterdir()) == files, "no -wal or -shm left"
 
 
 def test_a_missing_folder_in_database_url_is_refused_not_created(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.startup import EXIT_DATABASE_REFUSED, EXIT_DISCORD_REFUSED
 from tests.bot.running_bot import embed_text
 from tests.conftest import REPO_ROOT
 from tests.standin.server import DiscordStandin
@@ -38,6 +39,23 @@ async def start_run(env: dict[str, str], *, dev: bool = True) -> asyncio.subproc
         sys.executable, *flags, "-m", "bot.cli", "run",
         cwd=REPO_ROOT, env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
+
+
+async def exit_of(
+    process: asyncio.subprocess.Process, log: list[str], *, since: float
+) -> tuple[int, str, float]:
+    """Wait (15 s at most, then kill) for `process` to end: its exit code, its whole log
+    (`log` read so far, then the rest) and the seconds from `since` until it ended."""
+    assert process.stderr is not None
+    try:
+        rest = await asyncio.wait_for(process.stderr.read(), 15)
+        code = await asyncio.wait_for(process.wait(), 5)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    took = time.monotonic() - since
+    return code, "".join(log) + rest.decode(errors="replace"), took
 
 
 def bot_environment(standin: DiscordStandin, data_dir: Path) -> dict[str, str]:
@@ -149,16 +167,9 @@ async def test_sigterm_during_a_reconnect_wait_exits_within_5_seconds(
             lambda: standin.gateway_refusals >= 3, timeout=60, what="three failed reconnects"
         )
         await asyncio.sleep(0.5)  # now inside discord.py's backoff sleep
-        began = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(process.stderr.read(), 10)
-        code = await asyncio.wait_for(process.wait(), 5)
-        took = time.monotonic() - began
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    output = "".join(log) + rest.decode(errors="replace")
+    finally:  # timed from the signal
+        code, output, took = await exit_of(process, log, since=time.monotonic())
     assert took < 5.0, output
     assert code == 0, output
     assert "SIGTERM received" in output and "Traceback" not in output
@@ -173,7 +184,7 @@ async def test_another_applications_database_stops_the_start_with_one_line(
     before = database.read_bytes()
     env = {**bot_environment(standin, tmp_path / "data"), "DATABASE_URL": f"sqlite:///{database}"}
     code, err = await run_cli("run", env=env)
-    assert code == 1
+    assert code == EXIT_DATABASE_REFUSED == 4
     lines = [line for line in err.splitlines() if "INFO" not in line]
     assert len(lines) == 1 and "is not Kuril Brief's" in lines[0], err
     assert "Traceback" not in err
@@ -227,7 +238,7 @@ async def test_a_refused_token_is_said_plainly(standin: DiscordStandin, tmp_path
     env = bot_environment(standin, tmp_path / "data")
     env["DISCORD_TOKEN"] = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.wrong.token"
     code, err = await run_cli("run", env=env)
-    assert code == 1
+    assert code == EXIT_DISCORD_REFUSED == 3
     assert last_line(err) == (
         "Discord refused the login with DISCORD_TOKEN: improper token has been passed. Copy "
         "the bot token again from the Developer Portal (Bot, Reset Token) into DISCORD_TOKEN."
@@ -235,8 +246,100 @@ async def test_a_refused_token_is_said_plainly(standin: DiscordStandin, tmp_path
     assert "wrong.token" not in err
 
 
+GATEWAY_REFUSALS = {
+    4004: "Discord's gateway refused DISCORD_TOKEN (close code 4004, authentication failed). "
+    "Copy the bot token again from the Developer Portal (Bot, Reset Token) into DISCORD_TOKEN.",
+    4014: "Discord's gateway refused the bot's intents (close code 4014, disallowed intents; "
+    "it asks for Guilds, Guild Messages, Direct Messages). Turn on any privileged one among "
+    "them in the Developer Portal (Bot, Privileged Gateway Intents).",
+}
+
+
+@pytest.mark.parametrize("close_code", sorted(GATEWAY_REFUSALS))
+async def test_a_gateway_refusal_is_one_plain_line_and_exit_3(
+    standin: DiscordStandin, tmp_path: Path, close_code: int
+) -> None:
+    """REST takes the token, then the gateway closes IDENTIFY with 4004 (the token revoked
+    meanwhile) or 4014 (an intent the Developer Portal does not allow)."""
+    standin.close_identify_with(close_code)
+    code, err = await run_cli("run", env=bot_environment(standin, tmp_path / "data"))
+    assert code == EXIT_DISCORD_REFUSED == 3, err
+    assert "Traceback" not in err and standin.token not in err
+    assert standin.identify_count == 0 and standin.connections_ready == 0
+    said = [line for line in err.splitlines() if " INFO " not in line]
+    assert said == [GATEWAY_REFUSALS[close_code]], err
+
+
 def json_line(line: str) -> dict:
     try:
         return json.loads(line)
     except json.JSONDecodeError:
         raise AssertionError(f"not one JSON object: {line!r}") from None
+
+
+async def stop_run(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM, then the rest of its log."""
+    assert process.stderr is not None
+    process.send_signal(signal.SIGTERM)
+    rest = await asyncio.wait_for(process.stderr.read(), 15)
+    await asyncio.wait_for(process.wait(), 10)
+    return rest.decode(errors="replace")
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+async def test_a_database_file_deleted_or_replaced_under_the_bot_stops_it_with_exit_4(
+    standin: DiscordStandin, tmp_path: Path, how: str
+) -> None:
+    """Not half-working (old connections on the old file, new ones on a new empty file):
+    one error line, exit 4, within seconds although nothing used the database meanwhile.
+    Restarted with the file gone, it refuses to start from an empty database; `db upgrade`
+    is the operator's way to start afresh. A file put back (a restore) is used."""
+    data = tmp_path / "data"
+    database = data / "kuril-brief.db"
+    env = bot_environment(standin, data)
+    process = await start_run(env, dev=False)
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process.stderr, "ready as", log), 30)
+        backup = tmp_path / "backup.db"
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            db.execute("VACUUM INTO ?", (str(backup),))  # what a restore would copy back
+        for suffix in ("", "-wal", "-shm"):
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
+        if how == "replaced":
+            os.replace(backup, database)
+    finally:
+        code, output, took = await exit_of(process, log, since=time.monotonic())
+    assert code == EXIT_DATABASE_REFUSED == 4, output
+    assert took < 8, output
+    assert "Traceback" not in output
+    errors = [line for line in output.splitlines() if " ERROR " in line]
+    assert errors == [
+        errors[0].split(" ERROR ")[0] + f" ERROR bot.storage.store: The database file {database} "
+        "was deleted or replaced while the bot ran; nothing more is read from or written to "
+        "it, and the bot stops (exit 4). Put the file back from a backup and start the bot again."
+    ], output
+
+    if how == "replaced":  # the file there now (a restore) is the one to use
+        process = await start_run(env, dev=False)
+        assert process.stderr is not None
+        try:
+            await asyncio.wait_for(read_until(process.stderr, "ready as", log), 30)
+        finally:
+            await stop_run(process)
+        assert process.returncode == 0
+    else:
+        code, err = await run_cli("run", env=env)
+        assert code == EXIT_DATABASE_REFUSED, err
+        assert "Traceback" not in err and not database.exists()
+        assert last_line(err).startswith(
+            f"The database at sqlite:///{database} cannot be used: the file is missing, though "
+            "the bot has used it since "
+        ), err
+        assert last_line(err).endswith(
+            "Put it back from a backup, or run `kuril-brief db upgrade` to start again with "
+            "an empty database."
+        ), err
+        code, err = await run_cli("db", "upgrade", env=env)
+        assert code == 0 and database.exists(), err

@@ -810,3 +810,41 @@ async def test_a_send_whose_outcome_could_not_be_recorded_is_settled_from_the_ch
     delivery = await storage.get_delivery(121, SLOT)
     assert delivery is not None and delivery.outcome == "sent"
     assert delivery.message_id == sender.posted[(121, nonce_for(121, SLOT))]
+
+
+async def test_pacer_judges_the_limit_by_the_time_it_was_sending_not_holding() -> None:
+    """A 429 half a second after a hold: 10 went out in that half second (20/s), not 10 in
+    a second; the rate is cut to 90% of 20/s, never towards 1/s as a loaded machine's
+    stragglers used to make it."""
+    now = [0.0]
+    pacer = Pacer(47.5, clock=lambda: now[0])
+    pacer.global_limit_hit(1.0)  # hold until 1.0
+    for n in range(10):  # 20/s for half a second after the hold
+        now[0] = 1.0 + (n + 1) / 20
+        await pacer.acquire()
+    now[0] = 1.5
+    pacer.global_limit_hit(1.0)
+    assert pacer.rate == pytest.approx(0.9 * 20, rel=0.01)
+    now[0] = 2.6  # a straggler's 429 just after the next hold: nothing sent since, no cut
+    pacer.global_limit_hit(1.0)
+    assert pacer.rate == pytest.approx(0.9 * 20, rel=0.01)
+
+
+async def test_pacer_spaces_requests_released_together_after_a_stall() -> None:
+    """Work paced by `acquire` can bunch up behind a stall (a slow commit) and be released
+    at once: `space`, right before each request, spreads it out again."""
+    pacer = Pacer(50.0)
+    sent: list[float] = []
+
+    async def request() -> None:
+        await pacer.space()
+        sent.append(time.monotonic())
+
+    began = time.monotonic()
+    await asyncio.gather(*(request() for _ in range(10)))  # ten released together
+    # The k-th goes no sooner than k intervals on (a late wake-up is late, not early).
+    assert [k for k, at in enumerate(sent) if at - began < k * 0.02 - 0.003] == [], sent
+    pacer.global_limit_hit(0.2)  # a global 429 holds requests off too
+    began = time.monotonic()
+    await pacer.space()
+    assert time.monotonic() - began >= 0.17

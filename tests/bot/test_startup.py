@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
 from bot.startup import (
+    EXIT_DISCORD_REFUSED,
+    EXIT_FAILURE,
     database_error,
     discord_gateway_error,
     discord_unreachable,
@@ -108,11 +110,15 @@ def test_discord_failures_name_the_setting() -> None:
 
 
 def test_a_gateway_refusal_is_one_line_with_advice() -> None:
-    import discord
-
-    failure = str(discord_gateway_error(discord.PrivilegedIntentsRequired(shard_id=None)))
-    assert failure.startswith("Discord's gateway closed the connection: Shard ID None is ")
-    assert "\n" not in failure and failure.endswith("(the bot needs no privileged intents).")
+    other = discord_gateway_error(4013, "Shard ID 0 WebSocket closed with 4013.", intents="Guilds")
+    assert str(other).startswith("Discord's gateway closed the connection: Shard ID 0 ")
+    assert "\n" not in str(other) and str(other).endswith("(the bot needs no privileged intents).")
+    assert other.exit_code == EXIT_FAILURE
+    token = discord_gateway_error(4004, "", intents="Guilds")
+    intents = discord_gateway_error(4014, "", intents="Guilds")
+    assert "DISCORD_TOKEN" in str(token) and "Reset Token" in str(token)
+    assert "it asks for Guilds" in str(intents) and "Privileged Gateway Intents" in str(intents)
+    assert token.exit_code == intents.exit_code == EXIT_DISCORD_REFUSED
 
 
 def test_discord_failures_are_said_in_words_not_exception_names() -> None:

@@ -910,3 +910,29 @@ async def test_a_subscription_keeps_its_language(storage: Storage) -> None:
     with pytest.raises(InvalidRecordError):
         await subscribe_in("de")
     assert (await storage.get_subscription(CHANNEL)).language == "ja"  # type: ignore[union-attr]
+
+
+async def test_record_sent_records_the_outcome_and_the_state_together(
+    open_storage: Callable[[], Awaitable[Storage]],
+) -> None:
+    storage = await open_storage()
+    await subscribe(storage)
+    assert await storage.claim_slot(CHANNEL, SLOT)
+    state = ChannelState(CHANNEL, "v9", 3, frozenset({"a"}), last_briefed_at=SLOT)
+    assert await storage.record_sent(CHANNEL, SLOT, "sent", message_id=99, state=state, now=NOW)
+    delivery = await storage.get_delivery(CHANNEL, SLOT)
+    assert delivery is not None and (delivery.outcome, delivery.message_id) == ("sent", 99)
+    saved = await storage.get_channel_state(CHANNEL)
+    assert saved is not None and (saved.rotation_cursor, saved.seen_entry_ids) == (
+        3,
+        frozenset({"a"}),
+    )
+    # A settled slot never changes, and then the state is not saved either.
+    later = ChannelState(CHANNEL, "v9", 4, frozenset({"b"}), last_briefed_at=SLOT)
+    assert not await storage.record_sent(
+        CHANNEL, SLOT, "sent_late", message_id=100, state=later, now=NOW
+    )
+    saved = await storage.get_channel_state(CHANNEL)
+    assert saved is not None and saved.rotation_cursor == 3
+    with pytest.raises(InvalidRecordError):
+        await storage.record_sent(CHANNEL_2, SLOT, "sent", message_id=1, state=state, now=NOW)

@@ -16,7 +16,7 @@ import pytest
 
 from bot.storage import Storage
 from bot.storage.ownership import ForeignDatabaseError
-from bot.storage.store import DatabaseFileReplacedError
+from bot.storage.store import DatabaseFileMissingError, DatabaseFileReplacedError
 from bot.storage.url import async_database_url
 from tests.bot.postgres import fresh_postgres_url
 
@@ -140,3 +140,32 @@ async def test_a_database_file_deleted_or_replaced_while_open_fails_loudly(
         assert len(errors) == 1 and "deleted or replaced" in errors[0].getMessage()
     finally:
         await storage.close()
+
+
+async def test_a_file_the_bot_had_is_not_silently_made_anew(tmp_path: Path) -> None:
+    """A first start creates the file; once used, a missing file is refused (the data
+    directory remembers it) until the operator asks for a new one (`db upgrade`)."""
+    data = tmp_path / "data"
+    elsewhere = tmp_path / "elsewhere" / "kuril.db"  # DATABASE_URL outside the data directory
+    elsewhere.parent.mkdir()
+    for path in (data / "kuril-brief.db", elsewhere):
+        url = f"sqlite:///{path}"
+        async with Storage(url, data_dir=data) as storage:  # first start: made
+            await storage.upsert_subscription(
+                guild_id=1, channel_id=2, local_time="09:00", timezone="UTC", created_by=3, now=NOW
+            )
+        async with Storage(url, data_dir=data):  # and opened again
+            pass
+        path.unlink()
+        for suffix in ("-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        with pytest.raises(DatabaseFileMissingError, match="the file is missing, though"):
+            await Storage(url, data_dir=data).open()
+        assert not path.exists(), "refused without creating it"
+        storage = await Storage(url, data_dir=data).open(create_anew=True)
+        try:
+            assert await storage.get_subscription(2) is None  # a new, empty one, as asked
+        finally:
+            await storage.close()
+        async with Storage(url, data_dir=data):  # from then on it is the file in use
+            pass

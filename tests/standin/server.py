@@ -307,6 +307,7 @@ class DiscordStandin:
         self.identify_count = 0
         self.gateway_refused = False  # see refuse_gateway()
         self.gateway_refusals = 0  # connections refused so far
+        self.identify_close_code: int | None = None  # see close_identify_with()
         self.resume_count = 0
         self.connections_ready = 0  # READY or RESUMED sent
 
@@ -869,6 +870,9 @@ class DiscordStandin:
         if data.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
+        if self.identify_close_code is not None:
+            await ws.close(code=self.identify_close_code, message=b"closed by close_identify_with")
+            return
         intents = int(data.get("intents", 0))
         if intents & PRIVILEGED_INTENTS & ~self.allowed_privileged_intents:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
@@ -931,6 +935,12 @@ class DiscordStandin:
         retrying with backoff (`gateway_refusals` counts the attempts). Combine with
         `disconnect_gateway()` to take the bot offline."""
         self.gateway_refused = refused
+
+    def close_identify_with(self, code: int | None) -> None:
+        """Close every IDENTIFY with `code` (None: serve it again), though REST still takes
+        the token: 4004 is a token revoked between login and gateway, 4014 an intent the
+        Developer Portal does not allow."""
+        self.identify_close_code = code
 
     async def send_reconnect(self) -> None:
         """Send op 7 RECONNECT, as Discord does before moving a session."""
