@@ -784,7 +784,7 @@ async def test_a_send_whose_outcome_could_not_be_recorded_is_settled_from_the_ch
     sender = FakeSender()
     scheduler = make(storage, kb, clock, sender)
     await run(scheduler)
-    real_record = storage.record_outcome
+    real_record = storage.record_sent
     failures = [OperationalError("UPDATE delivery_log", None, Exception("disk I/O error"))]
 
     async def record_fails_once(*args: Any, **kw: Any) -> bool:
@@ -792,7 +792,7 @@ async def test_a_send_whose_outcome_could_not_be_recorded_is_settled_from_the_ch
             raise failures.pop()
         return await real_record(*args, **kw)
 
-    monkeypatch.setattr(storage, "record_outcome", record_fails_once)
+    monkeypatch.setattr(storage, "record_sent", record_fails_once)
     try:
         await come_due(scheduler, clock, SLOT)
         assert (await storage.get_delivery(121, SLOT)).outcome == "claimed"  # type: ignore[union-attr]
