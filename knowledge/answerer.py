@@ -24,7 +24,9 @@ reads is `commands.ask`'s job.
    three entries it rated highest as "did you mean", if they are related at all. After
    sentences of context, the question sentence weighs more than the story around it. An
    entry is never the answer to a question naming a party the article never speaks of (the
-   US, NATO, Putin: `knowledge.parties`) unless the entry involves that party.
+   US, NATO, Putin: `knowledge.parties`) unless the entry involves that party, nor to a
+   question asking for a kind of detail the entry does not state ("which seven banks": names;
+   the banks' entry states their number: `knowledge.details`); the entry is offered instead.
 
 The thresholds come from stratified 5-fold cross-validation of the training questions
 (`benchmarks/answerer.py --cv`), never from the blind sets.
@@ -266,6 +268,12 @@ class Answerer:
             self._classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self._classes else None
         )
         self._parties = kb.questions.parties
+        self._states = kb.questions.states
+        self._details = (
+            kb.questions.details
+            if language == "en"
+            else kb.translations[language].questions.details
+        )
         self._involves = parties_involved(kb, texts, labels)
         self._min_lead = LANGUAGE_MIN_LEAD.get(language, MIN_LEAD)
         self.readers: dict[Language, Answerer] = {language: self}
@@ -448,9 +456,16 @@ class Answerer:
             chosen = self.model.label(target, vector, besides=sibling_of)
             if self._classes[order[0]] != target or chosen is None:
                 return _Reading(None, value, ranked)
-        if self._names_strangers(text, chosen):
+        if self._names_strangers(text, chosen) or self._asks_unstated(alone or text, chosen):
             return _Reading(None, value, ranked, related, outside=True)
         return _Reading(chosen, value, ranked)
+
+    def _asks_unstated(self, text: str, entry_id: str) -> bool:
+        """Whether `text` asks for a kind of detail the entry does not state ("which seven
+        banks" asks for names; the banks' entry states their number): the entry is then offered
+        as "did you mean", never given as the answer (`knowledge.details`)."""
+        asked = self._details.asked(text)
+        return bool(asked) and not asked <= self._states.get(entry_id, frozenset())
 
     def _names_strangers(self, text: str, entry_id: str) -> bool:
         """Whether `text` names a party the article never speaks of (the US, NATO, Putin)
