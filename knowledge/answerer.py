@@ -461,9 +461,9 @@ class Answerer:
         return _Reading(chosen, value, ranked)
 
     def _asks_unstated(self, text: str, entry_id: str) -> bool:
-        """Whether `text` asks for a kind of detail the entry does not state ("which seven
-        banks" asks for names; the banks' entry states their number): the entry is then offered
-        as "did you mean", never given as the answer (`knowledge.details`)."""
+        """Whether `text` asks for a kind of detail (`knowledge.details`) that `entry_id` does
+        not state ("which seven banks" asks for names; the banks' entry states their number):
+        the entry is then offered as "did you mean", never given as the answer."""
         asked = self._details.asked(text)
         return bool(asked) and not asked <= self._states.get(entry_id, frozenset())
 
