@@ -156,6 +156,8 @@ def read_questions(
                     problems.append(
                         Problem(name, key, f"{question!r} is also filed under {earlier[0]!r}")
                     )
+    if language is not None and details.kinds:
+        states = dict(_english_states(data_dir))
     problems += _asks_unstated(examples, states, details, where)
     counts = Counter(label for _, label in examples)
     for entry_id in sorted(known):
@@ -199,6 +201,24 @@ def _states(
     return frozenset(stated) & kinds
 
 
+def _english_states(data_dir: Path) -> dict[str, frozenset[str]]:
+    """The kinds of detail each entry states, as the English question files say: another
+    language's questions are checked against them (its file says only how questions ask)."""
+    states: dict[str, frozenset[str]] = {}
+    for path in sorted((data_dir / QUESTIONS_DIR).glob("*.toml")):
+        if path.name == OUT_OF_SCOPE_FILE:
+            continue
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue  # reported with the English questions
+        for key, table in document.items():
+            stated = table.get("states") if isinstance(table, dict) else None
+            if isinstance(stated, list):
+                states[key] = frozenset(kind for kind in stated if isinstance(kind, str))
+    return states
+
+
 def _asks_unstated(
     examples: list[tuple[str, str]],
     states: Mapping[str, frozenset[str]],
@@ -206,8 +226,7 @@ def _asks_unstated(
     where: str,
 ) -> list[Problem]:
     """A question taught to an entry that asks for a kind of detail the entry does not state
-    contradicts the data: the bot would decline it. Only a language whose questions have
-    `states` beside them is checked (today English)."""
+    contradicts the data: the bot would decline it."""
     if not states:
         return []
     problems = []
