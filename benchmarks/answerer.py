@@ -367,9 +367,7 @@ def cross_validate(kb: KnowledgeBase, folds: int = 5, language: str = "en") -> N
         # Everything but the questions stays: parties, the kinds of detail each entry states
         # and the reader of what a question asks for.
         if translation is None:
-            questions = dataclasses.replace(
-                kb.questions, examples=tuple(examples[i] for i in kept)
-            )
+            questions = dataclasses.replace(kb.questions, examples=tuple(examples[i] for i in kept))
             return Answerer(KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", questions))
         questions = dataclasses.replace(
             translation.questions, examples=tuple(examples[i] for i in kept)
