@@ -72,7 +72,8 @@ PART_MIN_SCORE = -0.2
 SUGGEST_MIN_SCORE = -0.9
 SUGGEST_MAX_GAP = 1.4
 """Entries scoring lower, or this far behind the out-of-scope class, are unrelated to the
-question: not worth a "did you mean"."""
+question: not worth a "did you mean" (unless the question asks for a particular kind of
+detail, `knowledge.details`: then only `SUGGEST_MIN_SCORE` counts)."""
 
 OUTSIDE_MIN_WORDS = 3
 """A shorter part ("lol", "thank you") is not a question of its own the sources fail to answer."""
@@ -446,7 +447,12 @@ class Answerer:
             for rank, i in enumerate(order)
             if rank == 0 or scores[i] >= cutoff
         )
-        related = value >= cutoff
+        # A question asking for a particular detail ("what is the population of Hokkaido") is
+        # a near miss of the entry it names, however firmly its near-miss siblings taught the
+        # model to decline it: that entry is still worth offering.
+        related = value >= cutoff or (
+            value >= SUGGEST_MIN_SCORE and bool(self._details.asked(alone or text))
+        )
         if value < floor or value - beyond < (self._min_lead if lead is None else lead):
             return _Reading(None, value, ranked, related, outside=value < beyond)
         if sibling_of is None:

@@ -48,9 +48,6 @@ def test_the_reader_finds_each_kind_a_question_asks_for(tmp_path: Path) -> None:
     assert reader.asked("How MANY banks?") == {"count"}
     assert reader.asked("When, exactly, did it start?") == {"date"}
     assert reader.asked("why did russia stop the talks") == frozenset()
-    assert (
-        reader.without_cues("What year did Russia stop the talks?") == "did russia stop the talks"
-    )
 
 
 def test_no_file_asks_for_nothing_and_a_broken_one_is_a_problem(tmp_path: Path) -> None:
