@@ -44,6 +44,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -56,7 +57,6 @@ from knowledge.answerer import Answerer  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.loader import load_knowledge_base  # noqa: E402
 from knowledge.models import Actor, Entry, Event, Fact, Sanction  # noqa: E402
-from knowledge.questions import QuestionSet  # noqa: E402
 from knowledge.text import normalise  # noqa: E402
 
 PROJECT_SET = ROOT / "tests" / "knowledge" / "questions.jsonl"
@@ -311,6 +311,7 @@ def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> 
         by_label.setdefault(label, []).append(text)
     entries: list[Entry] = list(kb.entries)
     examples = list(kb.questions.examples)
+    states = dict(kb.questions.states)
     for n in range(1, factor):
         for entry in kb.entries:
             new_id = f"{entry.id[:48]}-s{n}"
@@ -330,11 +331,15 @@ def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> 
                 update["name"] = f"{entry.name} {fake_word()}"
                 update["aliases"] = tuple(f"{fake_word()} {alias}" for alias in entry.aliases)
             entries.append(entry.model_copy(update=update))
+            if entry.id in kb.questions.states:
+                states[new_id] = kb.questions.states[entry.id]
             originals = by_label.get(entry.id, [])
             examples += [
                 (perturb(q), new_id) for q in rng.sample(originals, min(per_entry, len(originals)))
             ]
-    questions = QuestionSet(tuple(examples), kb.questions.leads, kb.questions.groups)
+    questions = dataclasses.replace(
+        kb.questions, examples=tuple(examples), states=MappingProxyType(states)
+    )
     return KnowledgeBase(kb.seeds, tuple(entries), kb.themes, f"{kb.version}x{factor}", questions)
 
 
@@ -344,7 +349,6 @@ def cross_validate(kb: KnowledgeBase, folds: int = 5, language: str = "en") -> N
     its questions are declined rather than answered with another entry. For `ja` and `ru`, the
     same on that language's questions, with that language's reader (the curators'
     translations of the entries stay in its training, as in the bot)."""
-
     import numpy as np
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
@@ -360,10 +364,14 @@ def cross_validate(kb: KnowledgeBase, folds: int = 5, language: str = "en") -> N
 
     def trained_without(held: np.ndarray) -> Answerer:
         kept = np.setdiff1d(np.arange(len(examples)), held)
+        # Everything but the questions stays: parties, the kinds of detail each entry states
+        # and the reader of what a question asks for.
         if translation is None:
-            questions = QuestionSet(tuple(examples[i] for i in kept), parties=kb.questions.parties)
+            questions = dataclasses.replace(kb.questions, examples=tuple(examples[i] for i in kept))
             return Answerer(KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", questions))
-        questions = QuestionSet(tuple(examples[i] for i in kept))
+        questions = dataclasses.replace(
+            translation.questions, examples=tuple(examples[i] for i in kept)
+        )
         held_back = {language: dataclasses.replace(translation, questions=questions)}
         cv_kb = KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", kb.questions, held_back)
         return Answerer(cv_kb, language=language)  # type: ignore[arg-type]

@@ -24,7 +24,9 @@ reads is `commands.ask`'s job.
    three entries it rated highest as "did you mean", if they are related at all. After
    sentences of context, the question sentence weighs more than the story around it. An
    entry is never the answer to a question naming a party the article never speaks of (the
-   US, NATO, Putin: `knowledge.parties`) unless the entry involves that party.
+   US, NATO, Putin: `knowledge.parties`) unless the entry involves that party, nor to a
+   question asking for a kind of detail the entry does not state ("which seven banks": names;
+   the banks' entry states their number: `knowledge.details`); the entry is offered instead.
 
 The thresholds come from stratified 5-fold cross-validation of the training questions
 (`benchmarks/answerer.py --cv`), never from the blind sets.
@@ -70,7 +72,8 @@ PART_MIN_SCORE = -0.2
 SUGGEST_MIN_SCORE = -0.9
 SUGGEST_MAX_GAP = 1.4
 """Entries scoring lower, or this far behind the out-of-scope class, are unrelated to the
-question: not worth a "did you mean"."""
+question: not worth a "did you mean" (unless the question asks for a particular kind of
+detail, `knowledge.details`: then only `SUGGEST_MIN_SCORE` counts)."""
 
 OUTSIDE_MIN_WORDS = 3
 """A shorter part ("lol", "thank you") is not a question of its own the sources fail to answer."""
@@ -291,6 +294,12 @@ class Answerer:
             self._classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self._classes else None
         )
         self._parties = kb.questions.parties
+        self._states = kb.questions.states
+        self._details = (
+            kb.questions.details
+            if language == "en"
+            else kb.translations[language].questions.details
+        )
         self._involves = parties_involved(kb, texts, labels)
         self._min_lead = LANGUAGE_MIN_LEAD.get(language, MIN_LEAD)
         self.readers: dict[Language, Answerer] = {language: self}
@@ -500,7 +509,12 @@ class Answerer:
             for rank, i in enumerate(order)
             if rank == 0 or scores[i] >= cutoff
         )
-        related = value >= cutoff
+        # A question asking for a particular detail ("what is the population of Hokkaido") is
+        # a near miss of the entry it names, however firmly its near-miss siblings taught the
+        # model to decline it: that entry is still worth offering.
+        related = value >= cutoff or (
+            value >= SUGGEST_MIN_SCORE and bool(self._details.asked(alone or text))
+        )
         if value < floor or value - beyond < (self._min_lead if lead is None else lead):
             return _Reading(None, value, ranked, related, outside=value < beyond)
         if sibling_of is None:
@@ -510,9 +524,16 @@ class Answerer:
             chosen = self.model.label(target, vector, besides=sibling_of)
             if self._classes[order[0]] != target or chosen is None:
                 return _Reading(None, value, ranked)
-        if self._names_strangers(text, chosen):
+        if self._names_strangers(text, chosen) or self._asks_unstated(alone or text, chosen):
             return _Reading(None, value, ranked, related, outside=True)
         return _Reading(chosen, value, ranked)
+
+    def _asks_unstated(self, text: str, entry_id: str) -> bool:
+        """Whether `text` asks for a kind of detail (`knowledge.details`) that `entry_id` does
+        not state ("which seven banks" asks for names; the banks' entry states their number):
+        the entry is then offered as "did you mean", never given as the answer."""
+        asked = self._details.asked(text)
+        return bool(asked) and not asked <= self._states.get(entry_id, frozenset())
 
     def _names_strangers(self, text: str, entry_id: str) -> bool:
         """Whether `text` names a party the article never speaks of (the US, NATO, Putin)

@@ -7,13 +7,17 @@ phrasing by adding data, never code. They live in `knowledge/data/questions/*.to
   `[entry-id]` with `questions = [...]` and, optionally, `lead = "..."`: the one line that
   settles a yes/no question about the entry, shown first when a question asks yes or no;
   and, optionally, `not_said = [...]`: near misses the entry does not answer (the banks' names,
-  the exact date), filed as out of scope beside the entry they come close to;
+  the exact date), filed as out of scope beside the entry they come close to; and, optionally,
+  `states = [...]`: the kinds of detail the entry states (a count, a date, a person...), as
+  named in `details/<language>.toml` (`knowledge.details`): a question asking for another
+  kind is declined with the entry as "did you mean";
 * in `out_of_scope.toml`, a table per group of questions the bot must decline
   (`[off_topic]`, `[prompt_injection]`, ...), each with `questions = [...]`.
 
 The loader checks that every table names an entry (or is an out-of-scope group), that no
-question (after normalisation) is filed under two labels, and `kb check` reports how many
-questions each entry has.
+question (after normalisation) is filed under two labels, that no question taught to an entry
+asks for a kind of detail the entry does not state, and `kb check` reports how many questions
+each entry has.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from knowledge.details import KINDS_LANGUAGE, DetailReader, read_details
 from knowledge.parties import Parties, read_parties
 from knowledge.problems import Problem
 from knowledge.text import normalise
@@ -40,7 +45,7 @@ MIN_QUESTIONS = 10
 """Fewer questions than this and the model cannot learn an entry: `kb check` fails."""
 
 _GROUP = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
-_ENTRY_KEYS = frozenset({"questions", "lead", "not_said"})
+_ENTRY_KEYS = frozenset({"questions", "lead", "not_said", "states"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,10 @@ class QuestionSet:
     """Out-of-scope questions per group, for reports."""
     parties: Parties = field(default_factory=Parties)
     """Parties the article never speaks of (`knowledge.parties`)."""
+    states: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    """The kinds of detail each entry states (`knowledge.details`); none when not given."""
+    details: DetailReader = field(default_factory=DetailReader)
+    """What a question in this set's language asks for."""
 
     def counts(self) -> dict[str, int]:
         """Questions per label."""
@@ -69,11 +78,17 @@ def read_questions(
     folder = data_dir / where
     if not folder.is_dir():
         return QuestionSet(), [Problem(where, None, "training questions missing")]
-    problems: list[Problem] = []
     examples: list[tuple[str, str]] = []
     leads: dict[str, str] = {}
     groups: dict[str, int] = {}
     filed: dict[str, tuple[str, str]] = {}  # normalised question -> (label, file)
+    states: dict[str, frozenset[str]] = {}
+    details, problems = read_details(data_dir, language or KINDS_LANGUAGE)
+    kinds = details.kinds if language is None else read_details(data_dir)[0].kinds
+    problems += [
+        Problem(f"details/{language}.toml", kind, "no such kind in details/en.toml")
+        for kind in sorted(details.kinds - kinds)
+    ]
     for path in sorted(folder.glob("*.toml")):
         name = f"{where}/{path.name}"
         try:
@@ -115,6 +130,10 @@ def read_questions(
                     leads[key] = lead.strip()
             if out_of_scope:
                 groups[key] = groups.get(key, 0) + len(questions)
+            else:
+                stated = _states(table, kinds, name, key, problems)
+                if stated is not None:
+                    states[key] = stated
             not_said = table.get("not_said", [])
             if not isinstance(not_said, list) or not all(
                 isinstance(q, str) and q.strip() for q in not_said
@@ -137,6 +156,9 @@ def read_questions(
                     problems.append(
                         Problem(name, key, f"{question!r} is also filed under {earlier[0]!r}")
                     )
+    if language is not None and details.kinds:
+        states = dict(_english_states(data_dir))
+    problems += _asks_unstated(examples, states, details, where)
     counts = Counter(label for _, label in examples)
     for entry_id in sorted(known):
         if counts[entry_id] < MIN_QUESTIONS:
@@ -154,6 +176,72 @@ def read_questions(
     parties, party_problems = read_parties(data_dir) if language is None else (Parties(), [])
     problems += party_problems
     question_set = QuestionSet(
-        tuple(examples), MappingProxyType(leads), MappingProxyType(groups), parties
+        tuple(examples),
+        MappingProxyType(leads),
+        MappingProxyType(groups),
+        parties,
+        MappingProxyType(states),
+        details,
     )
     return question_set, problems
+
+
+def _states(
+    table: dict[str, Any], kinds: frozenset[str], file: str, key: str, problems: list[Problem]
+) -> frozenset[str] | None:
+    """The entry's `states`, each a kind the details file names (None when not given)."""
+    stated = table.get("states")
+    if stated is None:
+        return None
+    if not isinstance(stated, list) or not all(isinstance(kind, str) for kind in stated):
+        problems.append(Problem(file, key, "states must be a list of kinds of detail"))
+        return None
+    for kind in sorted(set(stated) - kinds):
+        problems.append(Problem(file, key, f"states {kind!r}: no such kind in details/en.toml"))
+    return frozenset(stated) & kinds
+
+
+def _english_states(data_dir: Path) -> dict[str, frozenset[str]]:
+    """The kinds of detail each entry states, as the English question files say: another
+    language's questions are checked against them (its file says only how questions ask)."""
+    states: dict[str, frozenset[str]] = {}
+    for path in sorted((data_dir / QUESTIONS_DIR).glob("*.toml")):
+        if path.name == OUT_OF_SCOPE_FILE:
+            continue
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue  # reported with the English questions
+        for key, table in document.items():
+            stated = table.get("states") if isinstance(table, dict) else None
+            if isinstance(stated, list):
+                states[key] = frozenset(kind for kind in stated if isinstance(kind, str))
+    return states
+
+
+def _asks_unstated(
+    examples: list[tuple[str, str]],
+    states: Mapping[str, frozenset[str]],
+    details: DetailReader,
+    where: str,
+) -> list[Problem]:
+    """A question taught to an entry that asks for a kind of detail the entry does not state
+    contradicts the data: the bot would decline it."""
+    if not states:
+        return []
+    problems = []
+    for question, label in examples:
+        if label == OUT_OF_SCOPE:
+            continue
+        unstated = details.asked(question) - states.get(label, frozenset())
+        if unstated:
+            kinds = ", ".join(sorted(unstated))
+            problems.append(
+                Problem(
+                    where,
+                    label,
+                    f"{question!r} asks for {kinds}, which the entry does not state: add it to "
+                    "`states`, or file the question under `not_said`",
+                )
+            )
+    return problems

@@ -98,7 +98,9 @@ def test_malformed_question_tables_are_problems(data_copy: Path) -> None:
 def test_an_entry_with_too_few_questions_is_a_problem(data_copy: Path) -> None:
     path = data_copy / QUESTIONS_DIR / "events.toml"
     text = path.read_text(encoding="utf-8")
-    block = re.compile(r"\n\[talks-begin\]\n(?:lead = .*\n)?questions = \[\n(?:    .*\n)*?\]\n")
+    block = re.compile(
+        r"\n\[talks-begin\]\n(?:states = .*\n)?(?:lead = .*\n)?questions = \[\n(?:    .*\n)*?\]\n"
+    )
     assert block.search(text), "test setup: talks-begin's table"
     path.write_text(block.sub("\n", text), encoding="utf-8")
     problems = problems_of(data_copy)
