@@ -4,6 +4,10 @@ A test is end to end when it starts the Discord stand-in, any subprocess (a bot,
 `psql`, a shell) or uses PostgreSQL. Tests that ask for the stand-in's or the bot's fixtures,
 or carry the `postgres` marker, get `e2e` at collection. Any other test that starts one of
 those fails with a message saying to mark it, so the marker cannot be forgotten.
+
+Tests that train a free-text model of their own (the CLI's `ask`, the model cache, a grown or
+taught knowledge base: seconds of CPU each) carry `e2e` too, by hand: they run the whole
+answering pipeline from the data files, and would take the fast run far past 20 s.
 """
 
 from __future__ import annotations

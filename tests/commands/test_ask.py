@@ -206,7 +206,9 @@ def test_no_pings_defuses_every_mention_form() -> None:
     assert not re.search(r"@everyone|@here", text, re.IGNORECASE)
 
 
-def test_answers_on_a_grown_knowledge_base_fit(big_services: Services) -> None:
+@pytest.mark.e2e  # trains a free-text model of its own
+def test_answers_on_a_grown_knowledge_base_fit(big_kb: KnowledgeBase) -> None:
+    big_services = Services(big_kb)
     for question in ("why were the talks suspended", "what did kishida say", "sanctions"):
         reply = ask_reply(big_services, invocation(), question)
         assert reply.embeds

@@ -14,8 +14,7 @@ from commands.context import Services
 from commands.formatting import page_id, parse_page_id
 from commands.registry import COMPONENTS, complete_topic, component_owner, run_component
 from knowledge.base import KnowledgeBase
-from knowledge.loader import load_knowledge_base
-from tests.commands.helpers import REPO, invocation, text_of
+from tests.commands.helpers import invocation, text_of
 
 USER = 42
 
@@ -100,7 +99,7 @@ def test_a_topic_without_events_says_so(services) -> None:
 async def test_paging_survives_a_restart_through_the_registry(kb) -> None:
     first = tl.timeline(Services(kb), invocation(USER))
     custom_id = first.buttons[0][-1].custom_id
-    fresh = Services(load_knowledge_base(REPO / "seeds"))  # a new process: nothing remembered
+    fresh = Services(dataclasses.replace(kb))  # as after a restart: nothing remembered
     page = await run_component(custom_id, fresh, invocation(USER))
     assert not page.ephemeral and event_numbers(page)[0] == tl.EVENTS_PER_PAGE + 1
     assert COMPONENTS["tl"] is tl.timeline_button

@@ -375,6 +375,7 @@ def test_every_services_object_shares_its_knowledge_bases_one_model(kb: Knowledg
     assert first.free_text() is first.answerer
 
 
+@pytest.mark.e2e  # trains a free-text model of its own
 def test_curators_teach_new_phrasing_with_data_in_the_loaders_folder(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
