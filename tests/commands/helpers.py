@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from commands.context import Invocation
+from commands.context import Invocation, Services
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
 from knowledge.models import Actor
@@ -73,6 +73,18 @@ def grown_kb(base: KnowledgeBase, extra: int = 200) -> KnowledgeBase:
             )
         )
     return KnowledgeBase(base.seeds, tuple(entries), base.themes, f"{base.version}-grown")
+
+
+class _NoFreeText:
+    """For commands that never answer free text, on a knowledge base of the test's own: a
+    model trained on it would cost seconds. Asking it a question fails the test."""
+
+    def answer(self, question: str) -> None:
+        raise AssertionError("this Services answers no free text: build Services(kb) instead")
+
+
+def services_without_free_text(kb: KnowledgeBase) -> Services:
+    return Services(kb, answerer=_NoFreeText())  # type: ignore[arg-type]
 
 
 def text_of(reply: Reply) -> str:

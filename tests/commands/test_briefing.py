@@ -12,10 +12,9 @@ from hypothesis import strategies as st
 
 from commands.brief import brief, rotation_key
 from commands.briefing import ITEMS, briefing_order, compose_briefing
-from commands.context import Services
 from commands.formatting import entry_label
 from knowledge.base import KnowledgeBase
-from tests.commands.helpers import NOW, invocation, text_of
+from tests.commands.helpers import NOW, invocation, services_without_free_text, text_of
 
 
 def item_ids(kb, briefing) -> list[str]:
@@ -158,7 +157,7 @@ def test_brief_shows_every_item_once_per_cycle_even_when_items_are_long(kb: Know
     ]
     kb = dataclasses.replace(kb, entries=(*kb.entries, *long_facts))
     order = briefing_order(kb)
-    crowded = Services(kb=kb)
+    crowded = services_without_free_text(kb)
     key = rotation_key(invocation())
     seen: list[str] = []
     while len(seen) < len(order):

@@ -14,7 +14,7 @@ from commands.context import Services
 from commands.formatting import page_id, parse_page_id
 from commands.registry import COMPONENTS, complete_topic, component_owner, run_component
 from knowledge.base import KnowledgeBase
-from tests.commands.helpers import invocation, text_of
+from tests.commands.helpers import invocation, services_without_free_text, text_of
 
 USER = 42
 
@@ -99,7 +99,7 @@ def test_a_topic_without_events_says_so(services) -> None:
 async def test_paging_survives_a_restart_through_the_registry(kb) -> None:
     first = tl.timeline(Services(kb), invocation(USER))
     custom_id = first.buttons[0][-1].custom_id
-    fresh = Services(dataclasses.replace(kb))  # as after a restart: nothing remembered
+    fresh = Services(kb)  # as after a restart: nothing remembered
     page = await run_component(custom_id, fresh, invocation(USER))
     assert not page.ephemeral and event_numbers(page)[0] == tl.EVENTS_PER_PAGE + 1
     assert COMPONENTS["tl"] is tl.timeline_button
@@ -191,7 +191,7 @@ def test_an_event_longer_than_a_page_is_split_not_cut(kb: KnowledgeBase) -> None
     words = [f"word{n}" for n in range(2500)]
     huge = event.model_copy(update={"id": "huge", "order": 5, "text": " ".join(words)})
     huge_kb = KnowledgeBase(kb.seeds, (*kb.entries, huge), kb.themes, "huge")
-    services = Services(huge_kb)
+    services = services_without_free_text(huge_kb)
     replies = all_pages(services)
     shown = " ".join(reply.embeds[0].description for reply in replies).split()
     assert [w for w in shown if w.startswith("word")] == words
@@ -206,7 +206,9 @@ def test_topic_autocomplete_is_not_crowded_out_by_topics_without_events(kb: Know
         for n in range(40)
     ]
     idle_kb = dataclasses.replace(base, entries=(*base.entries, *idle))
-    values = [choice.value for choice in complete_topic(Services(kb=idle_kb), "sanct")]
+    values = [
+        choice.value for choice in complete_topic(services_without_free_text(idle_kb), "sanct")
+    ]
     assert "sanctions" in values
     assert not [value for value in values if value.startswith("sanct-")]
 
