@@ -374,7 +374,8 @@ def cross_validate(kb: KnowledgeBase, folds: int = 5, language: str = "en") -> N
         )
         held_back = {language: dataclasses.replace(translation, questions=questions)}
         cv_kb = KnowledgeBase(kb.seeds, kb.entries, kb.themes, "cv", kb.questions, held_back)
-        return Answerer(cv_kb, language=language)  # type: ignore[arg-type]
+        # `language` is a key of kb.translations, which the loader reads as a Language.
+        return Answerer(cv_kb, language=language)  # pyright: ignore[reportArgumentType]
 
     right = total = declined = outside = 0
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
@@ -419,7 +420,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("blind", nargs="*", type=Path, help="blind sets (JSONL) to score")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
     parser.add_argument("--scale", type=int, default=100, help="grow the KB this many times")

@@ -254,7 +254,7 @@ async def main(count: int, rate: float) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--matrix", action="store_true", help="the crash and fault matrix")

@@ -76,7 +76,7 @@ def bare_client() -> discord.Client:
     async def setup_hook() -> None:
         await tree.sync()
 
-    client.setup_hook = setup_hook  # type: ignore[method-assign]
+    client.setup_hook = setup_hook
     return client
 
 
@@ -157,6 +157,6 @@ async def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--interactions", type=int, default=400)
     asyncio.run(main(parser.parse_args().interactions))

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import discord
+import discord.http
 from discord.ext import commands
 
 from bot.components import RoutedButton

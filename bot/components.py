@@ -31,5 +31,6 @@ class RoutedButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?
     ) -> RoutedButton:
         return cls(match["custom_id"])
 
-    async def callback(self, interaction: discord.Interaction[KurilBriefBot]) -> None:  # type: ignore[override]
+    # discord.py types the base for any Client; this bot's buttons carry KurilBriefBot.
+    async def callback(self, interaction: discord.Interaction[KurilBriefBot]) -> None:  # pyright: ignore[reportIncompatibleMethodOverride]
         await interaction.client.handle_button(interaction, self.routed_id)

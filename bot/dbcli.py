@@ -17,9 +17,10 @@ import logging
 import shlex
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -69,7 +70,7 @@ def run_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     return _backup(storage, args.file, overwrite=args.force)
 
 
-def _run(command: Callable[[Storage], Awaitable[int]], settings: Settings) -> int:
+def _run(command: Callable[[Storage], Coroutine[Any, Any, int]], settings: Settings) -> int:
     """Run one async db command; a database that cannot be used is one plain line (exit 1;
     exit 4 for one refused as it is: a newer release's or another application's)."""
     storage = Storage.from_settings(settings)

@@ -38,7 +38,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -53,9 +53,6 @@ from commands.briefing import REFERENCE_PREFIX, Briefing, compose_briefing
 from commands.i18n import N_, say
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
-
-if TYPE_CHECKING:
-    from discord.ext import commands
 
 __all__ = [
     "NONCE_WINDOW",
@@ -151,7 +148,7 @@ PAUSE_REASONS: dict[int, str] = {
 class DiscordSender:
     """Sends through the bot's REST client; needs no cached channel objects."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: discord.Client) -> None:
         self._bot = bot
 
     async def send(self, *, guild_id: int, channel_id: int, reply: Reply, nonce: str) -> int:

@@ -47,5 +47,5 @@ def pin_gateway(http: HTTPClient) -> None:
                 url = str(gateway.with_query(target.query))
         return await real_ws_connect(url, **kwargs)
 
-    http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
-    http.ws_connect = ws_connect  # type: ignore[method-assign]
+    http.get_bot_gateway = get_bot_gateway
+    http.ws_connect = ws_connect

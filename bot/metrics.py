@@ -129,7 +129,7 @@ class BotMetrics:
     def count_free_text(self, services: Services) -> Services:
         """The same services, with the free-text answerer counting its answers."""
         answerer = _CountingAnswerer(services.free_text(), self.free_text)
-        return dataclasses.replace(services, answerer=answerer)  # type: ignore[arg-type]
+        return dataclasses.replace(services, answerer=answerer)
 
     def http_trace(self) -> aiohttp.TraceConfig:
         """For discord.py's `http_trace=`: sees every REST response, interaction callbacks

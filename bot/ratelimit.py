@@ -186,4 +186,4 @@ def amortise_bucket_cleanup(
         due[0] = now + every
         real()
 
-    http._try_clear_expired_ratelimits = try_clear_expired_ratelimits  # type: ignore[method-assign]
+    http._try_clear_expired_ratelimits = try_clear_expired_ratelimits

@@ -97,7 +97,8 @@ class _Shifted(BaseTrigger):
         self.inner = inner
         self.offset = offset
 
-    def get_next_fire_time(
+    # APScheduler 3 is unannotated: pyright reads the abstract method as returning None.
+    def get_next_fire_time(  # pyright: ignore[reportIncompatibleMethodOverride]
         self, previous_fire_time: dt.datetime | None, now: dt.datetime
     ) -> dt.datetime | None:
         offset = self.offset()
@@ -220,7 +221,8 @@ class BriefingScheduler:
         active = await self._reconcile()
         scheduler.add_job(
             self._sweep_job,
-            IntervalTrigger(seconds=self._sweep_interval, timezone=UTC),
+            # APScheduler 3 is unannotated: `seconds=0` reads as int, yet a float makes its timedelta.
+            IntervalTrigger(seconds=self._sweep_interval, timezone=UTC),  # pyright: ignore[reportArgumentType]
             id=SWEEP_JOB_ID,
             name="retry failed and interrupted briefings",
             replace_existing=True,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from commands.context import Invocation, Services
 from commands.i18n import N_, NP_, say, say_plural
 from commands.messages import FIELD_VALUE_LIMIT, Embed, EmbedField, Reply, truncate
+from knowledge.models import EntryKind
 
-_KIND_LABELS = {
+_KIND_LABELS: dict[EntryKind, tuple[str, str]] = {
     "event": NP_("{count} event", "{count} events"),
     "sanction": NP_("{count} sanction or countermeasure", "{count} sanctions and countermeasures"),
     "quote": NP_("{count} verbatim quote", "{count} verbatim quotes"),
@@ -34,7 +35,7 @@ def about(services: Services, invocation: Invocation) -> Reply:
     kb = services.kb
     counts = kb.counts()
     known = "\n".join(
-        "• " + say_plural(language, singular, plural, counts.get(kind, 0))  # type: ignore[call-overload]
+        "• " + say_plural(language, singular, plural, counts.get(kind, 0))
         for kind, (singular, plural) in _KIND_LABELS.items()
     )
     sources = fit_lines(

@@ -213,7 +213,8 @@ def subscribe_request(
         ("days", parse_days, days),
     ):
         try:
-            parsed[name] = parse(raw, language)  # type: ignore[operator]
+            # Only `days` may be None (left out); each parser gets its own option.
+            parsed[name] = parse(raw, language)  # pyright: ignore[reportArgumentType]
         except OptionError as error:
             problems.append(f"**{name}**: {error}")
             bad.add(name)

@@ -11,7 +11,7 @@ from typing import Final
 from commands.i18n import N_
 
 DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_LABELS: Final = dict(
+DAY_LABELS: Final[dict[str, str]] = dict(
     zip(
         DAYS,
         (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")),

@@ -53,15 +53,13 @@ def cited(
     return truncate(f"{source_quote(entry, room)}\n{title}", limit)
 
 
-def curator_note(
-    entry: EntryBase, kb: KnowledgeBase | None = None, language: str = "en"
-) -> str | None:
+def curator_note(entry: Entry, kb: KnowledgeBase | None = None, language: str = "en") -> str | None:
     """Curator additions are labelled as such, never shown as the article's words."""
     if not entry.curator_note:
         return None
     note = entry.curator_note
     if kb is not None and language != "en":
-        note = view(kb, entry, language).curator_note or note  # type: ignore[arg-type]
+        note = view(kb, entry, language).curator_note or note
     return say(language, "Curator's note: {note}", note=note)
 
 

@@ -60,8 +60,8 @@ def catalogue(language: str) -> Catalogue:
         if not message.id or message.fuzzy:
             continue
         if isinstance(message.id, tuple | list):
-            forms = tuple(str(form) for form in message.string)
-            if all(forms):
+            forms = tuple(str(form) for form in message.string or ())
+            if forms and all(forms):
                 plurals[str(message.id[0])] = forms
         elif message.string:
             messages[str(message.id)] = str(message.string)

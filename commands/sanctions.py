@@ -76,7 +76,7 @@ def sanctions_button(services: Services, invocation: Invocation, custom_id: str)
     if parsed is None:
         return Reply.notice(say(language, STALE))
     owner, page, state = parsed
-    side = next((each for each in SIDES if each == state), None)
+    side: Side | None = next((each for each in SIDES if each == state), None)
     if state is not None and side is None:
         return Reply.notice(say(language, STALE))
     return render_page(services.kb, owner, side, page, language)
@@ -141,7 +141,9 @@ def render_page(
             f"{say(language, 'Page {page} of {pages}', page=page + 1, pages=len(pages))} · {footer}"
         )
     earlier = {each for entry in pages[:page] for each, _ in entry}
-    runs = [(each, [text for _, text in run]) for each, run in groupby(pages[page], _side_of)]
+    runs: list[tuple[Side, list[str]]] = [
+        (each, [text for _, text in run]) for each, run in groupby(pages[page], _side_of)
+    ]
     continued = say(language, " (continued)")
     embeds = tuple(
         Embed(

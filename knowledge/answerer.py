@@ -278,7 +278,7 @@ class Answerer:
         """Trains the model, or loads it from `cache_dir` when it was built for this very
         knowledge base and code before (`knowledge.model_cache`)."""
         self.kb = kb
-        self.language = language
+        self.language: Language = language
         texts, labels = training_examples(kb, language)
         groups = same_sentence_groups(kb)
         key = cache_key(kb.version, zip(texts, labels, strict=True), groups)
@@ -309,7 +309,8 @@ class Answerer:
                     # Each language's model is cached in its own folder: the cache keeps one
                     # model per folder.
                     own = cache_dir / f"lang-{other}" if cache_dir is not None else None
-                    self.readers[other] = Answerer(kb, own, language=other)  # type: ignore[arg-type]
+                    # The loader keys translations by the Language it read them as.
+                    self.readers[other] = Answerer(kb, own, language=other)  # pyright: ignore[reportArgumentType]
 
     def answer(self, question: str) -> Answer:
         """The entries answering `question`, or a decline. Never raises on any string."""
@@ -505,9 +506,10 @@ class Answerer:
         value = float(scores[order[0]])
         cutoff = max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
         ranked = tuple(
-            self.model.label(self._classes[i], vector)
+            label
             for rank, i in enumerate(order)
             if rank == 0 or scores[i] >= cutoff
+            if (label := self.model.label(self._classes[i], vector)) is not None
         )
         # A question asking for a particular detail ("what is the population of Hokkaido") is
         # a near miss of the entry it names, however firmly its near-miss siblings taught the
@@ -646,9 +648,11 @@ def same_sentence_groups(kb: KnowledgeBase) -> dict[str, str]:
     first_on: dict[tuple[str, int], str] = {}
     for entry in kb.entries:
         seed = kb.seeds.get(entry.source.seed)
-        for number, sentence in enumerate(seed.sentences if seed else ()):
+        if seed is None:
+            continue
+        for number, sentence in enumerate(seed.sentences):
             if sentence in entry.source.quote or entry.source.quote in sentence:
-                other = first_on.setdefault((seed.id, number), entry.id)  # type: ignore[union-attr]
+                other = first_on.setdefault((seed.id, number), entry.id)
                 owner[root(entry.id)] = root(other)
     return {entry.id: f"group:{root(entry.id)}" for entry in kb.entries}
 

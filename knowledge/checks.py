@@ -7,9 +7,10 @@ from pathlib import Path
 
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DATA_DIR, read_knowledge_base
+from knowledge.models import EntryKind
 from knowledge.problems import Problem
 from knowledge.questions import OUT_OF_SCOPE
-from knowledge.translations import translation_coverage, translation_gaps
+from knowledge.translations import Language, translation_coverage, translation_gaps
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,11 @@ class SeedCoverage:
 class CheckReport:
     problems: tuple[Problem, ...]
     coverage: tuple[SeedCoverage, ...] = ()
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[EntryKind, int] = field(default_factory=dict)
     version: str | None = None
     questions: dict[str, int] = field(default_factory=dict)
     """Training questions per entry id, and per out-of-scope group (`out-of-scope:<group>`)."""
-    translations: dict[str, tuple[int, int]] = field(default_factory=dict)
+    translations: dict[Language, tuple[int, int]] = field(default_factory=dict)
     """Per language: fields the curators translated, of those the English entries have."""
     translated_questions: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Per language: training questions for entries, and out-of-scope ones."""

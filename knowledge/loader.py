@@ -57,7 +57,8 @@ def read_knowledge_base(
         problems += file_problems
         for row in rows:
             try:
-                located.append((file_name, model.model_validate(row)))  # type: ignore[arg-type]
+                # ENTRY_FILES holds only Entry's models, typed by their common base.
+                located.append((file_name, model.model_validate(row)))  # pyright: ignore[reportArgumentType]
             except ValidationError as exc:
                 problems += Problem.from_validation(file_name, _row_id(row), exc)
     theme_rows, theme_problems = _read_rows(data_dir / THEMES_FILE, "theme")

@@ -79,7 +79,10 @@ class _Linear:
 
     @classmethod
     def fit(
-        cls, matrix: sparse.csr_matrix, targets: Sequence[str], always: str | None = None
+        cls,
+        matrix: sparse.csr_matrix | sparse.csr_array,
+        targets: Sequence[str],
+        always: str | None = None,
     ) -> _Linear:
         """One-vs-rest, one class at a time (as LinearSVC does it), each class's weights kept
         sparse once pruned, so a large knowledge base never holds a dense classes-by-features
@@ -106,7 +109,8 @@ class _Linear:
             coef = classifier.coef_.ravel().astype(np.float32)
             coef[np.abs(coef) < PRUNE] = 0.0
             columns.append(sparse.csr_matrix(coef))
-            bias.append(float(classifier.intercept_[0]))
+            # scikit-learn is unannotated: pyright reads `intercept_ = 0.0` in a base class.
+            bias.append(float(classifier.intercept_[0]))  # pyright: ignore[reportIndexIssue]
         weights = sparse.vstack(columns).T.tocsr()
         return cls(classes, weights, np.asarray(bias, dtype=np.float32))
 
@@ -184,7 +188,8 @@ class QuestionModel:
             TfidfVectorizer(
                 analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True, token_pattern=r"\S+"
             ),
-            TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=2),
+            # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
+            TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=2),  # pyright: ignore[reportArgumentType]
         )
         matrices = [vectorizer.fit_transform(marked) for vectorizer in vectorizers]
         matrix = sparse.hstack(matrices).tocsr()

@@ -35,6 +35,7 @@ def test_core_source_never_imports_discord(package: str) -> None:
     assert offenders == []
 
 
+@pytest.mark.e2e
 def test_importing_the_core_loads_no_discord_module() -> None:
     """Catches indirect imports too: a fresh interpreter imports every core module."""
     modules = [

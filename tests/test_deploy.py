@@ -175,6 +175,7 @@ def test_systemd_unit_runs_the_production_install() -> None:
     assert f"/var/lib/{service['StateDirectory']}" == service["Environment"].split("=", 1)[1]
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
 def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     """systemd's own parser: unknown keys or bad values are reported on stderr. The real
@@ -199,6 +200,7 @@ class _Healthz(http.server.BaseHTTPRequestHandler):
         """Quiet."""
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("status", "healthy"), [(200, True), (503, False)])
 def test_the_images_health_check_command_follows_healthz(status: int, healthy: bool) -> None:
     """The HEALTHCHECK's own shell command, run against a /healthz on 127.0.0.1."""
@@ -220,6 +222,7 @@ def test_the_images_health_check_command_follows_healthz(status: int, healthy: b
     assert (result.returncode == 0) is healthy, result.stderr
 
 
+@pytest.mark.e2e
 def test_the_images_health_check_passes_when_metrics_are_turned_off() -> None:
     """`METRICS_PORT=` in .env (env_file) overrides the image's 9464 with an empty value: the
     bot then serves no metrics, and the check must not report the container unhealthy."""
@@ -256,6 +259,7 @@ def run_as_written(commands: list[str], cwd: Path, target: Path) -> None:
         subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=cwd, check=True)
 
 
+@pytest.mark.e2e
 def test_the_systemd_steps_copy_the_project_not_the_checkouts_venv_data_or_env(
     tmp_path: Path,
 ) -> None:

@@ -56,7 +56,8 @@ class BriefingsCog(
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+    # discord.py types the base for any Client; this cog's interactions carry KurilBriefBot.
+    async def interaction_check(self, interaction: Interaction) -> bool:  # pyright: ignore[reportIncompatibleMethodOverride]
         """Before the permission checks: in a DM there are no channel permissions to check,
         so say the command is for servers (`guild_only` only tells Discord where to show it)."""
         if interaction.guild_id is None:

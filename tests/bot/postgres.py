@@ -18,6 +18,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.e2e import require_e2e
+
 __all__ = [
     "POSTGRES_ENV",
     "PrivateCluster",
@@ -33,6 +35,7 @@ POSTGRES_SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
 def postgres_url() -> str:
     """The test database's URL. Without one the test is skipped, except in CI (`CI` set),
     where .ci/run starts PostgreSQL: a skip there would hide that the variants never ran."""
+    require_e2e("uses PostgreSQL")
     url = os.environ.get(POSTGRES_ENV, "")
     if not url and os.environ.get("CI"):
         pytest.fail(f"CI must run the PostgreSQL tests, but {POSTGRES_ENV} is not set")

@@ -97,6 +97,7 @@ def test_kb_export_on_a_broken_knowledge_base_says_why_without_a_traceback(
     ]
 
 
+@pytest.mark.e2e
 def test_a_closed_pipe_is_not_an_error() -> None:
     """More output than a pipe buffers, read by a reader that stops early: a quiet exit."""
     result = subprocess.run(

@@ -19,7 +19,8 @@ KEYS = {
 }
 
 
-pytestmark = pytest.mark.usefixtures("clean_environment")
+# Each run loads the knowledge base and trains the free-text model afresh: seconds each.
+pytestmark = [pytest.mark.usefixtures("clean_environment"), pytest.mark.e2e]
 
 
 def check_shape(payload: dict) -> None:

@@ -39,6 +39,7 @@ def all_subcommands() -> dict[str, Subcommand]:
     return found
 
 
+@pytest.mark.e2e
 def test_version_is_the_projects(tmp_path: Path) -> None:
     result = kuril_brief("--version", home=tmp_path)
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -63,6 +64,7 @@ def test_every_subcommand_help_lists_the_settings_it_reads(
         assert len(line.split()) > 2, f"{line!r} has no description"
 
 
+@pytest.mark.e2e
 def test_help_runs_as_a_real_command(tmp_path: Path) -> None:
     result = kuril_brief("run", "--help", home=tmp_path)
     assert result.returncode == 0
@@ -71,6 +73,7 @@ def test_help_runs_as_a_real_command(tmp_path: Path) -> None:
     assert "a .env file in the working directory" in result.stdout
 
 
+@pytest.mark.e2e
 def test_a_setting_a_command_does_not_read_cannot_stop_it(tmp_path: Path) -> None:
     ask = kuril_brief("ask", "hi", home=tmp_path, DATABASE_URL="garbage")
     assert ask.returncode == 0, ask.stderr
@@ -80,6 +83,7 @@ def test_a_setting_a_command_does_not_read_cannot_stop_it(tmp_path: Path) -> Non
     assert "OK" in check.stdout
 
 
+@pytest.mark.e2e
 def test_the_same_setting_stops_a_command_that_reads_it(tmp_path: Path) -> None:
     result = kuril_brief(
         "run", home=tmp_path, BRIEFING_GRACE_MINUTES="-5", DISCORD_TOKEN=token_for(APP_ID)
@@ -91,6 +95,7 @@ def test_the_same_setting_stops_a_command_that_reads_it(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
@@ -112,6 +117,7 @@ def test_invalid_settings_hide_secrets(tmp_path: Path, url: str, shown: str) -> 
     assert "Value error" not in result.stderr
 
 
+@pytest.mark.e2e
 def test_the_working_directorys_env_file_is_read_and_the_environment_beats_it(
     tmp_path: Path,
 ) -> None:
@@ -122,6 +128,7 @@ def test_the_working_directorys_env_file_is_read_and_the_environment_beats_it(
     assert "client_id=123456789012345678" in overridden.stdout
 
 
+@pytest.mark.e2e
 def test_run_without_a_token_says_where_it_looked(tmp_path: Path) -> None:
     result = kuril_brief("run", home=tmp_path)
     assert result.returncode == 2
@@ -141,6 +148,7 @@ def invite_parts(url: str) -> dict[str, str]:
     return dict(urllib.parse.parse_qsl(parsed.query))
 
 
+@pytest.mark.e2e
 def test_invite_takes_the_application_id_from_the_token(tmp_path: Path) -> None:
     result = kuril_brief("invite", home=tmp_path, DISCORD_TOKEN=token_for(APP_ID))
     assert result.returncode == 0, result.stderr
@@ -173,6 +181,7 @@ def test_a_briefing_channel_is_told_exactly_which_permissions_it_lacks() -> None
     assert missing_permissions(everything_else) == ["View Channel"]
 
 
+@pytest.mark.e2e
 def test_invite_prefers_discord_application_id(tmp_path: Path) -> None:
     result = kuril_brief(
         "invite",
@@ -183,6 +192,7 @@ def test_invite_prefers_discord_application_id(tmp_path: Path) -> None:
     assert invite_parts(result.stdout.strip())["client_id"] == "223456789012345678"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("token", ["", "not-base64!.x.y", base64.b64encode(b"hello").decode()])
 def test_invite_without_an_id_says_what_to_set(tmp_path: Path, token: str) -> None:
     result = kuril_brief("invite", home=tmp_path, DISCORD_TOKEN=token)
@@ -198,6 +208,7 @@ def test_application_id_from_token_decodes_unpadded_base64() -> None:
     assert application_id_from_token("") is None
 
 
+@pytest.mark.e2e
 def test_ask_jsonl_with_a_question_is_refused(tmp_path: Path) -> None:
     result = kuril_brief("ask", "--jsonl", "how many banks", home=tmp_path, input="x\n")
     assert result.returncode == 2
@@ -205,6 +216,7 @@ def test_ask_jsonl_with_a_question_is_refused(tmp_path: Path) -> None:
     assert "--jsonl reads its questions from stdin" in result.stderr
 
 
+@pytest.mark.e2e
 def test_no_command_without_a_token_is_the_console_and_ignores_runs_settings(
     tmp_path: Path,
 ) -> None:
@@ -214,6 +226,7 @@ def test_no_command_without_a_token_is_the_console_and_ignores_runs_settings(
     assert "About Kuril Brief" in result.stdout
 
 
+@pytest.mark.e2e
 def test_no_command_with_a_token_validates_what_run_reads(tmp_path: Path) -> None:
     result = kuril_brief(home=tmp_path, DATABASE_URL="garbage", DISCORD_TOKEN=token_for(APP_ID))
     assert result.returncode == 2
@@ -240,12 +253,14 @@ def test_data_dir_is_the_users_data_dir_when_installed(
     assert settings_module.env_files() == (Path(".env"),), "no .env read from site-packages"
 
 
+@pytest.mark.e2e
 def test_kb_export_still_works_through_the_table(tmp_path: Path) -> None:
     result = kuril_brief("kb", "export", "--json", home=tmp_path)
     assert result.returncode == 0
     assert json.loads(result.stdout)["entries"]
 
 
+@pytest.mark.e2e
 def test_an_empty_setting_is_unset_and_masks_the_env_file(tmp_path: Path) -> None:
     """`NAME=` as copied from .env.example means the default, for every setting."""
     (tmp_path / ".env").write_text("LOG_LEVEL=LOUD\n", encoding="utf-8")
@@ -256,6 +271,7 @@ def test_an_empty_setting_is_unset_and_masks_the_env_file(tmp_path: Path) -> Non
     assert result.stderr.startswith("DISCORD_TOKEN is not set"), result.stderr
 
 
+@pytest.mark.e2e
 def test_invite_without_a_token_says_where_it_looked(tmp_path: Path) -> None:
     result = kuril_brief("invite", home=tmp_path)
     assert result.returncode == 2
@@ -268,6 +284,7 @@ def readme_text() -> str:
     return " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())
 
 
+@pytest.mark.e2e
 def test_an_empty_environment_value_hides_the_env_file_as_documented(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(f"DISCORD_APPLICATION_ID={APP_ID}\n", encoding="utf-8")
     hidden = kuril_brief("invite", home=tmp_path, DISCORD_APPLICATION_ID="")
@@ -285,6 +302,7 @@ def test_readme_lists_the_settings_the_db_commands_read() -> None:
             assert documented == [*command.reads, *LOGGING], name
 
 
+@pytest.mark.e2e
 def test_readme_says_how_each_db_command_ends(tmp_path: Path) -> None:
     """The exit codes the commands really give are the ones the README states."""
     missing = kuril_brief("db", "current", home=tmp_path)

@@ -98,6 +98,7 @@ def piped_console(tmp_path: Path, lines: str, *arguments: str) -> subprocess.Com
     return result
 
 
+@pytest.mark.e2e
 def test_console_reads_stdin_when_it_is_not_a_terminal(tmp_path: Path) -> None:
     """The real entry point, scripted through a pipe, exits cleanly."""
     result = piped_console(tmp_path, "/about\n\n/nonsense\n")
@@ -187,6 +188,7 @@ async def test_options_with_colons_still_run(session: tuple[ConsoleSession, io.S
     assert reply is not None and not reply.ephemeral
 
 
+@pytest.mark.e2e
 def test_a_command_glued_to_its_value_is_said_plainly_in_a_real_console(tmp_path: Path) -> None:
     result = kuril_brief("console", home=tmp_path, input="/timeline:Kishid\n")
     assert result.returncode == 0, result.stderr
@@ -195,6 +197,7 @@ def test_a_command_glued_to_its_value_is_said_plainly_in_a_real_console(tmp_path
     assert "There is no / command" not in text
 
 
+@pytest.mark.e2e
 def test_piped_input_is_echoed_before_each_reply(tmp_path: Path) -> None:
     result = kuril_brief("console", home=tmp_path, input="/about\n\nhow many banks\nquit\n/help\n")
     assert result.returncode == 0, result.stderr
@@ -252,6 +255,7 @@ def terminal_session(home: Path, keystrokes: list[bytes]) -> bytes:
 UP = b"\x1b[A"
 
 
+@pytest.mark.e2e
 def test_a_terminal_gets_line_editing_and_history(tmp_path: Path) -> None:
     """On a real terminal (a pty) the up arrow recalls the last line instead of typing ^[[A,
     and the history survives into the next session through the data directory."""
@@ -265,6 +269,7 @@ def test_a_terminal_gets_line_editing_and_history(tmp_path: Path) -> None:
     assert screen.count(b"About Kuril Brief") == 1
 
 
+@pytest.mark.e2e
 def test_console_lang_answers_in_the_language_picked(tmp_path: Path) -> None:
     """`console --lang ru`: an English question answered with the Russian translation, its
     source the article's English sentence; without --lang, a Japanese question in Japanese."""

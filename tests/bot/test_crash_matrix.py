@@ -15,6 +15,7 @@ from tests.bot.crash_matrix import run_case
 CHANNELS = 120
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("kill_after", "restart_after"),
     [
@@ -42,6 +43,7 @@ async def test_sigkill_mid_fan_out_then_restart_loses_and_doubles_nothing(
         assert result.late >= CHANNELS - result.delivered_at_kill - 1, summary
 
 
+@pytest.mark.e2e
 async def test_sigterm_mid_fan_out_stops_within_5_seconds_and_the_restart_finishes(
     tmp_path: Path,
 ) -> None:

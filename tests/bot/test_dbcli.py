@@ -294,6 +294,7 @@ def concurrent_writer(db: Path, tmp_path: Path) -> Iterator[subprocess.Popen[str
         writer.wait(timeout=30)
 
 
+@pytest.mark.e2e
 def test_backup_is_consistent_while_another_process_writes(
     capsys: pytest.CaptureFixture[str], db_file: Path, tmp_path: Path
 ) -> None:
@@ -410,6 +411,7 @@ async def test_the_bot_refuses_a_newer_database_in_one_plain_line(
 # -- as an operator runs them: real processes --------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_backup_to_a_folder_it_cannot_write_names_the_target(tmp_path: Path) -> None:
     assert kuril_brief("db", "upgrade", home=tmp_path).returncode == 0
     result = kuril_brief("db", "backup", "/proc/kuril-brief-backup.db", home=tmp_path)
@@ -419,6 +421,7 @@ def test_backup_to_a_folder_it_cannot_write_names_the_target(tmp_path: Path) -> 
     assert len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_backup_leaves_nothing_beside_a_database_no_bot_is_using(tmp_path: Path) -> None:
     assert kuril_brief("db", "upgrade", home=tmp_path).returncode == 0
     data = tmp_path / "data"
@@ -430,6 +433,7 @@ def test_backup_leaves_nothing_beside_a_database_no_bot_is_using(tmp_path: Path)
     assert sorted(p.name for p in data.iterdir()) == files, "no -wal or -shm left"
 
 
+@pytest.mark.e2e
 def test_a_missing_folder_in_database_url_is_refused_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such" / "folder"
     url = f"sqlite:///{missing}/kuril.db"
@@ -442,12 +446,14 @@ def test_a_missing_folder_in_database_url_is_refused_not_created(tmp_path: Path)
     assert not (tmp_path / "no").exists()
 
 
+@pytest.mark.e2e
 def test_the_data_directory_is_still_created(tmp_path: Path) -> None:
     result = kuril_brief("db", "upgrade", home=tmp_path, KURIL_DATA_DIR=str(tmp_path / "a" / "b"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "a" / "b" / "kuril-brief.db").is_file()
 
 
+@pytest.mark.e2e
 def test_log_level_debug_adds_the_python_detail_to_a_db_failure(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -461,6 +467,7 @@ def test_log_level_debug_adds_the_python_detail_to_a_db_failure(tmp_path: Path) 
     assert debug.stderr.splitlines()[-1] == plain.stderr.strip()
 
 
+@pytest.mark.e2e
 def test_alembic_does_not_list_its_plugins_at_every_start(tmp_path: Path) -> None:
     """(`run` is checked in tests/bot/test_process.py.)"""
     status = kuril_brief("db", "status", home=tmp_path, LOG_FORMAT="json")  # no file yet
@@ -493,6 +500,7 @@ def test_an_empty_postgres_database_reads_as_none_like_sqlite(tmp_path: Path) ->
     )
 
 
+@pytest.mark.e2e
 def test_pg_dump_advice_never_prints_a_password(tmp_path: Path) -> None:
     url = "postgresql://bot:s3cretpw@db.example:5432/kuril?sslmode=require&password=s3cretpw"
     result = kuril_brief("db", "backup", str(tmp_path / "x.dump"), home=tmp_path, DATABASE_URL=url)

@@ -84,6 +84,7 @@ def test_metrics_are_off_by_default_and_bind_to_loopback(monkeypatch: pytest.Mon
 
 
 @pytest.mark.usefixtures("clean_environment")
+@pytest.mark.e2e  # `ask` trains a free-text model of its own
 def test_run_reads_and_validates_the_metrics_settings(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

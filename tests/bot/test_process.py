@@ -131,6 +131,7 @@ async def test_sync_registers_the_commands_every_time_it_is_asked(
     assert {c["name"] for c in standin.global_commands} >= {"timeline", "briefings", "ask"}
 
 
+@pytest.mark.e2e
 async def test_unreachable_discord_is_said_plainly(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port on 127.0.0.1 that nothing listens on
         probe.bind(("127.0.0.1", 0))

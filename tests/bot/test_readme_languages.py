@@ -10,7 +10,8 @@ import pytest
 from bot.cli import main
 from tests.conftest import REPO_ROOT
 
-pytestmark = pytest.mark.usefixtures("clean_environment")
+# Each run loads the knowledge base and trains the free-text model afresh: seconds each.
+pytestmark = [pytest.mark.usefixtures("clean_environment"), pytest.mark.e2e]
 
 
 def examples() -> list[tuple[str, str]]:

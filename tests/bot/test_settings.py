@@ -36,6 +36,7 @@ def assert_one_settings_line(result, name: str, shown: str, reason: str) -> None
 PORT = "the port must be a number from 1 to 65535."
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("url", "shown", "reason"),
     [
@@ -93,6 +94,7 @@ IN_MEMORY = (
 )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
@@ -118,6 +120,7 @@ def test_sqlite_urls_the_bot_cannot_keep_data_in_are_settings_errors(
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
@@ -145,6 +148,7 @@ def test_connection_failures_hide_password_parameters_and_say_why_in_words(
     ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("value", "shown", "reason"),
     [
@@ -184,6 +188,7 @@ def test_a_malformed_discord_api_base_is_a_settings_error(
     assert "s3cretpw" not in result.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("value", ["-5", "12", "123456789012345678901"])
 def test_invite_refuses_an_application_id_that_is_not_a_snowflake(
     tmp_path: Path, value: str
@@ -198,6 +203,7 @@ def test_invite_refuses_an_application_id_that_is_not_a_snowflake(
     )
 
 
+@pytest.mark.e2e
 def test_a_malformed_metrics_host_is_a_settings_error(tmp_path: Path) -> None:
     result = kuril_brief(
         "run", home=tmp_path, DISCORD_TOKEN=TOKEN, METRICS_PORT="9464", METRICS_HOST="http://[::]"

@@ -4,12 +4,9 @@ import pytest
 
 from commands.context import Services
 from knowledge.base import KnowledgeBase
-from tests.commands.helpers import grown_kb, real_kb
+from tests.commands.helpers import grown_kb, services_without_free_text
 
-
-@pytest.fixture(scope="session")
-def kb() -> KnowledgeBase:
-    return real_kb()
+# `kb`, the real knowledge base loaded once per run, is tests/conftest.py's.
 
 
 @pytest.fixture(scope="session")
@@ -24,4 +21,4 @@ def services(kb: KnowledgeBase) -> Services:
 
 @pytest.fixture
 def big_services(big_kb: KnowledgeBase) -> Services:
-    return Services(big_kb)
+    return services_without_free_text(big_kb)

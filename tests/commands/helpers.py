@@ -1,22 +1,19 @@
-"""Shared helpers for command tests: the real knowledge base, a grown one, and limit checks."""
+"""Shared helpers for command tests: a fresh load of the real knowledge base, a grown one, and
+the text a reader sees. (Discord's limits need no checking here: the message models refuse
+anything over them, `tests/commands/test_messages.py`.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from commands.context import Invocation
+from commands.context import Invocation, Services
 from commands.messages import Reply
 from knowledge.base import KnowledgeBase
-from knowledge.loader import load_knowledge_base
 from knowledge.models import Actor
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
-
-
-def real_kb() -> KnowledgeBase:
-    return load_knowledge_base(REPO / "seeds")
 
 
 def invocation(user_id: int = 42, channel_id: int | None = 7) -> Invocation:
@@ -78,34 +75,16 @@ def grown_kb(base: KnowledgeBase, extra: int = 200) -> KnowledgeBase:
     return KnowledgeBase(base.seeds, tuple(entries), base.themes, f"{base.version}-grown")
 
 
-def check_limits(reply: Reply) -> None:
-    """Discord's documented limits, checked independently of the message model's own checks."""
-    assert reply.content or reply.embeds
-    assert len(reply.content or "") <= 2000
-    assert len(reply.embeds) <= 10
-    total = 0
-    for embed in reply.embeds:
-        assert len(embed.title or "") <= 256
-        assert len(embed.description or "") <= 4096
-        assert len(embed.fields) <= 25
-        for field in embed.fields:
-            assert 1 <= len(field.name) <= 256
-            assert 1 <= len(field.value) <= 1024
-        assert len(embed.footer or "") <= 2048
-        size = sum(len(part or "") for part in (embed.title, embed.description, embed.footer))
-        size += sum(len(field.name) + len(field.value) for field in embed.fields)
-        assert size <= 6000
-        total += size
-    assert total <= 6000
-    assert len(reply.buttons) <= 5
-    ids = []
-    for row in reply.buttons:
-        assert 1 <= len(row) <= 5
-        for button in row:
-            assert len(button.label) <= 80
-            assert len(button.custom_id) <= 100
-            ids.append(button.custom_id)
-    assert len(ids) == len(set(ids))
+class _NoFreeText:
+    """For commands that never answer free text, on a knowledge base of the test's own: a
+    model trained on it would cost seconds. Asking it a question fails the test."""
+
+    def answer(self, question: str) -> None:
+        raise AssertionError("this Services answers no free text: build Services(kb) instead")
+
+
+def services_without_free_text(kb: KnowledgeBase) -> Services:
+    return Services(kb, answerer=_NoFreeText())  # type: ignore[arg-type]
 
 
 def text_of(reply: Reply) -> str:

@@ -8,14 +8,13 @@ from rich.console import Console
 
 from bot.console import ConsoleSession, parse_command
 from commands.context import Services
-from tests.commands.helpers import real_kb, text_of
+from knowledge.base import KnowledgeBase
+from tests.commands.helpers import text_of
 
-KB = real_kb()
 
-
-def session() -> tuple[ConsoleSession, io.StringIO]:
+def session(kb: KnowledgeBase) -> tuple[ConsoleSession, io.StringIO]:
     out = io.StringIO()
-    return ConsoleSession(Services(KB), Console(file=out, width=120, color_system=None)), out
+    return ConsoleSession(Services(kb), Console(file=out, width=120, color_system=None)), out
 
 
 def test_key_value_options_parse() -> None:
@@ -27,8 +26,8 @@ def test_key_value_options_parse() -> None:
     assert parse_command("/sanctions side:japan") == ("sanctions", {"side": "japan"})
 
 
-async def test_timeline_pages_by_pressing_button_numbers() -> None:
-    console, _ = session()
+async def test_timeline_pages_by_pressing_button_numbers(kb: KnowledgeBase) -> None:
+    console, _ = session(kb)
     pages = [await console.handle("/timeline")]
     console.last_reply = pages[0]
     # Page 1 shows only "Next" as [2]; later pages show [1] Previous and [2] Next.
@@ -39,14 +38,14 @@ async def test_timeline_pages_by_pressing_button_numbers() -> None:
         pages.append(reply)
         console.last_reply = reply
     seen = "\n".join(text_of(page) for page in pages)
-    for event in KB.events:
+    for event in kb.events:
         assert seen.count(event.text) == 1
     back = await console.handle("1")
     assert "Page 2 of" in back.embeds[0].footer
 
 
-async def test_each_command_answers_in_the_console() -> None:
-    console, _ = session()
+async def test_each_command_answers_in_the_console(kb: KnowledgeBase) -> None:
+    console, _ = session(kb)
     sanctions = text_of(await console.handle("/sanctions side:japan"))
     assert "76 individuals" in sanctions and "seven banks" in sanctions
     quote = await console.handle("/quote speaker:kishda")
@@ -56,13 +55,13 @@ async def test_each_command_answers_in_the_console() -> None:
     brief = await console.handle("/brief")
     assert brief.embeds[0].title.startswith("Kuril Brief · ")
     about = await console.handle("/about")
-    assert KB.version in about.embeds[0].footer
+    assert kb.version in about.embeds[0].footer
     narrowed = await console.handle("/timeline topic:Russian foreign ministry")
     assert narrowed.embeds[0].title == "Timeline: Russia's Foreign Ministry"
 
 
-async def test_a_scripted_run_renders_every_command() -> None:
-    console, out = session()
+async def test_a_scripted_run_renders_every_command(kb: KnowledgeBase) -> None:
+    console, out = session(kb)
     await console.run(
         [
             "/timeline",

@@ -368,12 +368,14 @@ def test_zalgo_mentions_and_code_blocks_are_read_through(answerer: Answerer) -> 
     assert answerer.answer("`why were the talks suspended`").answered
 
 
-def test_the_model_is_built_once_per_knowledge_base_at_start_up(kb: KnowledgeBase) -> None:
-    assert answerer_for(kb) is answerer_for(kb)
-    assert Services(kb).answerer is answerer_for(kb)
-    assert Services(kb).free_text() is answerer_for(kb)
+def test_every_services_object_shares_its_knowledge_bases_one_model(kb: KnowledgeBase) -> None:
+    """A `Services` is built per run of the console and per bot; none trains its own model."""
+    first, second = Services(kb), Services(kb)
+    assert first.answerer is second.answerer
+    assert first.free_text() is first.answerer
 
 
+@pytest.mark.e2e  # trains a free-text model of its own
 def test_curators_teach_new_phrasing_with_data_in_the_loaders_folder(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:

@@ -153,6 +153,7 @@ def test_a_part_asking_for_an_unstated_detail_is_reported_not_in_the_sources(
     assert answer.unanswered_parts == 1
 
 
+@pytest.mark.e2e  # trains a free-text model of its own
 def test_stating_the_kind_is_what_lets_the_entry_answer(data_copy: Path) -> None:
     """The same question, once the curators say the entry states that kind, gets the entry: the
     decline comes from the data, not from the question's words alone."""

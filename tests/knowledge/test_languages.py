@@ -50,6 +50,7 @@ def test_training_questions_are_read_as_their_language(kb: KnowledgeBase) -> Non
         assert read / len(in_scope) >= 0.96, language
 
 
+@pytest.mark.e2e  # trains a free-text model of its own
 def test_each_languages_model_is_cached_and_loaded(
     kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

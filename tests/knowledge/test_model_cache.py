@@ -16,6 +16,9 @@ from knowledge.model_cache import FOLDER, PREFIX
 from knowledge.question_model import QuestionModel
 from tests.knowledge.teaching import TAUGHT_ENTRY, UNSEEN_QUESTION, taught_knowledge_base
 
+# Every test trains the free-text model at least once: seconds each.
+pytestmark = pytest.mark.e2e
+
 QUESTIONS = [
     "why did russia stop the talks",
     "how many banks did japan sanction",

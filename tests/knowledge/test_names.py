@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge import names
 from knowledge.base import KnowledgeBase
-from knowledge.loader import load_knowledge_base
 from knowledge.names import Named, NameIndex
-
-KB = load_knowledge_base(Path(__file__).resolve().parents[2] / "seeds")
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KB
 
 
 @pytest.mark.parametrize(
@@ -115,8 +105,10 @@ def test_suggestions_rank_matching_names_first(kb) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=120))
-def test_suggest_and_resolve_accept_any_input_within_discord_limits(typed) -> None:
-    for index in (names.topics(KB), names.speakers(KB)):
+def test_suggest_and_resolve_accept_any_input_within_discord_limits(
+    kb: KnowledgeBase, typed: str
+) -> None:
+    for index in (names.topics(kb), names.speakers(kb)):
         suggestions = index.suggest(typed)
         assert len(suggestions) <= 25
         assert len({item for item, _ in suggestions}) == len(suggestions)
