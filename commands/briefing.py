@@ -22,8 +22,7 @@ from babel.dates import format_date, format_time
 
 from commands.formatting import (
     BLOCK_SEPARATOR,
-    cited,
-    curator_note,
+    entry_block,
     entry_label,
     quoted,
     sources_list,
@@ -186,12 +185,7 @@ def _item(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
     heading = f"**{entry_label(kb, entry, language)}**"
     if shown.when:
         heading += f" · *{shown.when}*"
-    lines = [heading, shown.text]
-    note = curator_note(entry, kb, language)
-    if note:
-        lines.append(f"*{note}*")
-    lines.append(cited(kb, entry, SOURCE_ROOM, language))
-    return "\n".join(lines)
+    return entry_block(kb, entry, heading, shown.text, SOURCE_ROOM, language)
 
 
 def _whats_new(

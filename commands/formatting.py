@@ -63,6 +63,19 @@ def curator_note(entry: Entry, kb: KnowledgeBase | None = None, language: str = 
     return say(language, "Curator's note: {note}", note=note)
 
 
+def entry_block(
+    kb: KnowledgeBase, entry: EntryBase, heading: str, text: str, source_room: int, language: str
+) -> str:
+    """An entry as it reads inside a longer message (a timeline page, a briefing): the
+    `heading` line, the text, the curator's note when there is one, then the cited source."""
+    lines = [heading, text]
+    note = curator_note(entry, kb, language)
+    if note:
+        lines.append(f"*{note}*")
+    lines.append(cited(kb, entry, source_room, language))
+    return "\n".join(lines)
+
+
 def entry_label(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
     """A short heading for any entry, as lists and buttons name it: in English an event's or
     fact's title, "<author>: <measure>", "<speaker>, quoted" or a name; in Japanese or Russian

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from commands.context import Invocation, Services
 from commands.formatting import (
     BLOCK_SEPARATOR,
-    cited,
-    curator_note,
     echo,
+    entry_block,
     pack_blocks,
     page_buttons,
     parse_page_id,
@@ -71,12 +70,8 @@ def pages_for(kb: KnowledgeBase, topic_id: str | None, language: str = "en") -> 
 
 def _block(kb: KnowledgeBase, number: int, event: Event, language: str) -> str:
     shown = view(kb, event, language)
-    lines = [f"**{number}. {shown.heading}** · *{shown.when}*", shown.text]
-    note = curator_note(event, kb, language)
-    if note:
-        lines.append(f"*{note}*")
-    lines.append(cited(kb, event, SOURCE_ROOM, language))
-    return "\n".join(lines)
+    heading = f"**{number}. {shown.heading}** · *{shown.when}*"
+    return entry_block(kb, event, heading, shown.text, SOURCE_ROOM, language)
 
 
 def timeline(

@@ -16,14 +16,12 @@ entry does not state that kind of detail. Both halves are curated data:
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
-from knowledge.problems import Problem
+from knowledge.problems import Problem, read_optional_toml
 from knowledge.text import normalise
 
 DETAILS_DIR = "details"
@@ -54,14 +52,7 @@ def read_details(
     """`data_dir/details/<language>.toml`, validated: a table per kind, each with a list of
     regular expressions in `asked_by`. No file, no kinds."""
     name = f"{DETAILS_DIR}/{language}.toml"
-    path = data_dir / name
-    if not path.is_file():
-        return DetailReader(), []
-    try:
-        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return DetailReader(), [Problem(name, None, f"not valid TOML: {exc}")]
-    problems: list[Problem] = []
+    document, problems = read_optional_toml(data_dir / name, name)
     patterns: dict[str, re.Pattern[str]] = {}
     for kind, table in document.items():
         asked_by = table.get("asked_by") if isinstance(table, dict) else None

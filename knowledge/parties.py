@@ -10,14 +10,12 @@ curators add a party by adding data.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
-from knowledge.problems import Problem
+from knowledge.problems import Problem, read_optional_toml
 from knowledge.text import normalise
 
 PARTIES_FILE = "parties.toml"
@@ -54,14 +52,7 @@ class Parties:
 def read_parties(data_dir: Path) -> tuple[Parties, list[Problem]]:
     """`data_dir/parties.toml`, validated: a table per party, with a list of `names`. No file,
     no parties."""
-    path = data_dir / PARTIES_FILE
-    if not path.is_file():
-        return Parties(), []
-    try:
-        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return Parties(), [Problem(PARTIES_FILE, None, f"not valid TOML: {exc}")]
-    problems: list[Problem] = []
+    document, problems = read_optional_toml(data_dir / PARTIES_FILE, PARTIES_FILE)
     folded: dict[str, tuple[str, ...]] = {}
     capitals: dict[str, tuple[re.Pattern[str], ...]] = {}
     for party, table in document.items():

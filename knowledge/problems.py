@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -27,6 +30,17 @@ class Problem:
             field = ".".join(str(part) for part in detail["loc"]) or "entry"
             problems.append(cls(file, entry_id, f"{field}: {detail['msg']}"))
         return problems
+
+
+def read_optional_toml(path: Path, name: str) -> tuple[dict[str, Any], list[Problem]]:
+    """The TOML document at `path` (shown to curators as `name`): empty when there is no file,
+    since the file is optional; empty, with the problem, when it is not valid TOML."""
+    if not path.is_file():
+        return {}, []
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), []
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return {}, [Problem(name, None, f"not valid TOML: {exc}")]
 
 
 class KnowledgeBaseError(Exception):

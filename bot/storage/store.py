@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from sqlalchemy import Column, Table, and_, delete, func, or_, select, update
+from sqlalchemy import Column, ColumnElement, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -490,29 +490,19 @@ class Storage:
         channel_id = validate_snowflake(channel_id, "channel_id")
         slot = utc(slot, "slot")
         stamp = _now(now)
-        where = and_(_LOG.channel_id == channel_id, _LOG.slot == slot)
         async with self._write() as conn:
-            inserted = await conn.execute(
-                self._insert(DELIVERY_LOG)
-                .values(
-                    channel_id=channel_id,
-                    slot=slot,
-                    outcome="claimed",
-                    attempts=1,
-                    recorded_at=stamp,
-                )
-                .on_conflict_do_nothing(index_elements=[_LOG.channel_id, _LOG.slot])
-                .returning(_LOG.id)
+            return await self._insert_or_update(
+                conn,
+                channel_id,
+                slot,
+                insert_values={"outcome": "claimed", "attempts": 1, "recorded_at": stamp},
+                update_if=_LOG.outcome == "failed_retrying",
+                update_values={
+                    "outcome": "claimed",
+                    "attempts": _LOG.attempts + 1,
+                    "recorded_at": stamp,
+                },
             )
-            if inserted.first() is not None:
-                return True
-            retried = await conn.execute(
-                update(DELIVERY_LOG)
-                .where(where, _LOG.outcome == "failed_retrying")
-                .values(outcome="claimed", attempts=_LOG.attempts + 1, recorded_at=stamp)
-                .returning(_LOG.id)
-            )
-            return retried.first() is not None
 
     async def record_outcome(
         self,
@@ -579,9 +569,31 @@ class Storage:
     async def _record(
         self, conn: AsyncConnection, channel_id: int, slot: datetime, values: dict[str, Any]
     ) -> bool:
+        return await self._insert_or_update(
+            conn,
+            channel_id,
+            slot,
+            insert_values={"attempts": 0, **values},
+            update_if=_LOG.outcome.not_in(sorted(FINAL_OUTCOMES)),
+            update_values=values,
+        )
+
+    async def _insert_or_update(
+        self,
+        conn: AsyncConnection,
+        channel_id: int,
+        slot: datetime,
+        *,
+        insert_values: dict[str, Any],
+        update_if: ColumnElement[bool],
+        update_values: dict[str, Any],
+    ) -> bool:
+        """Write the slot's log row: insert `insert_values` when there is none; otherwise apply
+        `update_values`, but only where `update_if` holds. True when a row was written.
+        Claims and outcomes both rest on this insert-else-conditional-update."""
         inserted = await conn.execute(
             self._insert(DELIVERY_LOG)
-            .values(channel_id=channel_id, slot=slot, attempts=0, **values)
+            .values(channel_id=channel_id, slot=slot, **insert_values)
             .on_conflict_do_nothing(index_elements=[_LOG.channel_id, _LOG.slot])
             .returning(_LOG.id)
         )
@@ -589,12 +601,8 @@ class Storage:
             return True
         updated = await conn.execute(
             update(DELIVERY_LOG)
-            .where(
-                _LOG.channel_id == channel_id,
-                _LOG.slot == slot,
-                _LOG.outcome.not_in(sorted(FINAL_OUTCOMES)),
-            )
-            .values(**values)
+            .where(_LOG.channel_id == channel_id, _LOG.slot == slot, update_if)
+            .values(**update_values)
             .returning(_LOG.id)
         )
         return updated.first() is not None
