@@ -64,7 +64,7 @@ def curator_note(entry: Entry, kb: KnowledgeBase | None = None, language: str = 
 
 
 def entry_block(
-    kb: KnowledgeBase, entry: EntryBase, heading: str, text: str, source_room: int, language: str
+    kb: KnowledgeBase, entry: Entry, heading: str, text: str, source_room: int, language: str
 ) -> str:
     """An entry as it reads inside a longer message (a timeline page, a briefing): the
     `heading` line, the text, the curator's note when there is one, then the cited source."""
