@@ -203,7 +203,7 @@ class BriefingScheduler:
             grace=grace,
             pause=self.pause,
         )
-        # Held while a subscription is written and its job set, and while the jobs are
+        # Held while a subscription is written and its channel scheduled, and while the jobs are
         # brought in line with the database: neither may interleave with the other.
         self._writing = asyncio.Lock()
         self._on_schedule_of: dict[Schedule, dict[int, Subscription]] = {}
@@ -330,8 +330,8 @@ class BriefingScheduler:
         self, request: SubscribeRequest, *, guild_id: int, created_by: int
     ) -> Subscribed:
         """Subscribe a channel (a validated `/briefings subscribe`), change its schedule, or
-        resume it if paused: the row is written and its job (re)placed in one step. Raises
-        `InvalidRecordError`, changing nothing, for an invalid field."""
+        resume it if paused: the row is written and the channel put on its schedule's job in
+        one step. Raises `InvalidRecordError`, changing nothing, for an invalid field."""
         async with self._writing:
             previous = await self.storage.get_subscription(request.channel_id)
             subscription = await self.storage.upsert_subscription(
@@ -349,8 +349,8 @@ class BriefingScheduler:
         return Subscribed(subscription, previous, self.next_run(subscription))
 
     async def unsubscribe(self, channel_id: int, *, guild_id: int) -> bool:
-        """Remove the channel's subscription, if that guild has one, and its job; returns
-        whether there was one."""
+        """Remove the channel's subscription, if that guild has one, and take the channel
+        off its schedule's job; returns whether there was one."""
         async with self._writing:
             removed = await self.storage.remove_subscription(channel_id, guild_id=guild_id)
             if removed:
@@ -358,9 +358,9 @@ class BriefingScheduler:
         return removed
 
     async def pause(self, subscription: Subscription, reason: str) -> bool:
-        """Pause `subscription` (its channel is gone or forbids the bot) and drop its job,
-        unless it changed since it was read: a re-subscribe, perhaps after fixing the
-        channel, must not be undone. Returns whether it was paused."""
+        """Pause `subscription` (its channel is gone or forbids the bot) and take it off
+        its schedule's job, unless it changed since it was read: a re-subscribe, perhaps after
+        fixing the channel, must not be undone. Returns whether it was paused."""
         async with self._writing:
             paused = await self.storage.pause_subscription(
                 subscription.channel_id,
