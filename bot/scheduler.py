@@ -1,15 +1,20 @@
-"""Scheduled briefings: one APScheduler cron job per subscription, rebuilt from the database.
+"""Scheduled briefings: one APScheduler cron job per distinct schedule, rebuilt from the database.
 
 The database is the source of truth, and the scheduler is the one writer of subscriptions:
-`subscribe`, `unsubscribe` and `pause` each write the row and (re)schedule its job in one
-call, under one lock, so a command cannot forget the second step and two writers cannot
-interleave. The jobs are the only copy in memory: each carries the subscription it was
-scheduled from, and every sweep (and the start) brings them back in line with the
+`subscribe`, `unsubscribe` and `pause` each write the row and (re)schedule its channel in
+one call, under one lock, so a command cannot forget the second step and two writers cannot
+interleave. Every sweep (and the start) brings the schedule back in line with the
 database's active subscriptions, so a row changed behind the bot's back (by an operator
 with `sqlite3` or `psql`) is scheduled, rescheduled or dropped within one sweep.
 
-Each job is an APScheduler 3.x `CronTrigger` in the subscription's own zone (explicit job id
-`briefing:<channel id>`, `replace_existing=True`). Once the bot is ready to send, the
+There is one job per distinct schedule (time, zone, days), not one per subscription: its
+firing queues every channel on that schedule. APScheduler runs all the jobs due at one
+moment in one event-loop callback, and 10,000 subscriptions each with its own job held the
+loop for about 10 s on a busy host when they fell due together, long enough for an
+interaction to miss Discord's 3 s deadline; the same 10,000 in six zones are six jobs.
+
+Each job is an APScheduler 3.x `CronTrigger` in the schedule's own zone (explicit job id
+`briefings:<HH:MM>:<zone>:<weekdays>`, `replace_existing=True`). Once the bot is ready to send, the
 scheduler catches up from the delivery log (not from APScheduler's memory): a slot missed
 while the bot was down goes out once, late, if still within the grace period, and is
 recorded as skipped otherwise. A sweep job retries deliveries that failed, settles claims
@@ -40,6 +45,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
+from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -84,8 +90,10 @@ def _real_now() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
-def job_id(channel_id: int) -> str:
-    return f"briefing:{channel_id}"
+def job_id(schedule: Schedule) -> str:
+    """The id of the one job per distinct schedule, shared by every subscription on it."""
+    days = "".join(str(day) for day in sorted(schedule.weekdays))
+    return f"briefings:{schedule.hour:02d}:{schedule.minute:02d}:{schedule.zone.key}:{days}"
 
 
 class _Shifted(BaseTrigger):
@@ -147,6 +155,17 @@ class BriefingScheduler:
 
     Call `start()` once storage is open, `stop()` at shutdown. Commands call `subscribe` and
     `unsubscribe`; a delivery that finds its channel gone calls `pause`.
+
+    In memory, the active subscriptions are held by schedule: `_on_schedule_of[schedule]`
+    maps each channel on that schedule to its subscription, and `_schedule_of[channel]` says
+    which schedule a channel is on (an index of the same map, for unsubscribing and for the
+    workers' check before each delivery). Only `_schedule` and `_unschedule` write either,
+    always together and always with the job: a schedule has its job (which carries only
+    the `Schedule`) exactly while it has a channel, added with its first and removed with
+    its last. Both are called under `_writing`, straight after the row is written, or by
+    `_reconcile`, which rebuilds them (and the jobs) from the database's active
+    subscriptions at every sweep; so there is no second copy of a subscription that could
+    drift from the database for longer than one sweep.
     """
 
     def __init__(
@@ -185,10 +204,14 @@ class BriefingScheduler:
             grace=grace,
             pause=self.pause,
         )
-        # Held while a subscription is written and its job set, and while the jobs are
+        # Held while a subscription is written and its channel scheduled, and while the jobs are
         # brought in line with the database: neither may interleave with the other.
         self._writing = asyncio.Lock()
-        self._triggers: dict[Schedule, BaseTrigger] = {}
+        self._on_schedule_of: dict[Schedule, dict[int, Subscription]] = {}
+        self._schedule_of: dict[int, Schedule] = {}
+        # Late firings are handled deliberately (catch-up, grace period), so APScheduler must
+        # not drop them after its default one second.
+        self._misfire_grace_s = max(1, int(grace.total_seconds()))
         self._queue: asyncio.Queue[tuple[Subscription, dt.datetime, str | None]] = asyncio.Queue()
         self._pending: set[tuple[int, dt.datetime]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -209,12 +232,14 @@ class BriefingScheduler:
         """Build the jobs from the database and start; deliveries wait for `ready`."""
         if self._scheduler is not None:
             return
-        # Late firings are handled deliberately (catch-up, grace period), so APScheduler must
-        # not drop them after its default one second; several missed firings make one run.
-        grace_s = max(1, int(self.grace.total_seconds()))
+        # Several missed firings make one run (each firing queues the same slot anyway).
         scheduler = AsyncIOScheduler(
             timezone=UTC,
-            job_defaults={"coalesce": True, "misfire_grace_time": grace_s, "max_instances": 1},
+            job_defaults={
+                "coalesce": True,
+                "misfire_grace_time": self._misfire_grace_s,
+                "max_instances": 1,
+            },
         )
         logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line per run
         self._scheduler = scheduler
@@ -307,8 +332,8 @@ class BriefingScheduler:
         self, request: SubscribeRequest, *, guild_id: int, created_by: int
     ) -> Subscribed:
         """Subscribe a channel (a validated `/briefings subscribe`), change its schedule, or
-        resume it if paused: the row is written and its job (re)placed in one step. Raises
-        `InvalidRecordError`, changing nothing, for an invalid field."""
+        resume it if paused: the row is written and the channel put on its schedule's job in
+        one step. Raises `InvalidRecordError`, changing nothing, for an invalid field."""
         async with self._writing:
             previous = await self.storage.get_subscription(request.channel_id)
             subscription = await self.storage.upsert_subscription(
@@ -326,8 +351,8 @@ class BriefingScheduler:
         return Subscribed(subscription, previous, self.next_run(subscription))
 
     async def unsubscribe(self, channel_id: int, *, guild_id: int) -> bool:
-        """Remove the channel's subscription, if that guild has one, and its job; returns
-        whether there was one."""
+        """Remove the channel's subscription, if that guild has one, and take the channel
+        off its schedule's job; returns whether there was one."""
         async with self._writing:
             removed = await self.storage.remove_subscription(channel_id, guild_id=guild_id)
             if removed:
@@ -335,9 +360,9 @@ class BriefingScheduler:
         return removed
 
     async def pause(self, subscription: Subscription, reason: str) -> bool:
-        """Pause `subscription` (its channel is gone or forbids the bot) and drop its job,
-        unless it changed since it was read: a re-subscribe, perhaps after fixing the
-        channel, must not be undone. Returns whether it was paused."""
+        """Pause `subscription` (its channel is gone or forbids the bot) and take it off
+        its schedule's job, unless it changed since it was read: a re-subscribe, perhaps after
+        fixing the channel, must not be undone. Returns whether it was paused."""
         async with self._writing:
             paused = await self.storage.pause_subscription(
                 subscription.channel_id,
@@ -350,10 +375,10 @@ class BriefingScheduler:
         return paused
 
     async def _reconcile(self) -> list[Subscription]:
-        """Bring the jobs in line with the database's active subscriptions; returns those.
+        """Bring the schedule in line with the database's active subscriptions; returns those.
 
-        Normally a no-op (every write here already set the job); it catches rows changed
-        behind the bot's back.
+        Normally a no-op (every write here already scheduled its channel); it catches rows
+        changed behind the bot's back, and a schedule's job gone missing.
         """
         async with self._writing:
             active = await self.storage.list_active_subscriptions()
@@ -365,43 +390,89 @@ class BriefingScheduler:
                 self._unschedule(channel_id)
             for subscription in changed:
                 self._schedule(subscription)
-        if self.started.is_set() and (gone or changed):
+            jobs_fixed = self._restore_jobs()
+        if self.started.is_set() and (gone or changed or jobs_fixed):
             log.info(
-                "schedule brought in line with the database: %d job(s) set, %d dropped",
+                "schedule brought in line with the database: %d channel(s) set, %d dropped, "
+                "%d job(s) restored",
                 len(changed),
                 len(gone),
+                jobs_fixed,
             )
         return active
 
     def _schedule(self, subscription: Subscription) -> None:
-        """Set the job for a subscription just read or written: one that fires, or none."""
+        """Put a subscription just read or written on its schedule, or off it if inactive.
+        The schedule's job is added with its first channel (and placed anew, so its next
+        fire time is recomputed, whenever that channel is written while it is the only one)."""
         if not subscription.active:
             self._unschedule(subscription.channel_id)
-        elif self._scheduler is not None and not self._stopping:
-            self._scheduler.add_job(
-                self._on_slot,
-                self._trigger(Schedule.of_subscription(subscription)),
-                args=[subscription],
-                id=job_id(subscription.channel_id),
-                name=f"briefing for channel {subscription.channel_id}",
-                replace_existing=True,
-            )
+            return
+        if self._scheduler is None or self._stopping:
+            return
+        channel_id = subscription.channel_id
+        schedule = Schedule.of_subscription(subscription)
+        if self._schedule_of.get(channel_id) not in (None, schedule):
+            self._unschedule(channel_id)  # moved: off the old schedule (and its last job)
+        channels = self._on_schedule_of.setdefault(schedule, {})
+        channels[channel_id] = subscription
+        self._schedule_of[channel_id] = schedule
+        if len(channels) == 1:
+            self._add_job(schedule)
 
     def _unschedule(self, channel_id: int) -> None:
-        if self._scheduler is not None and not self._stopping:
+        """Take a channel off its schedule; the schedule's job goes with its last channel."""
+        if self._scheduler is None or self._stopping:
+            return
+        schedule = self._schedule_of.pop(channel_id, None)
+        if schedule is None:
+            return
+        channels = self._on_schedule_of.get(schedule, {})
+        channels.pop(channel_id, None)
+        if not channels:
+            self._on_schedule_of.pop(schedule, None)
             with contextlib.suppress(JobLookupError):
-                self._scheduler.remove_job(job_id(channel_id))
+                self._scheduler.remove_job(job_id(schedule))
+
+    def _add_job(self, schedule: Schedule) -> None:
+        assert self._scheduler is not None
+        self._scheduler.add_job(
+            self._on_schedule,
+            trigger_for(schedule, self._clock_offset if self._clock_given else None),
+            args=[schedule],
+            id=job_id(schedule),
+            name=f"briefings at {job_id(schedule).removeprefix('briefings:')}",
+            replace_existing=True,
+            # A firing late by up to the grace period still runs; several missed make one.
+            misfire_grace_time=self._misfire_grace_s,
+            coalesce=True,
+        )
+
+    def _restore_jobs(self) -> int:
+        """Give every schedule with channels its job, and drop any other briefing job;
+        returns how many were added or dropped."""
+        if self._scheduler is None or self._stopping:
+            return 0
+        wanted = {job_id(schedule): schedule for schedule in self._on_schedule_of}
+        jobs = self.briefing_jobs
+        for missing in wanted.keys() - jobs:
+            self._add_job(wanted[missing])
+        for stray in jobs - wanted.keys():
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job(stray)
+        return len(wanted.keys() ^ jobs)
 
     def _scheduled(self) -> dict[int, Subscription]:
-        """Each scheduled channel's subscription, as its job carries it."""
-        if self._scheduler is None:
-            return {}
-        jobs = self._scheduler.get_jobs()
-        return {job.args[0].channel_id: job.args[0] for job in jobs if job.id != SWEEP_JOB_ID}
+        """Each scheduled channel's subscription."""
+        return {
+            channel_id: subscription
+            for channels in self._on_schedule_of.values()
+            for channel_id, subscription in channels.items()
+        }
 
     def _scheduled_subscription(self, channel_id: int) -> Subscription | None:
-        job = None if self._scheduler is None else self._scheduler.get_job(job_id(channel_id))
-        return None if job is None else job.args[0]
+        schedule = self._schedule_of.get(channel_id)
+        return None if schedule is None else self._on_schedule_of[schedule].get(channel_id)
 
     def next_run(self, subscription: Subscription) -> dt.datetime:
         """The next slot after now on this scheduler's clock."""
@@ -409,30 +480,38 @@ class BriefingScheduler:
 
     @property
     def scheduled_channels(self) -> frozenset[int]:
-        """The channels that have a job now."""
-        return frozenset(self._scheduled())
+        """The channels on a schedule (whose job fires for them) now."""
+        return frozenset(self._schedule_of)
 
-    def _trigger(self, schedule: Schedule) -> BaseTrigger:
-        """One trigger per distinct schedule, shared by its jobs: triggers are stateless in
-        APScheduler 3 (the previous fire time is passed in), and a cron trigger costs ~3 KB,
-        so ten thousand subscriptions at a few popular times cost a few triggers, not 30 MB."""
-        trigger = self._triggers.get(schedule)
-        if trigger is None:
-            trigger = trigger_for(schedule, self._clock_offset if self._clock_given else None)
-            self._triggers[schedule] = trigger
-        return trigger
+    @property
+    def briefing_jobs(self) -> frozenset[str]:
+        """The ids of APScheduler's briefing jobs now: one per schedule that has channels."""
+        if self._scheduler is None:
+            return frozenset()
+        return frozenset(job.id for job in self._scheduler.get_jobs() if job.id != SWEEP_JOB_ID)
+
+    def job_of(self, channel_id: int) -> Job | None:
+        """The APScheduler job that fires for the channel's schedule (None: unscheduled)."""
+        schedule = self._schedule_of.get(channel_id)
+        if schedule is None or self._scheduler is None:
+            return None
+        return self._scheduler.get_job(job_id(schedule))
 
     def _clock_offset(self) -> dt.timedelta:
         return self.clock() - _real_now()
 
     # -- due slots -----------------------------------------------------------------------
 
-    async def _on_slot(self, subscription: Subscription) -> None:
-        """A cron firing: enqueue the slot it stands for (computed, not taken on trust:
-        the second firing of a repeated fall-back time maps to the slot already done)."""
+    async def _on_schedule(self, schedule: Schedule) -> None:
+        """A cron firing: enqueue the slot it stands for for every channel on the schedule
+        (the slot computed once, not taken on trust: the second firing of a repeated
+        fall-back time maps to the slot already done). Queueing is a few dictionary and
+        queue operations per channel; the workers do the rest."""
         now = self.clock()
-        slot = previous_slot(Schedule.of_subscription(subscription), now + FIRE_TOLERANCE)
-        self._enqueue(subscription, slot, late=DELAYED if now - slot > ON_TIME else None)
+        slot = previous_slot(schedule, now + FIRE_TOLERANCE)
+        late = DELAYED if now - slot > ON_TIME else None
+        for subscription in list(self._on_schedule_of.get(schedule, {}).values()):
+            self._enqueue(subscription, slot, late=late)
 
     def _enqueue(self, subscription: Subscription, slot: dt.datetime, *, late: str | None) -> bool:
         """Queue one slot; `late` says why it goes out late (None: on time)."""

@@ -135,9 +135,11 @@ async def come_due(scheduler: BriefingScheduler, clock: FakeClock, when: dt.date
     return queued
 
 
-async def resubscribe(scheduler: BriefingScheduler, channel_id: int, local_time: str) -> Subscribed:
+async def resubscribe(
+    scheduler: BriefingScheduler, channel_id: int, local_time: str, timezone: str = "UTC"
+) -> Subscribed:
     """What `/briefings subscribe` does: one call to the scheduler."""
-    request = SubscribeRequest(channel_id, local_time, "UTC", "daily", role_id=None)
+    request = SubscribeRequest(channel_id, local_time, timezone, "daily", role_id=None)
     return await scheduler.subscribe(request, guild_id=GUILD, created_by=ADMIN)
 
 
@@ -153,6 +155,13 @@ async def test_jobs_are_rebuilt_from_the_database(storage: Storage, kb: Knowledg
     await run(scheduler)
     try:
         assert scheduler.scheduled_channels == {11, 12}
+        tokyo, new_york = scheduler.job_of(11), scheduler.job_of(12)
+        assert tokyo is not None and new_york is not None
+        assert tokyo.id == "briefings:18:00:Asia/Tokyo:01234"  # explicit: time, zone, days
+        assert scheduler.briefing_jobs == {tokyo.id, new_york.id}
+        assert tokyo.misfire_grace_time == GRACE.total_seconds()
+        assert tokyo.coalesce is True
+        assert scheduler.job_of(13) is None
         sub = await storage.get_subscription(11)
         assert sub is not None and scheduler.next_run(sub) == SLOT
     finally:
@@ -564,6 +573,85 @@ async def test_resubscribing_with_a_new_time_replaces_the_job(
     finally:
         await scheduler.stop()
     assert [nonce for _, nonce, _ in sender.sent] == [nonce_for(91, new)]
+
+
+async def test_subscriptions_on_one_schedule_share_one_job(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    """One APScheduler job per schedule: 10,000 subscriptions due at one minute in six zones
+    are six jobs firing, not 10,000 (which held the event loop for seconds). On a clock that
+    runs in real time, so the jobs themselves fire: each channel on them is sent once."""
+    clock = Clock(SLOT - dt.timedelta(seconds=3))
+    for channel in (41, 42, 43, 45):
+        await subscribe(storage, channel, SLOT - dt.timedelta(hours=1))
+    # 18:00 in Tokyo is 09:00 UTC too: due at the same moment, on a schedule of its own.
+    await subscribe(
+        storage, 44, SLOT - dt.timedelta(hours=1), timezone="Asia/Tokyo", local_time="18:00"
+    )
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        shared, tokyo = scheduler.job_of(41), scheduler.job_of(44)
+        assert shared is not None and tokyo is not None and shared.id != tokyo.id
+        assert {scheduler.job_of(c).id for c in (41, 42, 43, 45)} == {shared.id}  # type: ignore[union-attr]
+        assert scheduler.briefing_jobs == {shared.id, tokyo.id}
+        assert await scheduler.unsubscribe(42, guild_id=GUILD)
+        assert scheduler.job_of(42) is None and scheduler.job_of(41) is not None
+        tokyo.remove()  # a job lost (APScheduler's own API): the next sweep restores it
+        assert scheduler.briefing_jobs == {shared.id}
+        assert await scheduler.sweep() == 0
+        assert scheduler.briefing_jobs == {shared.id, tokyo.id}
+        assert clock() < SLOT, "too slow: the slot passed before the jobs were checked"
+
+        async def sent(count: int) -> None:
+            while len(sender.sent) < count:  # noqa: ASYNC110 (the fake sender signals nothing)
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(sent(4), 15)
+        await asyncio.sleep(1)  # a second firing, or a second queue item, would show by now
+        await asyncio.wait_for(scheduler.idle(), 10)
+        assert sorted((channel, nonce) for channel, nonce, _ in sender.sent) == [
+            (channel, nonce_for(channel, SLOT)) for channel in (41, 43, 44, 45)
+        ]
+        for channel in (41, 43, 45):
+            assert await scheduler.unsubscribe(channel, guild_id=GUILD)
+        assert scheduler.briefing_jobs == {tokyo.id}, "the schedule's job went with its last"
+    finally:
+        await scheduler.stop()
+
+
+async def test_moving_a_channel_to_another_schedule_moves_it_to_that_schedules_job(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    sender = FakeSender()
+    scheduler = make(storage, kb, clock, sender)
+    await run(scheduler)
+    try:
+        for channel in (51, 52):
+            await resubscribe(scheduler, channel, "09:00")
+        nine = scheduler.job_of(51)
+        assert nine is not None and scheduler.briefing_jobs == {nine.id}
+        await resubscribe(scheduler, 51, "10:00")
+        ten = scheduler.job_of(51)
+        assert ten is not None and ten.id != nine.id
+        assert scheduler.job_of(52).id == nine.id  # type: ignore[union-attr]  # still has one
+        assert scheduler.briefing_jobs == {nine.id, ten.id}
+        await resubscribe(scheduler, 52, "10:00")
+        assert scheduler.job_of(52).id == ten.id  # type: ignore[union-attr]
+        assert scheduler.briefing_jobs == {ten.id}, "09:00's job went with its last channel"
+        await resubscribe(scheduler, 52, "09:00", timezone="Europe/London")  # a zone is a schedule
+        assert scheduler.job_of(52).id == "briefings:09:00:Europe/London:0123456"  # type: ignore[union-attr]
+        assert scheduler.briefing_jobs == {ten.id, "briefings:09:00:Europe/London:0123456"}
+        assert await come_due(scheduler, clock, SLOT) == 1  # London is on UTC in March
+        assert await come_due(scheduler, clock, SLOT + dt.timedelta(hours=1)) == 1
+    finally:
+        await scheduler.stop()
+    assert sorted((channel, nonce) for channel, nonce, _ in sender.sent) == [
+        (51, nonce_for(51, SLOT + dt.timedelta(hours=1))),
+        (52, nonce_for(52, SLOT)),
+    ]
 
 
 async def test_a_change_made_behind_the_bots_back_is_picked_up_by_the_next_sweep(
