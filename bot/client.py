@@ -107,7 +107,7 @@ class KurilBriefBot(commands.AutoShardedBot):
         #: Set when the SQLite file was deleted or replaced under the bot: `bot.runner` stops.
         self.database_lost = asyncio.Event()
         self._watchdog: asyncio.Task[None] | None = None
-        # Cron jobs per subscription; deliveries wait until the bot is ready to send.
+        # One cron job per distinct schedule; deliveries wait until the bot is ready to send.
         self.briefings = BriefingScheduler(
             self.storage,
             services.kb,
