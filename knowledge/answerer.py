@@ -300,6 +300,9 @@ class Answerer:
             if language == "en"
             else kb.translations[language].questions.details
         )
+        self._abuse = (
+            kb.questions.abuse if language == "en" else kb.translations[language].questions.abuse
+        )
         self._involves = parties_involved(kb, texts, labels)
         self._min_lead = LANGUAGE_MIN_LEAD.get(language, MIN_LEAD)
         self.readers: dict[Language, Answerer] = {language: self}
@@ -331,6 +334,8 @@ class Answerer:
                 return self.readers[language].answer(question)
         elif self.language == "en" and not _LATIN.search(" ".join(words)):
             return Answer(False, reason="not_english", language=None)
+        if self._abuse.asked(cleaned):  # hate, insults, slurs: declined, nothing offered
+            return Answer(False, reason="unknown", language=self.language)
         if self.language == "en" and all(word in _VAGUE for word in words):
             return Answer(False, reason="vague")
         yes_no = _asks_yes_or_no(self.language, cleaned, words)
