@@ -451,6 +451,19 @@ class Answerer:
                         vectors=vectors,
                     )
                 readings[number] = reading
+        # A pronoun standing for a party the article never speaks of ("who was japan's foreign
+        # minister ... and what did they say") carries that party into its part: the entry the
+        # part reads as alone does not answer it.
+        for number in range(1, len(parts)):
+            chosen = readings[number].entry_id
+            if (
+                chosen is not None
+                and readings[number - 1].entry_id is None
+                and _leans_on_neighbour(parts[number])
+                and self._names_strangers(parts[number - 1], chosen)
+            ):
+                held = readings[number]
+                readings[number] = _Reading(None, held.value, held.ranked, outside=True)
         return readings
 
     def _resolve(
