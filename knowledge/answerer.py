@@ -300,6 +300,9 @@ class Answerer:
             if language == "en"
             else kb.translations[language].questions.details
         )
+        self._abuse = (
+            kb.questions.abuse if language == "en" else kb.translations[language].questions.abuse
+        )
         self._involves = parties_involved(kb, texts, labels)
         self._min_lead = LANGUAGE_MIN_LEAD.get(language, MIN_LEAD)
         self.readers: dict[Language, Answerer] = {language: self}
@@ -332,6 +335,8 @@ class Answerer:
                 return self.readers[language].answer(question)
         elif self.language == "en" and not _LATIN.search(" ".join(words)):
             return Answer(False, reason="not_english", language=None)
+        if self._abuse.asked(cleaned):  # hate, insults, slurs: declined, nothing offered
+            return Answer(False, reason="unknown", language=self.language)
         if self.language == "en" and all(word in _VAGUE for word in words):
             return Answer(False, reason="vague")
         yes_no = _asks_yes_or_no(self.language, cleaned, words)
@@ -447,6 +452,19 @@ class Answerer:
                         vectors=vectors,
                     )
                 readings[number] = reading
+        # A pronoun standing for a party the article never speaks of ("who was japan's foreign
+        # minister ... and what did they say") carries that party into its part: the entry the
+        # part reads as alone does not answer it.
+        for number in range(1, len(parts)):
+            chosen = readings[number].entry_id
+            if (
+                chosen is not None
+                and readings[number - 1].entry_id is None
+                and _leans_on_neighbour(parts[number])
+                and self._names_strangers(parts[number - 1], chosen)
+            ):
+                held = readings[number]
+                readings[number] = _Reading(None, held.value, held.ranked, outside=True)
         return readings
 
     def _resolve(

@@ -25,6 +25,11 @@ from knowledge.problems import Problem, read_optional_toml
 from knowledge.text import normalise
 
 DETAILS_DIR = "details"
+ABUSE_DIR = "abuse"
+"""Patterns of abuse per language (`abuse/<language>.toml`, the same layout: a table per kind
+of abuse, its `asked_by` patterns): a question matching one is declined before the model reads
+it, so hateful generalisations, insults and slurs never get an answer however they are worded
+around a topic the article covers."""
 KINDS_LANGUAGE = "en"
 """The language whose file names every kind; the others may read only some of them."""
 
@@ -47,11 +52,12 @@ class DetailReader:
 
 
 def read_details(
-    data_dir: Path, language: str = KINDS_LANGUAGE
+    data_dir: Path, language: str = KINDS_LANGUAGE, folder: str = DETAILS_DIR
 ) -> tuple[DetailReader, list[Problem]]:
-    """`data_dir/details/<language>.toml`, validated: a table per kind, each with a list of
-    regular expressions in `asked_by`. No file, no kinds."""
-    name = f"{DETAILS_DIR}/{language}.toml"
+    """`data_dir/<folder>/<language>.toml` (`details/` by default, or `ABUSE_DIR`), validated:
+    a table per kind, each with a list of regular expressions in `asked_by`. No file, no
+    kinds."""
+    name = f"{folder}/{language}.toml"
     document, problems = read_optional_toml(data_dir / name, name)
     patterns: dict[str, re.Pattern[str]] = {}
     for kind, table in document.items():

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from knowledge.details import KINDS_LANGUAGE, DetailReader, read_details
+from knowledge.details import ABUSE_DIR, KINDS_LANGUAGE, DetailReader, read_details
 from knowledge.parties import Parties, read_parties
 from knowledge.problems import Problem
 from knowledge.text import normalise
@@ -62,6 +62,8 @@ class QuestionSet:
     """The kinds of detail each entry states (`knowledge.details`); none when not given."""
     details: DetailReader = field(default_factory=DetailReader)
     """What a question in this set's language asks for."""
+    abuse: DetailReader = field(default_factory=DetailReader)
+    """Abuse in this set's language (`knowledge.details.ABUSE_DIR`): always declined."""
 
     def counts(self) -> dict[str, int]:
         """Questions per label."""
@@ -89,6 +91,8 @@ def read_questions(
         Problem(f"details/{language}.toml", kind, "no such kind in details/en.toml")
         for kind in sorted(details.kinds - kinds)
     ]
+    abuse, abuse_problems = read_details(data_dir, language or KINDS_LANGUAGE, ABUSE_DIR)
+    problems += abuse_problems
     for path in sorted(folder.glob("*.toml")):
         name = f"{where}/{path.name}"
         try:
@@ -159,6 +163,11 @@ def read_questions(
     if language is not None and details.kinds:
         states = dict(_english_states(data_dir))
     problems += _asks_unstated(examples, states, details, where)
+    problems += [  # a question the bot should answer must never read as abuse
+        Problem(where, label, f"{question!r} matches a pattern in {ABUSE_DIR}/")
+        for question, label in examples
+        if label != OUT_OF_SCOPE and abuse.asked(question)
+    ]
     counts = Counter(label for _, label in examples)
     for entry_id in sorted(known):
         if counts[entry_id] < MIN_QUESTIONS:
@@ -182,6 +191,7 @@ def read_questions(
         parties,
         MappingProxyType(states),
         details,
+        abuse,
     )
     return question_set, problems
 
