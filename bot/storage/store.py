@@ -307,11 +307,6 @@ class Storage:
         self.check_file()
         return self._engine
 
-    @property
-    def file_lost(self) -> bool:
-        """Whether the SQLite file was found deleted or replaced (for good: see `check_file`)."""
-        return self._file_lost
-
     def check_file(self) -> None:
         """Raise DatabaseFileReplacedError if the SQLite file is not the one opened (one
         `stat`, microseconds; every storage call makes it, and the bot also every few
