@@ -28,7 +28,6 @@ from commands.timezones import UnknownZoneError, normalise_zone
 
 __all__ = [
     "BRIEFING_LANGUAGES",
-    "DAYS_EXAMPLES",
     "Choice",
     "OptionError",
     "SubscribeRequest",
@@ -45,7 +44,6 @@ __all__ = [
     "unsubscribed_reply",
 ]
 
-DAYS_EXAMPLES: Final = ("daily", "weekdays", "mon,wed,fri", "sat,sun")
 BRIEFING_LANGUAGES: Final = ("en", "ja", "ru")
 LANGUAGE_NAMES: Final = {"en": N_("English"), "ja": N_("Japanese"), "ru": N_("Russian")}
 EVERYONE_REFUSED: Final = N_(
