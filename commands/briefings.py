@@ -15,7 +15,7 @@ from typing import Final
 
 from commands.days import DAY_LABELS, MixedDaysError, UnknownDayError, normalise_days
 from commands.formatting import echo
-from commands.i18n import N_, say
+from commands.i18n import N_, language_of, say
 from commands.messages import (
     COLOUR_INFO,
     EMBED_DESCRIPTION_LIMIT,
@@ -28,7 +28,6 @@ from commands.timezones import UnknownZoneError, normalise_zone
 
 __all__ = [
     "BRIEFING_LANGUAGES",
-    "DAYS_EXAMPLES",
     "Choice",
     "OptionError",
     "SubscribeRequest",
@@ -45,7 +44,6 @@ __all__ = [
     "unsubscribed_reply",
 ]
 
-DAYS_EXAMPLES: Final = ("daily", "weekdays", "mon,wed,fri", "sat,sun")
 BRIEFING_LANGUAGES: Final = ("en", "ja", "ru")
 LANGUAGE_NAMES: Final = {"en": N_("English"), "ja": N_("Japanese"), "ru": N_("Russian")}
 EVERYONE_REFUSED: Final = N_(
@@ -183,8 +181,7 @@ class SubscribeRequest:
 def default_language(guild_locale: str | None) -> str:
     """A subscription's language when none is chosen: the server's preferred locale when it
     is Japanese or Russian, else English."""
-    base = (guild_locale or "").split("-")[0].lower()
-    return base if base in BRIEFING_LANGUAGES else "en"
+    return language_of(guild_locale)
 
 
 def subscribe_request(

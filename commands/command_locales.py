@@ -48,10 +48,10 @@ CHOICES: Mapping[str, Mapping[str, str]] = {
     "ja": {"ja": "日本語", "ru": "японский"},
     "ru": {"ja": "ロシア語", "ru": "русский"},
 }
+"""Names shown for fixed choices; the value sent back stays the English one."""
 
 CHOICE_LABELS: Mapping[str, str] = {"en": "English", "ja": "Japanese", "ru": "Russian"}
 """English names shown for choices whose value is a code (the default, untranslated)."""
-"""Names shown for fixed choices; the value sent back stays the English one."""
 
 DESCRIPTIONS: Mapping[str, Mapping[str, str]] = {
     "The dispute's events in order, each with its source.": {

@@ -31,11 +31,6 @@ def source_quote(entry: EntryBase, limit: int = FIELD_VALUE_LIMIT) -> str:
     return truncate(f"> {entry.source.quote}", limit)
 
 
-def source_line(kb: KnowledgeBase, entry: EntryBase) -> str:
-    """A one-line citation: the article's title."""
-    return f"Source: {kb.seed_title(entry.source.seed)}"
-
-
 def cited(
     kb: KnowledgeBase, entry: EntryBase, limit: int = FIELD_VALUE_LIMIT, language: str = "en"
 ) -> str:

@@ -295,14 +295,9 @@ class Answerer:
         )
         self._parties = kb.questions.parties
         self._states = kb.questions.states
-        self._details = (
-            kb.questions.details
-            if language == "en"
-            else kb.translations[language].questions.details
-        )
-        self._abuse = (
-            kb.questions.abuse if language == "en" else kb.translations[language].questions.abuse
-        )
+        questions = kb.questions if language == "en" else kb.translations[language].questions
+        self._details = questions.details
+        self._abuse = questions.abuse
         self._involves = parties_involved(kb, texts, labels)
         self._min_lead = LANGUAGE_MIN_LEAD.get(language, MIN_LEAD)
         self.readers: dict[Language, Answerer] = {language: self}
@@ -646,11 +641,13 @@ def _leans_on_neighbour(part: str) -> bool:
     return any(word in _ANAPHORA for word in normalise(part).split())
 
 
+_NOT_SUBJECT = _STARTS | _YES_NO | _ANAPHORA | _VAGUE | _OPENERS
+
+
 def _subject(part: str) -> str:
     """The words of `part` that name what it asks about ("when did the talks start": "talks
     start"): not question words, pronouns or the vague words every question has."""
-    skip = _STARTS | _YES_NO | _ANAPHORA | _VAGUE | _OPENERS
-    return " ".join(word for word in normalise(part).split() if word not in skip)
+    return " ".join(word for word in normalise(part).split() if word not in _NOT_SUBJECT)
 
 
 def same_sentence_groups(kb: KnowledgeBase) -> dict[str, str]:

@@ -78,7 +78,7 @@ def read_knowledge_base(
     if problems:  # translations are checked against sound English entries, never a cascade
         return None, problems
     entries = tuple(entry for _, entry in located)
-    translations, problems = read_translations(data_dir, entries, themes, seeds, questions.leads)
+    translations, problems = read_translations(data_dir, entries, themes, seeds, questions)
     if problems:
         return None, problems
     version = _version(data_dir, seeds)

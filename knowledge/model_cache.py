@@ -22,6 +22,7 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -48,9 +49,8 @@ def cache_key(version: str, examples: Iterable[tuple[str, str]], groups: dict[st
     add("kb", version, "python", sys.version)
     for library in LIBRARIES:
         add(library, _version_of(library))
-    here = Path(__file__).resolve().parent
-    for name in _CODE:
-        add(name, hashlib.sha256((here / name).read_bytes()).hexdigest())
+    for name, code_digest in _code_digests():
+        add(name, code_digest)
     for text, label in examples:
         add(text, label)
     for label in sorted(groups):
@@ -102,6 +102,13 @@ def _save(directory: Path, path: Path, model: QuestionModel) -> None:
         log.warning(
             "cannot cache the question model in %s (%s); it is rebuilt next start", directory, exc
         )
+
+
+@cache
+def _code_digests() -> tuple[tuple[str, str], ...]:
+    """Each of `_CODE`'s files with its hash: read once per process, not once per language."""
+    here = Path(__file__).resolve().parent
+    return tuple((name, hashlib.sha256((here / name).read_bytes()).hexdigest()) for name in _CODE)
 
 
 def _version_of(library: str) -> str:

@@ -71,10 +71,15 @@ class QuestionSet:
 
 
 def read_questions(
-    data_dir: Path, entry_ids: Iterable[str], language: str | None = None
+    data_dir: Path,
+    entry_ids: Iterable[str],
+    language: str | None = None,
+    english: QuestionSet | None = None,
 ) -> tuple[QuestionSet, list[Problem]]:
     """Every question file under `data_dir/questions` (English), or under its `language`
-    folder (`questions/ja/`, the same layout), validated against `entry_ids`."""
+    folder (`questions/ja/`, the same layout), validated against `entry_ids` and, for another
+    language, against the `english` set's kinds of detail and what each entry states."""
+    english = english or QuestionSet()
     known = frozenset(entry_ids)
     where = f"{QUESTIONS_DIR}/{language}" if language else QUESTIONS_DIR
     folder = data_dir / where
@@ -86,7 +91,7 @@ def read_questions(
     filed: dict[str, tuple[str, str]] = {}  # normalised question -> (label, file)
     states: dict[str, frozenset[str]] = {}
     details, problems = read_details(data_dir, language or KINDS_LANGUAGE)
-    kinds = details.kinds if language is None else read_details(data_dir)[0].kinds
+    kinds = details.kinds if language is None else english.details.kinds
     problems += [
         Problem(f"details/{language}.toml", kind, "no such kind in details/en.toml")
         for kind in sorted(details.kinds - kinds)
@@ -161,7 +166,7 @@ def read_questions(
                         Problem(name, key, f"{question!r} is also filed under {earlier[0]!r}")
                     )
     if language is not None and details.kinds:
-        states = dict(_english_states(data_dir))
+        states = dict(english.states)
     problems += _asks_unstated(examples, states, details, where)
     problems += [  # a question the bot should answer must never read as abuse
         Problem(where, label, f"{question!r} matches a pattern in {ABUSE_DIR}/")
@@ -209,24 +214,6 @@ def _states(
     for kind in sorted(set(stated) - kinds):
         problems.append(Problem(file, key, f"states {kind!r}: no such kind in details/en.toml"))
     return frozenset(stated) & kinds
-
-
-def _english_states(data_dir: Path) -> dict[str, frozenset[str]]:
-    """The kinds of detail each entry states, as the English question files say: another
-    language's questions are checked against them (its file says only how questions ask)."""
-    states: dict[str, frozenset[str]] = {}
-    for path in sorted((data_dir / QUESTIONS_DIR).glob("*.toml")):
-        if path.name == OUT_OF_SCOPE_FILE:
-            continue
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            continue  # reported with the English questions
-        for key, table in document.items():
-            stated = table.get("states") if isinstance(table, dict) else None
-            if isinstance(stated, list):
-                states[key] = frozenset(kind for kind in stated if isinstance(kind, str))
-    return states
 
 
 def _asks_unstated(

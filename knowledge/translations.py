@@ -130,7 +130,7 @@ def read_translations(
     entries: Iterable[Entry],
     themes: Iterable[Theme],
     seeds: Mapping[str, Seed],
-    leads: Mapping[str, str],
+    english: QuestionSet,
 ) -> tuple[dict[str, Translation], list[Problem]]:
     """Every language's translation file and training questions, validated against the
     English entries. Gaps are not problems here (see `translation_gaps`)."""
@@ -176,10 +176,10 @@ def read_translations(
                 )
                 table = {key: value for key, value in table.items() if key != "text"}
             values = _fields(table, TRANSLATABLE[entry.kind], name, entry_id, problems)
-            english = english_fields(entry, leads)
-            for extra in sorted(set(values) - set(english)):
+            original = english_fields(entry, english.leads)
+            for extra in sorted(set(values) - set(original)):
                 problems.append(Problem(name, entry_id, f"the English entry has no {extra}"))
-            problems += _figure_problems(name, entry, english, values)
+            problems += _figure_problems(name, entry, original, values)
             if isinstance(entry, Quote):
                 for key, value in values.items():
                     if isinstance(value, str) and entry.text in value:
@@ -197,7 +197,7 @@ def read_translations(
             theme_fields[theme_id] = MappingProxyType(
                 _fields(table, THEME_FIELDS, name, theme_id, problems)
             )
-        questions, question_problems = read_questions(data_dir, by_id, language)
+        questions, question_problems = read_questions(data_dir, by_id, language, english)
         problems += question_problems
         translations[language] = Translation(
             language,
