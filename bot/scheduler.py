@@ -77,6 +77,8 @@ OFFLINE = N_("I was offline")
 RETRIED = N_("Discord could not take it at the time")
 DELAYED = N_("I was busy")
 STORAGE_DOWN = N_("my database was unavailable")
+#: The note of a slot skipped because it was missed while the bot was down.
+MISSED_OFFLINE = "missed while I was offline"
 #: After a storage failure, the database is tried again this soon, then ever less often (up
 #: to `RECOVERY_MAX_S`); the key is written to prove it takes writes again.
 RECOVERY_FIRST_S = 2.0
@@ -307,8 +309,14 @@ class BriefingScheduler:
             self.started.set()
 
     async def _catch_up_and_sweep(self) -> None:
-        await self.catch_up()
-        await self.sweep()
+        """The start-up catch-up and first sweep, on one read of the active subscriptions.
+
+        `start()` read them before the wait for `ready`, which can be long (connecting to
+        Discord), so they are read once more here, after it: rows changed meanwhile behind the
+        bot's back are caught before anything missed is sent."""
+        active = await self._reconcile()
+        await self._catch_up(active, OFFLINE, MISSED_OFFLINE)
+        await self._sweep(active)
 
     async def _busy_with(self, work: Awaitable[object]) -> None:
         """Run `work` as a task `stop()` waits for before storage may close."""
@@ -599,8 +607,7 @@ class BriefingScheduler:
     async def catch_up(self) -> int:
         """Deliver or skip what was missed while the bot was down; returns how many were
         queued. See `_catch_up`."""
-        active = await self._reconcile()
-        return await self._catch_up(active, OFFLINE, "missed while I was offline")
+        return await self._catch_up(await self._reconcile(), OFFLINE, MISSED_OFFLINE)
 
     async def _catch_up(self, active: Iterable[Subscription], why: str, missed: str) -> int:
         """Due slots that have no row in the delivery log, from the schedule itself.
@@ -667,7 +674,11 @@ class BriefingScheduler:
         """Bring the jobs in line with the database, retry failed deliveries and settle
         claims in doubt; returns how many were queued. Claims held by this process's workers
         are left alone."""
-        active = {sub.channel_id: sub for sub in await self._reconcile()}
+        return await self._sweep(await self._reconcile())
+
+    async def _sweep(self, subscriptions: Iterable[Subscription]) -> int:
+        """`sweep` with the `subscriptions` just reconciled."""
+        active = {sub.channel_id: sub for sub in subscriptions}
         now = self.clock()
         queued = 0
         # Deliveries dropped or unrecorded because the database failed in this process.

@@ -95,6 +95,24 @@ async def expect_late_briefing(
     assert delivery is not None and delivery.outcome == "sent_late"
 
 
+async def caught_up(bot: KurilBriefBot) -> None:
+    """Until the (re)started bot has caught up on what it missed and delivered it."""
+    await asyncio.wait_for(bot.briefings.started.wait(), 5)
+    await bot.briefings.idle()
+
+
+async def subscribed_then_stopped(
+    start_bot: StartBot, standin: DiscordStandin
+) -> tuple[Channel, Clock]:
+    """#briefings subscribed an hour before the slot, then the bot stopped; the clock to move."""
+    channel = briefings_channel(standin)
+    clock = Clock(SLOT - dt.timedelta(hours=1))
+    bot = await start_bot(clock=clock)
+    await subscribe(standin, channel)
+    await bot.close()
+    return channel, clock
+
+
 def messages_in_any(standin: DiscordStandin, channel_ids: set[int]) -> list[dict[str, Any]]:
     return [m for m in standin.bot_messages if int(m["channel_id"]) in channel_ids]
 
@@ -148,11 +166,7 @@ async def test_subscribe_delivers_at_the_slot_once_across_a_restart(
 async def test_a_slot_missed_while_down_is_sent_once_late_within_grace(
     start_bot: StartBot, standin: DiscordStandin
 ) -> None:
-    channel = briefings_channel(standin)
-    clock = Clock(SLOT - dt.timedelta(hours=1))
-    bot = await start_bot(clock=clock)
-    await subscribe(standin, channel)
-    await bot.close()
+    channel, clock = await subscribed_then_stopped(start_bot, standin)
 
     clock.set(SLOT + dt.timedelta(minutes=30))  # down over the slot, back within grace
     bot = await start_bot(clock=clock)
@@ -160,24 +174,18 @@ async def test_a_slot_missed_while_down_is_sent_once_late_within_grace(
     await bot.close()
 
     bot = await start_bot(clock=clock)  # and only once
-    await asyncio.wait_for(bot.briefings.started.wait(), 5)
-    await bot.briefings.idle()
+    await caught_up(bot)
     assert len(posts_to(standin, channel)) == 1
 
 
 async def test_a_slot_missed_past_grace_is_skipped_and_recorded(
     start_bot: StartBot, standin: DiscordStandin
 ) -> None:
-    channel = briefings_channel(standin)
-    clock = Clock(SLOT - dt.timedelta(hours=1))
-    bot = await start_bot(clock=clock)
-    await subscribe(standin, channel)
-    await bot.close()
+    channel, clock = await subscribed_then_stopped(start_bot, standin)
 
     clock.set(SLOT + dt.timedelta(hours=3))
     bot = await start_bot(clock=clock, briefing_grace_minutes=120)
-    await asyncio.wait_for(bot.briefings.started.wait(), 5)
-    await bot.briefings.idle()
+    await caught_up(bot)
     delivery = await bot.storage.get_delivery(channel.id, SLOT)
     assert delivery is not None and delivery.outcome == "skipped_missed"
     assert "offline" in (delivery.note or "")
@@ -213,8 +221,7 @@ async def test_a_crash_between_sending_and_recording_does_not_post_twice(
     # briefing went out, so it is recorded, not sent again.
     clock.jump(dt.timedelta(minutes=10))
     bot = await start_bot(clock=clock)
-    await asyncio.wait_for(bot.briefings.started.wait(), 5)
-    await bot.briefings.idle()
+    await caught_up(bot)
     delivery = await bot.storage.get_delivery(channel.id, SLOT)
     assert delivery is not None and delivery.outcome == "sent"
     assert delivery.message_id == int(first["id"])
@@ -509,8 +516,7 @@ async def test_on_postgresql_a_restart_neither_loses_nor_repeats_a_slot(
     await bot.briefings.idle()
     await bot.close()
     bot = await start_bot(clock=clock, database_url=url)
-    await asyncio.wait_for(bot.briefings.started.wait(), 5)
-    await bot.briefings.idle()
+    await caught_up(bot)
     assert len(messages_in(standin, channel)) == 2
 
 

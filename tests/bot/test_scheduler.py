@@ -11,14 +11,16 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, event, insert, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot import ratelimit
@@ -126,6 +128,23 @@ async def run(scheduler: BriefingScheduler) -> None:
     await asyncio.wait_for(scheduler.idle(), 30)
 
 
+async def started(
+    storage: Storage,
+    kb: KnowledgeBase,
+    channels: Iterable[int],
+    sender: FakeSender,
+    **kw: object,
+) -> tuple[BriefingScheduler, FakeClock]:
+    """A started scheduler an hour before `SLOT`, `channels` subscribed daily at 09:00 UTC
+    first; with the clock the test moves."""
+    clock = FakeClock(SLOT - dt.timedelta(hours=1))
+    for channel in channels:
+        await subscribe(storage, channel, clock.now)
+    scheduler = make(storage, kb, clock, sender, **kw)
+    await run(scheduler)
+    return scheduler, clock
+
+
 async def come_due(scheduler: BriefingScheduler, clock: FakeClock, when: dt.datetime) -> int:
     """Move the clock to `when` and sweep: what is due then is queued (returns how many)
     and delivered."""
@@ -193,12 +212,9 @@ async def test_rotation_advances_and_whats_new_appears_from_the_second_briefing(
 
 
 async def test_a_gone_channel_pauses_with_the_reason(storage: Storage, kb: KnowledgeBase) -> None:
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    await subscribe(storage, 31, clock.now)
     sender = FakeSender()
     sender.failures[31] = [ChannelUnavailable("The channel no longer exists.")]
-    scheduler = make(storage, kb, clock, sender)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, [31], sender)
     try:
         await come_due(scheduler, clock, SLOT)
         sub = await storage.get_subscription(31)
@@ -273,11 +289,8 @@ async def test_a_resubscribe_racing_a_pause_wins(
 async def test_unsubscribing_mid_delivery_sends_nothing(
     storage: Storage, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    await subscribe(storage, 33, clock.now)
     sender = FakeSender()
-    scheduler = make(storage, kb, clock, sender)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, [33], sender)
     real_acquire = scheduler.pacer.acquire
 
     async def unsubscribe_while_waiting() -> None:
@@ -300,12 +313,9 @@ async def test_unsubscribing_mid_delivery_sends_nothing(
 async def test_failures_are_retried_with_backoff_then_by_the_sweep(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    await subscribe(storage, 41, clock.now)
     sender = FakeSender()
     sender.failures[41] = [SendFailed("Discord error 502")] * 4  # 3 in-run attempts, then 1
-    scheduler = make(storage, kb, clock, sender)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, [41], sender)
     try:
         await come_due(scheduler, clock, SLOT)
         delivery = await storage.get_delivery(41, SLOT)
@@ -330,12 +340,9 @@ async def test_failures_are_retried_with_backoff_then_by_the_sweep(
 async def test_a_failed_slot_is_given_up_after_the_grace_period(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    await subscribe(storage, 51, clock.now)
     sender = FakeSender()
     sender.failures[51] = [SendFailed("Discord error 503")] * 3
-    scheduler = make(storage, kb, clock, sender)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, [51], sender)
     try:
         await come_due(scheduler, clock, SLOT)
         clock.now = SLOT + GRACE + dt.timedelta(minutes=1)
@@ -406,13 +413,9 @@ async def test_an_interrupted_claim_in_an_unreadable_channel_is_resent_only_with
 async def test_a_slot_is_claimed_only_after_the_pacer_lets_it_go(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    for channel in range(3000, 3020):
-        await subscribe(storage, channel, clock.now)
     sender = FakeSender()
     sender.delay = 0.05
-    scheduler = make(storage, kb, clock, sender, rate=10.0, workers=8)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, range(3000, 3020), sender, rate=10.0, workers=8)
     try:
         clock.now = SLOT
         assert await scheduler.sweep() == 20
@@ -446,17 +449,49 @@ async def test_catch_up_records_each_missed_slot(storage: Storage, kb: Knowledge
     assert "I was offline" in (sender.sent[0][2].embeds[0].description or "")
 
 
+async def test_start_up_reads_the_subscriptions_before_and_after_ready_only(
+    storage: Storage, kb: KnowledgeBase
+) -> None:
+    """`start()` schedules from one read; the catch-up and the first sweep after `ready` share
+    a second, taken after the wait, so a row added meanwhile behind the bot's back is caught."""
+    await subscribe(storage, 81, SLOT - dt.timedelta(days=1, hours=1))
+    clock = FakeClock(SLOT + dt.timedelta(minutes=20))
+    sender = FakeSender()
+    connected = asyncio.Event()
+    scheduler = make(storage, kb, clock, sender, ready=connected.wait)
+    reads: list[str] = []  # reads of every active subscription (not of one channel's)
+    counting = True
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if counting and re.search(r"FROM subscriptions\s+WHERE subscriptions\.status", statement):
+            reads.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        await scheduler.start()
+        assert len(reads) == 1
+        counting = False  # an operator's write while the bot connects is not the bot's read
+        await subscribe(storage, 82, SLOT - dt.timedelta(days=1, hours=1))
+        counting = True
+        connected.set()
+        await asyncio.wait_for(scheduler.started.wait(), 10)
+        await asyncio.wait_for(scheduler.idle(), 30)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+        await scheduler.stop()
+    assert len(reads) == 2
+    assert sorted(channel for channel, _, _ in sender.sent) == [81, 82]
+
+
 async def test_many_due_at_once_are_paced_and_each_sent_once(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
     count, rate = 120, 200.0
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    for channel in range(1000, 1000 + count):
-        await subscribe(storage, channel, clock.now)
     sender = FakeSender()
     sender.delay = 0.02
-    scheduler = make(storage, kb, clock, sender, rate=rate, workers=16)
-    await run(scheduler)
+    scheduler, clock = await started(
+        storage, kb, range(1000, 1000 + count), sender, rate=rate, workers=16
+    )
     try:
         clock.now = SLOT
         began = time.monotonic()
@@ -475,13 +510,11 @@ async def test_many_due_at_once_are_paced_and_each_sent_once(
 async def test_stop_leaves_queued_slots_unclaimed_for_the_next_start(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    for channel in range(2000, 2010):
-        await subscribe(storage, channel, clock.now)
     sender = FakeSender()
     sender.delay = 0.2
-    scheduler = make(storage, kb, clock, sender, workers=1, stop_timeout=5)
-    await run(scheduler)
+    scheduler, clock = await started(
+        storage, kb, range(2000, 2010), sender, workers=1, stop_timeout=5
+    )
     clock.now = SLOT
     assert await scheduler.sweep() == 10
     await asyncio.sleep(0.05)
@@ -624,10 +657,8 @@ async def test_subscriptions_on_one_schedule_share_one_job(
 async def test_moving_a_channel_to_another_schedule_moves_it_to_that_schedules_job(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
     sender = FakeSender()
-    scheduler = make(storage, kb, clock, sender)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, (), sender)
     try:
         for channel in (51, 52):
             await resubscribe(scheduler, channel, "09:00")
@@ -752,12 +783,8 @@ async def test_slots_due_while_the_database_is_locked_are_sent_late_once_it_is_b
     monkeypatch.setattr(scheduler_module, "RECOVERY_FIRST_S", 0.1)
     path = tmp_path / "kuril-brief.db"
     storage = await Storage(f"sqlite:///{path}", data_dir=tmp_path).open()
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    for channel in (101, 102, 103):
-        await subscribe(storage, channel, clock.now)
     sender = FakeSender()
-    scheduler = make(storage, kb, clock, sender, workers=2)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, (101, 102, 103), sender, workers=2)
     locker = sqlite3.connect(path, isolation_level=None)
     try:
         locker.execute("BEGIN IMMEDIATE")  # held across the slot
@@ -839,11 +866,8 @@ async def test_a_briefing_that_waits_past_a_minute_to_be_claimed_says_it_is_late
 ) -> None:
     """Queued on time, but its claim waited (a database lock, a long pacer queue): the note
     is decided when it is sent, not when it was queued."""
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    await subscribe(storage, 111, clock.now)
     sender = FakeSender()
-    scheduler = make(storage, kb, clock, sender)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, [111], sender)
     real_claim = storage.claim_slot
 
     async def slow_claim(channel_id: int, slot: dt.datetime, **kw: Any) -> bool:
@@ -867,11 +891,8 @@ async def test_a_send_whose_outcome_could_not_be_recorded_is_settled_from_the_ch
     """The database fails right after Discord took the message: once it is back, the slot is
     found in the channel and recorded, not sent again."""
     monkeypatch.setattr(scheduler_module, "RECOVERY_FIRST_S", 0.05)
-    clock = FakeClock(SLOT - dt.timedelta(hours=1))
-    await subscribe(storage, 121, clock.now)
     sender = FakeSender()
-    scheduler = make(storage, kb, clock, sender)
-    await run(scheduler)
+    scheduler, clock = await started(storage, kb, [121], sender)
     real_record = storage.record_sent
     failures = [OperationalError("UPDATE delivery_log", None, Exception("disk I/O error"))]
 
