@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from commands.i18n import say
+from commands.i18n import say, say_plural
 from commands.messages import (
     CUSTOM_ID_LIMIT,
     FIELD_VALUE_LIMIT,
     Button,
+    Reply,
     paginate,
     truncate,
 )
@@ -191,6 +192,12 @@ def page_buttons(
         style="primary",
     )
     return ((previous, following),)
+
+
+def no_such_page(wording: tuple[str, str], pages: int, page: int, language: str = "en") -> Reply:
+    """The polite notice for page `page` (from 0) when there are only `pages` (an old or hand-made
+    button); `wording` is an `NP_` pair saying so with `{count}` (pages) and `{page}`."""
+    return Reply.notice(say_plural(language, *wording, pages, page=page + 1))
 
 
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)", re.IGNORECASE)

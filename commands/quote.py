@@ -46,11 +46,10 @@ def quotes_by(kb: KnowledgeBase, speaker_id: str | None) -> tuple[Quote, ...]:
 def quote(services: Services, invocation: Invocation, speaker: str | None = None) -> Reply:
     kb = services.kb
     language = invocation.ui_language
-    speaker_id: str | None = None
-    if speaker is not None and speaker.strip():
-        speaker_id = names.speakers(kb).resolve(speaker)
-        if speaker_id is None:
-            return _unknown_speaker(kb, speaker, language)
+    try:
+        speaker_id = names.speakers(kb).resolve_given(speaker)
+    except names.UnknownNameError as unknown:
+        return _unknown_speaker(kb, unknown.query, language)
     pool = quotes_by(kb, speaker_id)
     if not pool:
         return Reply.notice(say(language, "The knowledge base has no quotes yet."))

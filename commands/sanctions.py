@@ -15,11 +15,12 @@ from commands.formatting import (
     BLOCK_SEPARATOR,
     cited,
     curator_note,
+    no_such_page,
     pack_blocks,
     page_buttons,
     parse_page_id,
 )
-from commands.i18n import N_, say, say_plural
+from commands.i18n import N_, NP_, say
 from commands.messages import COLOUR_JAPAN, COLOUR_RUSSIA, Embed, Reply
 from knowledge import names
 from knowledge.base import KnowledgeBase
@@ -44,6 +45,12 @@ SOURCE_ROOM = 1000
 
 BAD_SIDE = N_("`side` is `japan` or `russia`; leave it empty to see both sides.")
 STALE = N_("Those buttons are no longer valid. Run `/sanctions` again for a fresh set.")
+NO_SUCH_PAGE = NP_(
+    "There is {count} page of measures; there is no page {page}. "
+    "Run `/sanctions` again to start from the first.",
+    "There are {count} pages of measures; there is no page {page}. "
+    "Run `/sanctions` again to start from the first.",
+)
 
 
 def parse_side(value: str | None, kb: KnowledgeBase) -> Side | None:
@@ -120,17 +127,7 @@ def render_page(
     if not pages:
         return Reply.notice(say(language, NO_MEASURES[side]))
     if not 0 <= page < len(pages):
-        return Reply.notice(
-            say_plural(
-                language,
-                "There is {count} page of measures; there is no page {page}. "
-                "Run `/sanctions` again to start from the first.",
-                "There are {count} pages of measures; there is no page {page}. "
-                "Run `/sanctions` again to start from the first.",
-                len(pages),
-                page=page + 1,
-            )
-        )
+        return no_such_page(NO_SUCH_PAGE, len(pages), page, language)
     footer = say(language, "Each group of measures is followed by the source sentence it rests on.")
     if side is None:
         footer += " " + say(language, "Use side:japan or side:russia for one side.")

@@ -16,12 +16,13 @@ from commands.formatting import (
     BLOCK_SEPARATOR,
     echo,
     entry_block,
+    no_such_page,
     pack_blocks,
     page_buttons,
     parse_page_id,
     topic_name,
 )
-from commands.i18n import N_, say, say_plural
+from commands.i18n import N_, NP_, say, say_plural
 from commands.messages import COLOUR_INFO, EMBED_TITLE_LIMIT, Embed, Reply, truncate
 from knowledge import names
 from knowledge.base import KnowledgeBase
@@ -38,6 +39,12 @@ GUESS_CUTOFF = 75.0  # how alike a topic must be to offer it as "did you mean"
 Pages = tuple[tuple[str, ...], ...]
 
 STALE = N_("Those timeline buttons are no longer valid. Run `/timeline` again for a fresh set.")
+NO_SUCH_PAGE = NP_(
+    "The timeline has {count} page; there is no page {page}. Run `/timeline` again "
+    "to start from the first page.",
+    "The timeline has {count} pages; there is no page {page}. Run `/timeline` again "
+    "to start from the first page.",
+)
 
 
 def events_for(kb: KnowledgeBase, topic_id: str | None) -> tuple[Event, ...]:
@@ -79,13 +86,11 @@ def timeline(
 ) -> Reply:
     """Page `page` (from 0) of the timeline, narrowed to `topic` (an id, name, alias or typo)."""
     kb = services.kb
-    language = invocation.ui_language
-    topic_id: str | None = None
-    if topic is not None and topic.strip():
-        topic_id = names.topics(kb).resolve(topic)
-        if topic_id is None:
-            return _unknown_topic(kb, topic, language)
-    return render_page(kb, invocation.user_id, topic_id, page, language)
+    try:
+        topic_id = names.topics(kb).resolve_given(topic)
+    except names.UnknownNameError as unknown:
+        return _unknown_topic(kb, unknown.query, invocation.ui_language)
+    return render_page(kb, invocation.user_id, topic_id, page, invocation.ui_language)
 
 
 def render_page(
@@ -99,17 +104,7 @@ def render_page(
     if not pages:
         return _no_events(kb, topic_id, language)
     if not 0 <= page < len(pages):
-        return Reply.notice(
-            say_plural(
-                language,
-                "The timeline has {count} page; there is no page {page}. Run `/timeline` again "
-                "to start from the first page.",
-                "The timeline has {count} pages; there is no page {page}. Run `/timeline` again "
-                "to start from the first page.",
-                len(pages),
-                page=page + 1,
-            )
-        )
+        return no_such_page(NO_SUCH_PAGE, len(pages), page, language)
     total = len(events_for(kb, topic_id))
     if topic_id:
         title = say(language, "Timeline: {subject}", subject=topic_name(kb, topic_id, language))

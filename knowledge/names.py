@@ -42,6 +42,14 @@ SUGGESTION_LIMIT = 25
 NAME_LIMIT = 100
 
 
+class UnknownNameError(LookupError):
+    """`query`, as the user typed it, names nothing confidently."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__(query)
+        self.query = query
+
+
 @dataclass(frozen=True)
 class Named:
     """Something that can be looked up by name: its id, display name and other names."""
@@ -112,6 +120,16 @@ class NameIndex:
         if len(ranked) > 1 and ranked[1][1] > top_score - AMBIGUITY_MARGIN:
             return None
         return top_id
+
+    def resolve_given(self, query: str | None) -> str | None:
+        """For an optional choice: `None` when nothing is given (no query, or only blanks), else
+        the id `query` confidently names; `UnknownNameError` when it names none."""
+        if query is None or not query.strip():
+            return None
+        found = self.resolve(query)
+        if found is None:
+            raise UnknownNameError(query)
+        return found
 
     def suggest(
         self,

@@ -12,49 +12,50 @@ from knowledge.names import Named, NameIndex
 
 
 @pytest.mark.parametrize(
-    ("typed", "speaker"),
+    ("index", "typed", "expected"),
     [
-        ("Kishida", "fumio-kishida"),
-        ("kishda", "fumio-kishida"),
-        ("Japan's PM", "fumio-kishida"),
-        ("Japan’s Prime Minister", "fumio-kishida"),
-        ("japanese prime minster", "fumio-kishida"),
-        ("fumio-kishida", "fumio-kishida"),
-        ("Russian foreign ministry", "russia-foreign-ministry"),
-        ("Russia's Foreign Ministry", "russia-foreign-ministry"),
-        ("foreign minstry", "russia-foreign-ministry"),
-        ("MFA", "russia-foreign-ministry"),
+        ("speakers", "Kishida", "fumio-kishida"),
+        ("speakers", "kishda", "fumio-kishida"),
+        ("speakers", "Japan's PM", "fumio-kishida"),
+        ("speakers", "Japan’s Prime Minister", "fumio-kishida"),
+        ("speakers", "japanese prime minster", "fumio-kishida"),
+        ("speakers", "fumio-kishida", "fumio-kishida"),
+        ("speakers", "Russian foreign ministry", "russia-foreign-ministry"),
+        ("speakers", "Russia's Foreign Ministry", "russia-foreign-ministry"),
+        ("speakers", "foreign minstry", "russia-foreign-ministry"),
+        ("speakers", "MFA", "russia-foreign-ministry"),
+        ("topics", "Kurils", "kuril-islands"),
+        ("topics", "kuril islnds", "kuril-islands"),
+        ("topics", "Northern Territories", "kuril-islands"),
+        ("topics", "WWII", "world-war-two"),
+        ("topics", "world war 2", "world-war-two"),
+        ("topics", "sanctons", "sanctions"),
+        ("topics", "talks", "peace-talks"),
+        ("topics", "the Kremlin", "russia"),
+        ("topics", "Tokyo", "japan"),
+        ("topics", "USSR", "soviet-union"),
+        ("topics", "hokaido", "hokkaido"),
+        ("topics", "ukrane", "ukraine"),
     ],
 )
-def test_speaker_aliases_and_typos_resolve(kb, typed, speaker) -> None:
-    assert names.speakers(kb).resolve(typed) == speaker
-
-
-@pytest.mark.parametrize(
-    ("typed", "topic"),
-    [
-        ("Kurils", "kuril-islands"),
-        ("kuril islnds", "kuril-islands"),
-        ("Northern Territories", "kuril-islands"),
-        ("WWII", "world-war-two"),
-        ("world war 2", "world-war-two"),
-        ("sanctons", "sanctions"),
-        ("talks", "peace-talks"),
-        ("the Kremlin", "russia"),
-        ("Tokyo", "japan"),
-        ("USSR", "soviet-union"),
-        ("hokaido", "hokkaido"),
-        ("ukrane", "ukraine"),
-    ],
-)
-def test_topic_aliases_and_typos_resolve(kb, typed, topic) -> None:
-    assert names.topics(kb).resolve(typed) == topic
+def test_aliases_and_typos_resolve(kb, index, typed, expected) -> None:
+    assert getattr(names, index)(kb).resolve(typed) == expected
 
 
 @pytest.mark.parametrize("typed", ["", "  ", "pm", "xyz", "Putin", "Zelensky", "weather"])
 def test_unrelated_or_too_short_queries_do_not_resolve(kb, typed) -> None:
     assert names.topics(kb).resolve(typed) is None
     assert names.speakers(kb).resolve(typed) is None
+
+
+def test_resolve_given_tells_nothing_given_from_a_name_that_names_nothing(kb) -> None:
+    topics = names.topics(kb)
+    assert topics.resolve_given(None) is None
+    assert topics.resolve_given("  ") is None
+    assert topics.resolve_given(" Kurils") == "kuril-islands"
+    with pytest.raises(names.UnknownNameError) as raised:
+        topics.resolve_given("weather ")
+    assert raised.value.query == "weather "
 
 
 def test_speakers_are_only_actors_with_quotes(kb) -> None:
