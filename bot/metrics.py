@@ -26,7 +26,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
@@ -87,33 +87,34 @@ class BotMetrics:
             buckets=ACK_BUCKETS,
             registry=self.registry,
         )
-        self.free_text = Counter(
-            PREFIX + "free_text_answers",
+        self.free_text = self._counter(
+            "free_text_answers",
             "Free-text questions (/ask, mentions, DMs), by outcome: answered or declined.",
-            ["outcome"],
-            registry=self.registry,
+            "outcome",
+            FREE_TEXT_OUTCOMES,
         )
-        self.briefings = Counter(
-            PREFIX + "briefings",
+        self.briefings = self._counter(
+            "briefings",
             "Scheduled briefings by outcome: delivered (on time), late (delivered late), "
             "failed (will be retried), paused (channel gone or forbidden), skipped (missed "
             "past the grace period).",
-            ["outcome"],
-            registry=self.registry,
+            "outcome",
+            BRIEFING_OUTCOMES.values(),
         )
-        self.rate_limited = Counter(
-            PREFIX + "rest_rate_limited",
+        self.rate_limited = self._counter(
+            "rest_rate_limited",
             "REST responses with status 429, by X-RateLimit-Scope (global, user, shared).",
-            ["scope"],
-            registry=self.registry,
+            "scope",
+            RATE_LIMIT_SCOPES,
         )
-        # Known label values start at 0, so rates and alerts work before the first event.
-        for outcome in FREE_TEXT_OUTCOMES:
-            self.free_text.labels(outcome=outcome)
-        for outcome in BRIEFING_OUTCOMES.values():
-            self.briefings.labels(outcome=outcome)
-        for scope in RATE_LIMIT_SCOPES:
-            self.rate_limited.labels(scope=scope)
+
+    def _counter(self, name: str, documentation: str, label: str, known: Iterable[str]) -> Counter:
+        """A counter by one label whose `known` values start at 0, so rates and alerts work
+        before the first event."""
+        counter = Counter(PREFIX + name, documentation, [label], registry=self.registry)
+        for value in known:
+            counter.labels(value)
+        return counter
 
     # -- feeding -------------------------------------------------------------------------
 

@@ -23,6 +23,17 @@ def description(command: str) -> str:
     return COMMANDS[command].description
 
 
+def registered(command: str) -> Any:
+    """Make a callback the slash command (or `group subcommand`) `command` as the command table
+    describes it: its name, its description and its options' descriptions."""
+
+    def register(callback: Any) -> Any:
+        made = app_commands.command(name=command.split()[-1], description=description(command))
+        return app_commands.describe(**described(command))(made(callback))
+
+    return register
+
+
 def fixed_choices(command: str, option: str) -> list[app_commands.Choice[str]]:
     """An option's fixed choices from the command table, for `app_commands.choices`."""
     spec = next(o for o in COMMANDS[command].options if o.name == option)

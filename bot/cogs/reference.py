@@ -6,17 +6,20 @@ handler with the options Discord gave (already checked against that table) and s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import autocompleter, described, description, fixed_choices
+from bot.cogs import autocompleter, fixed_choices, registered
 from bot.interactions import invocation_of
 from bot.render import send_reply
 from commands.about import about as about_reply
 from commands.brief import brief as brief_reply
+from commands.context import Invocation, Services
+from commands.messages import Reply
 from commands.quote import quote as quote_reply
 from commands.registry import help_reply
 from commands.sanctions import sanctions as sanctions_reply
@@ -26,44 +29,49 @@ if TYPE_CHECKING:
     from bot.client import KurilBriefBot
 
 Interaction = discord.Interaction["KurilBriefBot"]
+Options = ParamSpec("Options")
 
 
 class ReferenceCog(commands.Cog):
     def __init__(self, bot: KurilBriefBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="timeline", description=description("timeline"))
-    @app_commands.describe(**described("timeline"))
+    async def _answer(
+        self,
+        interaction: Interaction,
+        handler: Callable[Concatenate[Services, Invocation, Options], Reply],
+        *options: Options.args,
+        **named: Options.kwargs,
+    ) -> None:
+        """Send what `handler` replies to this interaction, given the options Discord sent."""
+        invocation = invocation_of(interaction)
+        await send_reply(interaction, handler(self.bot.services, invocation, *options, **named))
+
+    @registered("timeline")
     @app_commands.autocomplete(topic=autocompleter("timeline", "topic"))
     async def timeline(self, interaction: Interaction, topic: str | None = None) -> None:
-        reply = timeline_reply(self.bot.services, invocation_of(interaction), topic)
-        await send_reply(interaction, reply)
+        await self._answer(interaction, timeline_reply, topic)
 
-    @app_commands.command(name="sanctions", description=description("sanctions"))
-    @app_commands.describe(**described("sanctions"))
+    @registered("sanctions")
     @app_commands.choices(side=fixed_choices("sanctions", "side"))
     async def sanctions(
         self, interaction: Interaction, side: app_commands.Choice[str] | None = None
     ) -> None:
-        chosen = side.value if side else None
-        reply = sanctions_reply(self.bot.services, invocation_of(interaction), chosen)
-        await send_reply(interaction, reply)
+        await self._answer(interaction, sanctions_reply, side.value if side else None)
 
-    @app_commands.command(name="quote", description=description("quote"))
-    @app_commands.describe(**described("quote"))
+    @registered("quote")
     @app_commands.autocomplete(speaker=autocompleter("quote", "speaker"))
     async def quote(self, interaction: Interaction, speaker: str | None = None) -> None:
-        reply = quote_reply(self.bot.services, invocation_of(interaction), speaker)
-        await send_reply(interaction, reply)
+        await self._answer(interaction, quote_reply, speaker)
 
-    @app_commands.command(name="brief", description=description("brief"))
+    @registered("brief")
     async def brief(self, interaction: Interaction) -> None:
-        await send_reply(interaction, brief_reply(self.bot.services, invocation_of(interaction)))
+        await self._answer(interaction, brief_reply)
 
-    @app_commands.command(name="about", description=description("about"))
+    @registered("about")
     async def about(self, interaction: Interaction) -> None:
-        await send_reply(interaction, about_reply(self.bot.services, invocation_of(interaction)))
+        await self._answer(interaction, about_reply)
 
-    @app_commands.command(name="help", description=description("help"))
+    @registered("help")
     async def help(self, interaction: Interaction) -> None:
-        await send_reply(interaction, help_reply(self.bot.services, invocation_of(interaction)))
+        await self._answer(interaction, help_reply)
