@@ -23,7 +23,15 @@ from bot.render import message_kwargs
 from commands.messages import Button, Reply
 from tests.bot.postgres import fresh_postgres_url
 from tests.bot.running_bot import Clock, StartBot
-from tests.bot.test_process import bot_environment, read_until, run_cli, start_run
+from tests.bot.test_process import (
+    assert_quiet,
+    bot_environment,
+    exit_of,
+    killed_on_exit,
+    read_until,
+    run_cli,
+    start_run,
+)
 from tests.standin.server import DiscordStandin
 
 UTC = dt.UTC
@@ -305,7 +313,7 @@ async def test_run_as_a_process_serves_metrics_from_the_environment(
     process = await start_run(env)
     assert process.stderr is not None
     log: list[str] = []
-    try:
+    async with killed_on_exit(process):
         await asyncio.wait_for(read_until(process.stderr, "ready as", log), 30)
         assert any(f"metrics and /healthz on http://127.0.0.1:{port}" in line for line in log)
         status, _, body = await fetch(port, "/healthz")
@@ -318,15 +326,9 @@ async def test_run_as_a_process_serves_metrics_from_the_environment(
 
         await until(counted, timeout=5, what="the process's interaction counter")
         process.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(process.stderr.read(), 15)
-        assert await asyncio.wait_for(process.wait(), 5) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    output = "".join(log) + rest.decode(errors="replace")
-    for trouble in ("Traceback", "Unclosed", "was never awaited", "Task was destroyed"):
-        assert trouble not in output
+        code, output, _ = await exit_of(process, log, since=time.monotonic())
+    assert code == 0, output
+    assert_quiet(output)
     with pytest.raises(aiohttp.ClientConnectionError):
         await fetch(port, "/healthz")  # the port is closed with the bot
 

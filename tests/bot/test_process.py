@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -47,15 +48,34 @@ async def exit_of(
     """Wait (15 s at most, then kill) for `process` to end: its exit code, its whole log
     (`log` read so far, then the rest) and the seconds from `since` until it ended."""
     assert process.stderr is not None
-    try:
+    async with killed_on_exit(process):
         rest = await asyncio.wait_for(process.stderr.read(), 15)
         code = await asyncio.wait_for(process.wait(), 5)
+    took = time.monotonic() - since
+    return code, "".join(log) + rest.decode(errors="replace"), took
+
+
+@contextlib.asynccontextmanager
+async def killed_on_exit(
+    process: asyncio.subprocess.Process,
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`process`, killed on leaving the block if still running (a failed test leaves none)."""
+    try:
+        yield process
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-    took = time.monotonic() - since
-    return code, "".join(log) + rest.decode(errors="replace"), took
+
+
+NOISE = ("Traceback", "Unclosed", "was never awaited", "Task was destroyed")
+"""What a clean run's log never says: an error, a leaked resource, a forgotten coroutine."""
+
+
+def assert_quiet(output: str, *also: str) -> None:
+    """`output` says none of `NOISE`, nor any of `also`."""
+    for trouble in (*NOISE, *also):
+        assert trouble not in output, f"{trouble!r} in:\n{output}"
 
 
 def bot_environment(standin: DiscordStandin, data_dir: Path) -> dict[str, str]:
@@ -80,7 +100,7 @@ async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
     process = await start_run(env)
     assert process.stderr is not None
     log: list[str] = []
-    try:
+    async with killed_on_exit(process):
         await standin.wait_for_connections(1, timeout=30)
         reply = await standin.wait_for_reply(await standin.dispatch_slash("about"), timeout=10)
         assert "About Kuril Brief" in embed_text(reply)
@@ -88,16 +108,9 @@ async def test_run_serves_then_shuts_down_cleanly_on_a_signal(
 
         process.send_signal(stop)
         await asyncio.wait_for(read_until(process.stderr, f"{stop.name} received", log), 10)
-        rest = await asyncio.wait_for(process.stderr.read(), 15)
-        assert await asyncio.wait_for(process.wait(), 5) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    output = "".join(log) + rest.decode(errors="replace")
-    noise = ("Traceback", "Unclosed", "was never awaited", "Task was destroyed", "setup plugin")
-    for trouble in noise:
-        assert trouble not in output
+        code, output, _ = await exit_of(process, log, since=time.monotonic())
+    assert code == 0, output
+    assert_quiet(output, "setup plugin")
     assert standin.token not in output, "the token must never be logged"
     invites = [line for line in output.splitlines() if "invite the bot to a server" in line]
     assert len(invites) == 1
