@@ -113,6 +113,17 @@ async def subscribed_then_stopped(
     return channel, clock
 
 
+async def subscribe_suggestions(
+    standin: DiscordStandin, option: str, typed: str, filled: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """What the bot suggests for `/briefings subscribe`'s `option` as the moderator types
+    `typed`, with the `filled` options already given."""
+    sent = await standin.dispatch_autocomplete(
+        "briefings subscribe", option, typed, filled, user=standin.user("mod")
+    )
+    return (await standin.wait_for_interaction_response(sent))["data"]["choices"]
+
+
 def messages_in_any(standin: DiscordStandin, channel_ids: set[int]) -> list[dict[str, Any]]:
     return [m for m in standin.bot_messages if int(m["channel_id"]) in channel_ids]
 
@@ -372,15 +383,9 @@ async def test_timezone_autocomplete_ranks_fuzzy_matches(
     start_bot: StartBot, standin: DiscordStandin
 ) -> None:
     await start_bot()
-    sent = await standin.dispatch_autocomplete(
-        "briefings subscribe",
-        "timezone",
-        "tokio",
-        {"channel": briefings_channel(standin), "time": "09:00"},
-        user=standin.user("mod"),
+    choices = await subscribe_suggestions(
+        standin, "timezone", "tokio", {"channel": briefings_channel(standin), "time": "09:00"}
     )
-    response = await standin.wait_for_interaction_response(sent)
-    choices = response["data"]["choices"]
     assert choices[0]["value"] == "Asia/Tokyo"
     assert choices[0]["name"].startswith("Asia/Tokyo (UTC+09:00)")
 
@@ -389,14 +394,8 @@ async def test_days_autocomplete_offers_what_was_typed_first(
     start_bot: StartBot, standin: DiscordStandin
 ) -> None:
     await start_bot()
-    sent = await standin.dispatch_autocomplete(
-        "briefings subscribe",
-        "days",
-        "Fri mon",
-        {"channel": briefings_channel(standin), "time": "09:00", "timezone": "UTC"},
-        user=standin.user("mod"),
-    )
-    choices = (await standin.wait_for_interaction_response(sent))["data"]["choices"]
+    filled = {"channel": briefings_channel(standin), "time": "09:00", "timezone": "UTC"}
+    choices = await subscribe_suggestions(standin, "days", "Fri mon", filled)
     assert choices[0]["value"] == "mon,fri"
     assert {"daily", "weekdays"} <= {choice["value"] for choice in choices}
 

@@ -22,10 +22,14 @@ from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture
-def session(kb: KnowledgeBase) -> tuple[ConsoleSession, io.StringIO]:
-    output = io.StringIO()
-    console = Console(file=output, width=100, color_system=None)
-    return ConsoleSession(Services(kb=kb), console), output
+def output() -> io.StringIO:
+    """What the `session` fixture's console prints."""
+    return io.StringIO()
+
+
+@pytest.fixture
+def session(kb: KnowledgeBase, output: io.StringIO) -> ConsoleSession:
+    return ConsoleSession(Services(kb=kb), Console(file=output, width=100, color_system=None))
 
 
 def test_parse_command_options_with_spaces_and_colons() -> None:
@@ -44,10 +48,9 @@ def test_parse_command_options_with_spaces_and_colons() -> None:
 
 
 async def test_scripted_session_renders_each_reply(
-    session: tuple[ConsoleSession, io.StringIO], kb: KnowledgeBase
+    session: ConsoleSession, output: io.StringIO, kb: KnowledgeBase
 ) -> None:
-    console_session, output = session
-    await console_session.run(["/help", "", "   ", "/about", "quit", "/about"])
+    await session.run(["/help", "", "   ", "/about", "quit", "/about"])
     text = output.getvalue()
     assert "Kuril Brief commands" in text
     assert f"Knowledge base version {kb.version}" in text
@@ -55,30 +58,27 @@ async def test_scripted_session_renders_each_reply(
 
 
 async def test_unknown_command_and_option_get_polite_replies(
-    session: tuple[ConsoleSession, io.StringIO],
+    session: ConsoleSession,
 ) -> None:
-    console_session, _ = session
-    unknown = await console_session.handle("/weather")
+    unknown = await session.handle("/weather")
     assert unknown is not None and unknown.ephemeral
     assert "There is no `/weather` command" in (unknown.embeds[0].description or "")
-    bad_option = await console_session.handle("/about colour:red")
+    bad_option = await session.handle("/about colour:red")
     assert bad_option is not None and "no option `colour`" in (
         bad_option.embeds[0].description or ""
     )
 
 
-async def test_empty_lines_are_ignored(session: tuple[ConsoleSession, io.StringIO]) -> None:
-    console_session, output = session
-    assert await console_session.handle("") is None
-    assert await console_session.handle(" \t ") is None
+async def test_empty_lines_are_ignored(session: ConsoleSession, output: io.StringIO) -> None:
+    assert await session.handle("") is None
+    assert await session.handle(" \t ") is None
     assert output.getvalue() == ""
 
 
 async def test_pressing_a_button_that_does_not_exist(
-    session: tuple[ConsoleSession, io.StringIO],
+    session: ConsoleSession,
 ) -> None:
-    console_session, _ = session
-    reply = await console_session.handle("7")
+    reply = await session.handle("7")
     assert reply is not None and reply.ephemeral
 
 
@@ -108,14 +108,13 @@ def test_console_reads_stdin_when_it_is_not_a_terminal(tmp_path: Path) -> None:
 
 
 async def test_briefings_are_listed_but_explained_as_server_only(
-    session: tuple[ConsoleSession, io.StringIO],
+    session: ConsoleSession,
 ) -> None:
-    console_session, _ = session
-    help_reply = await console_session.handle("/help")
+    help_reply = await session.handle("/help")
     assert help_reply is not None
     listed = [field.name for field in help_reply.embeds[0].fields]
     assert any(name.startswith("/briefings subscribe channel:") for name in listed)
-    reply = await console_session.handle("/briefings list")
+    reply = await session.handle("/briefings list")
     assert reply is not None and reply.ephemeral
     assert "only in a server" in (reply.embeds[0].description or "")
 
@@ -165,10 +164,9 @@ def test_discord_timestamps_are_shown_as_dates() -> None:
     ],
 )
 async def test_a_missing_colon_is_said_plainly(
-    session: tuple[ConsoleSession, io.StringIO], line: str, expected: str
+    session: ConsoleSession, line: str, expected: str
 ) -> None:
-    console_session, _ = session
-    reply = await console_session.handle(line)
+    reply = await session.handle(line)
     assert reply is not None and reply.ephemeral
     assert expected in (reply.embeds[0].description or "")
 
@@ -182,9 +180,8 @@ async def test_console_notices_follow_the_chosen_language(kb: KnowledgeBase) -> 
     assert "`/timeline topic:Kishid`" in (reply.embeds[0].description or "")
 
 
-async def test_options_with_colons_still_run(session: tuple[ConsoleSession, io.StringIO]) -> None:
-    console_session, _ = session
-    reply = await console_session.handle("/timeline topic:Kuril")
+async def test_options_with_colons_still_run(session: ConsoleSession) -> None:
+    reply = await session.handle("/timeline topic:Kuril")
     assert reply is not None and not reply.ephemeral
 
 
