@@ -44,14 +44,19 @@ NAMES: Mapping[str, Mapping[str, str]] = {
 CHOICES: Mapping[str, Mapping[str, str]] = {
     "japan": {"ja": "日本", "ru": "Япония"},
     "russia": {"ja": "ロシア", "ru": "Россия"},
-    "en": {"ja": "英語", "ru": "английский"},
-    "ja": {"ja": "日本語", "ru": "японский"},
-    "ru": {"ja": "ロシア語", "ru": "русский"},
+    # A language's value is its code; English users see its name.
+    "en": {"en": "English", "ja": "英語", "ru": "английский"},
+    "ja": {"en": "Japanese", "ja": "日本語", "ru": "японский"},
+    "ru": {"en": "Russian", "ja": "ロシア語", "ru": "русский"},
 }
-"""Names shown for fixed choices; the value sent back stays the English one."""
+"""Names shown for fixed choices; the value sent back stays the English one. An `en` name is
+the default shown (`choice_label`), for a value that is a code rather than a word."""
 
-CHOICE_LABELS: Mapping[str, str] = {"en": "English", "ja": "Japanese", "ru": "Russian"}
-"""English names shown for choices whose value is a code (the default, untranslated)."""
+
+def choice_label(value: str) -> str:
+    """The name a fixed choice shows by default: its `en` name, else the value itself."""
+    return CHOICES.get(value, {}).get("en", value)
+
 
 DESCRIPTIONS: Mapping[str, Mapping[str, str]] = {
     "The dispute's events in order, each with its source.": {

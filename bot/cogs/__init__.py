@@ -8,7 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from commands.command_locales import CHOICE_LABELS
+from commands.command_locales import choice_label
 from commands.i18n import language_of
 from commands.messages import Choice
 from commands.registry import COMMANDS, complete
@@ -37,10 +37,7 @@ def registered(command: str) -> Any:
 def fixed_choices(command: str, option: str) -> list[app_commands.Choice[str]]:
     """An option's fixed choices from the command table, for `app_commands.choices`."""
     spec = next(o for o in COMMANDS[command].options if o.name == option)
-    return [
-        app_commands.Choice(name=CHOICE_LABELS.get(choice, choice), value=choice)
-        for choice in spec.choices
-    ]
+    return [app_commands.Choice(name=choice_label(choice), value=choice) for choice in spec.choices]
 
 
 def discord_choices(choices: Iterable[Choice]) -> list[app_commands.Choice[str]]:

@@ -13,6 +13,7 @@ from commands.command_locales import (
     GROUP_DESCRIPTION,
     LOCALISED_LANGUAGES,
     NAMES,
+    choice_label,
     localised,
 )
 from commands.registry import COMMANDS
@@ -70,3 +71,12 @@ def test_option_names_are_unique_within_each_command() -> None:
         for language in LOCALISED_LANGUAGES:
             shown = [NAMES[option.name][language] for option in spec.options]
             assert len(shown) == len(set(shown)), (spec.name, language)
+
+
+def test_a_choice_shows_its_english_name_where_its_value_is_a_code() -> None:
+    assert [choice_label(value) for value in ("en", "ja", "ru")] == [
+        "English",
+        "Japanese",
+        "Russian",
+    ]
+    assert choice_label("japan") == "japan"
