@@ -115,22 +115,27 @@ async def _settled(database: str, channels: int) -> bool:
 
 
 async def _populate(
-    url: str, data_dir: Path, guild_id: int, channels: list[int], now: dt.datetime
+    url: str, data_dir: Path, standin: DiscordStandin, wanted: set[int], clock: _Clock
 ) -> None:
+    """Subscribe the `wanted` channels, an hour ago, through the bot's own storage; the time
+    that takes is added to `clock`, so the slot stays as far ahead as it was."""
+    began = time.monotonic()
+    now = clock() - dt.timedelta(hours=1)
     storage = await Storage(url, data_dir=data_dir).open()
     try:
-        for channel_id in channels:
+        for channel_id in sorted(wanted):
             await storage.upsert_subscription(
-                guild_id=guild_id,
+                guild_id=standin.guild_id,
                 channel_id=channel_id,
                 local_time=f"{SLOT:%H:%M}",
                 timezone="UTC",
                 days="daily",
-                created_by=guild_id,
+                created_by=standin.guild_id,
                 now=now,
             )
     finally:
         await storage.close()
+    clock.offset += dt.timedelta(seconds=time.monotonic() - began)
 
 
 async def _outcomes(database: str) -> dict[str, int]:
@@ -216,11 +221,7 @@ async def run_case(
     database = data_dir / "kuril-brief.db"
     log_path = workdir / "bot.log"
     began = time.monotonic()
-    await _populate(
-        f"sqlite:///{database}", data_dir, standin.guild_id, sorted(wanted),
-        clock() - dt.timedelta(hours=1),
-    )  # fmt: skip
-    clock.offset += dt.timedelta(seconds=time.monotonic() - began)  # still LEAD to go
+    await _populate(f"sqlite:///{database}", data_dir, standin, wanted, clock)  # LEAD to go
     standin.set_global_rate_limit(rate_limit)
 
     def delivered() -> int:
@@ -327,11 +328,8 @@ async def run_fault_case(
         began = time.monotonic()
         process: asyncio.subprocess.Process | None = None
         try:
-            await _populate(
-                database_url or f"sqlite:///{database}", data_dir, standin.guild_id,
-                sorted(wanted), clock() - dt.timedelta(hours=1),
-            )  # fmt: skip
-            clock.offset += dt.timedelta(seconds=time.monotonic() - began)
+            url = database_url or f"sqlite:///{database}"
+            await _populate(url, data_dir, standin, wanted, clock)
             standin.set_global_rate_limit(rate_limit)
             process = await _spawn(standin, data_dir, clock, log_path, database_url)
             await standin.wait_for_connections(1, timeout=60)
