@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from bot.scheduler import trigger_for
 from bot.slots import (
+    CatchUp,
     Schedule,
     next_slot,
     nonce_for,
@@ -212,19 +213,20 @@ def test_next_and_previous_bracket_any_instant(
 # -- catching up after downtime ------------------------------------------------------------
 
 
+def missed_daily(
+    time: str, zone: str, *, since: dt.datetime, now: dt.datetime, **limit: int
+) -> CatchUp:
+    """The catch-up plan for a daily `time` in `zone`, down from `since` to `now`."""
+    return plan_catch_up(daily(time, zone), since=since, now=now, grace=GRACE, **limit)
+
+
 def test_catch_up_sends_the_newest_missed_slot_within_grace() -> None:
-    schedule = daily("09:00", "UTC")
-    plan = plan_catch_up(
-        schedule, since=utc(2025, 6, 1, 9, 0), now=utc(2025, 6, 2, 10, 0), grace=GRACE
-    )
+    plan = missed_daily("09:00", "UTC", since=utc(2025, 6, 1, 9, 0), now=utc(2025, 6, 2, 10, 0))
     assert plan.send == utc(2025, 6, 2, 9, 0) and plan.skip == ()
 
 
 def test_catch_up_skips_slots_past_grace() -> None:
-    schedule = daily("09:00", "UTC")
-    plan = plan_catch_up(
-        schedule, since=utc(2025, 6, 1, 9, 0), now=utc(2025, 6, 3, 12, 0), grace=GRACE
-    )
+    plan = missed_daily("09:00", "UTC", since=utc(2025, 6, 1, 9, 0), now=utc(2025, 6, 3, 12, 0))
     assert plan.send is None
     assert plan.skip == (utc(2025, 6, 2, 9, 0), utc(2025, 6, 3, 9, 0))
 
@@ -237,13 +239,8 @@ def test_catch_up_has_nothing_to_do_when_nothing_was_missed() -> None:
 
 
 def test_catch_up_after_a_long_outage_records_a_bounded_number_and_counts_the_rest() -> None:
-    schedule = daily("09:00", "UTC")
-    plan = plan_catch_up(
-        schedule,
-        since=utc(2025, 1, 1, 9, 0),
-        now=utc(2025, 12, 31, 9, 30),
-        grace=GRACE,
-        record_limit=14,
+    plan = missed_daily(
+        "09:00", "UTC", since=utc(2025, 1, 1, 9, 0), now=utc(2025, 12, 31, 9, 30), record_limit=14
     )
     assert plan.send == utc(2025, 12, 31, 9, 0)
     assert len(plan.skip) == 13
@@ -251,9 +248,8 @@ def test_catch_up_after_a_long_outage_records_a_bounded_number_and_counts_the_re
 
 
 def test_catch_up_across_fall_back_counts_the_repeated_time_once() -> None:
-    schedule = daily("01:30", "America/New_York")
-    plan = plan_catch_up(
-        schedule, since=utc(2025, 11, 1, 5, 30), now=utc(2025, 11, 2, 7, 0), grace=GRACE
+    plan = missed_daily(
+        "01:30", "America/New_York", since=utc(2025, 11, 1, 5, 30), now=utc(2025, 11, 2, 7, 0)
     )
     assert plan.send == utc(2025, 11, 2, 5, 30) and plan.skip == ()
 
