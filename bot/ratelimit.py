@@ -13,22 +13,26 @@ a proxy), and says not to hard-code it: follow the headers and `retry_after`. Wh
 The pacer hands out start times spaced `1 / rate` apart (a token bucket holding one token),
 so any one-second window sees at most `floor(rate) + 1` starts. `rate` starts at the
 ceiling (a little under the documented 50/s) and listens to Discord: `watch_global_limit`
-is an aiohttp trace on the bot's HTTP session that reports every global 429. On one, the
-pacer stops handing out starts for the `Retry-After`, and, unless it was running at full
-speed (then the 429 came from a burst of senders the event loop woke late, not from a lower
-limit), cuts its rate to 90% of what it actually sent in the last second (what the limit let
-through); then, after every
-`RECOVER_EVERY_S` seconds without a global 429, it creeps back up by 2%, never past the
-ceiling. Interaction callbacks never pass through it (Discord exempts them from the global
-limit, and discord.py's global hold does not apply to them either).
+is an aiohttp trace on the bot's HTTP session that tells the pacer when each REST request
+under the global limit goes out (discord.py's own retries included) and which of them drew
+a global 429. On one, the pacer stops handing out starts for the `Retry-After`, and learns
+the limit from it: the limit counts a one-second window, so what it let through in the
+second up to the refused request is the limit, however soon after a hold that came. The rate is cut to 90% of that, unless that was (nearly) the ceiling: then the 429 came
+from a burst of senders the event loop woke late, not from a lower limit. A 429 for a
+request that went out before the previous 429 was heard of belongs to that burst (it was in
+flight) and teaches nothing. So the first global 429 sets the rate under the limit. Then,
+after every `RECOVER_EVERY_S` seconds without a global 429, the rate creeps back up by 2%,
+never past the ceiling. Interaction callbacks never pass through the pacer (Discord exempts
+them from the global limit, and discord.py's global hold does not apply to them either).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 
 import aiohttp
@@ -36,38 +40,54 @@ from discord.http import HTTPClient
 
 __all__ = ["DISCORD_GLOBAL_LIMIT", "Pacer", "amortise_bucket_cleanup", "watch_global_limit"]
 
+log = logging.getLogger(__name__)
+
 DISCORD_GLOBAL_LIMIT = 50.0
-#: Starts are kept for this long to tell what actually went out in the last second.
+#: Discord's global limit (and the stand-in's) counts the requests of any one second.
 WINDOW_S = 1.0
 CUT = 0.9
-#: A 429 while this much of the ceiling went out in the last second is a burst, not a lower
-#: limit: no cut.
+#: A 429 while this much of the ceiling went through in the last second is a burst, not a
+#: lower limit: no cut.
 FULL_SPEED = 0.98
 RECOVER_EVERY_S = 10.0
 RECOVER_STEP = 1.02
 MIN_RATE = 1.0
-#: Sending for less than this since a hold is too short to judge the limit by: no cut.
-MIN_SPAN_S = 0.25
+#: Requests sent are kept this long; a 429 for a request older than that (a slow response)
+#: cannot be judged and only holds.
+HISTORY_S = 10.0
+#: URL paths Discord does not count against the global limit (interaction callbacks).
+_EXEMPT = ("/interactions/", "/webhooks/")
 #: discord.py drops idle per-route buckets (idle for 5 minutes) at most this often.
 BUCKET_CLEANUP_EVERY_S = 30.0
 
 
 class Pacer:
     """`await pacer.acquire()` before each request's preparations, and `await pacer.space()`
-    right before the request; fair (first come, first served)."""
+    right before the request; fair (first come, first served). `request_sent` and
+    `global_limit_hit` are what it hears of the session (see `watch_global_limit`)."""
 
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """`clock` and `sleep` go together: a test's clock moves when the pacer sleeps."""
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.ceiling = rate
         self.rate = rate
         self._clock = clock
+        self._sleep = sleep
         self._next = 0.0
         self._next_request = 0.0  # see `space`
-        self._hold_ends = float("-inf")  # when the last 429's Retry-After ran out
-        self._starts: deque[float] = deque()
+        #: When each REST request under the global limit went out (the last `HISTORY_S`),
+        #: and when those refused with a global 429 went out.
+        self._sent: deque[float] = deque()
+        self._refused: deque[float] = deque()
+        self._last_limit = float("-inf")  # when the last global 429 was reported
         self._calm_since = clock()
-        self._last_cut = float("-inf")
         #: Global 429s reported so far.
         self.global_limits = 0
 
@@ -81,14 +101,11 @@ class Pacer:
             self._next = start + 1.0 / self.rate
             if start > now:
                 hits = self.global_limits
-                await asyncio.sleep(start - now)
+                await self._sleep(start - now)
                 if hits != self.global_limits:
                     # A global 429 came while waiting: start times handed out before it are
                     # void (all of them going at once when the hold ends would be a burst).
                     continue
-            self._starts.append(start)
-            while self._starts and self._starts[0] <= start - WINDOW_S:
-                self._starts.popleft()
             return
 
     async def space(self) -> None:
@@ -107,31 +124,58 @@ class Pacer:
             if start <= now:
                 return
             hits = self.global_limits
-            await asyncio.sleep(start - now)
+            await self._sleep(start - now)
             if hits == self.global_limits:
                 return
 
-    def global_limit_hit(self, retry_after: float) -> None:
-        """Discord answered a global 429: hold off, and slow down to what got through."""
+    def request_sent(self) -> float:
+        """A REST request under the global limit is going out now (any request: briefings,
+        commands' own requests, discord.py's retries); returns the time to hand back to
+        `global_limit_hit` should it be refused."""
+        now = self._clock()
+        self._sent.append(now)
+        for times in (self._sent, self._refused):
+            while times and times[0] < now - HISTORY_S:
+                times.popleft()
+        return now
+
+    def global_limit_hit(self, retry_after: float, sent_at: float | None = None) -> None:
+        """Discord answered a global 429 to the request sent at `sent_at` (None: not known):
+        hold off, and slow down to what the limit let through."""
         now = self._clock()
         self.global_limits += 1
-        # What went out per second since the last hold ended (at most the last second): a
-        # second that was partly a hold says nothing of the limit by its count alone
-        # (counted as a whole second, a 429 soon after a hold cut the rate to 1/s).
-        since = max(now - WINDOW_S, self._hold_ends)
-        sent = sum(1 for start in self._starts if since < start <= now)
-        seen = sent / (now - since) if now - since >= MIN_SPAN_S else None
         self._next = now + max(0.0, retry_after)  # start times handed out before are void
-        self._next_request = self._hold_ends = self._next
+        self._next_request = self._next
         self._calm_since = now
-        if now - self._last_cut < WINDOW_S or seen is None:  # one cut per burst of 429s
+        previous, self._last_limit = self._last_limit, now
+        if sent_at is None:
             return
-        self._last_cut = now
-        if seen >= self.ceiling * FULL_SPEED:
-            # At full speed the limit is not below the ceiling: a burst (the event loop woke
-            # several senders late at once) went over it. Holding off is enough.
+        self._refused.append(sent_at)
+        if sent_at < max(previous, now - HISTORY_S + WINDOW_S):
+            # Sent before the last 429 was heard of, it is part of that burst (a request in
+            # flight then, its answer perhaps only in after the hold): nothing new.
             return
-        self.rate = max(MIN_RATE, min(self.rate, seen or self.rate) * CUT)
+        # The limit counts a window of one second: what it let through in the second up to
+        # this request is the limit, however short the time since a hold was (10 let through
+        # in 0.2 s, then a 429, is 10 a second, not 50). This one was refused (as were any
+        # others in `_refused`): it does not count.
+        let_through = self._count(self._sent, sent_at) - self._count(self._refused, sent_at)
+        allowed = let_through / WINDOW_S
+        if allowed >= self.ceiling * FULL_SPEED:
+            # The limit is not below the ceiling: a burst (the event loop woke several
+            # senders late at once) went over it. Holding off is enough.
+            return
+        # 90% of what got through, never raised: further 429s of one burst (discord.py retries
+        # the refused requests when the hold ends) see the same window and cut no further.
+        rate = max(MIN_RATE, min(self.rate, allowed * CUT))
+        if rate < self.rate:
+            log.info("global 429 after %d requests in a second: now %.1f/s", let_through, rate)
+        self.rate = rate
+
+    @staticmethod
+    def _count(times: deque[float], until: float) -> int:
+        """How many of `times` fall in the window of `WINDOW_S` up to `until`."""
+        return sum(1 for at in times if until - WINDOW_S < at <= until)
 
 
 def _retry_after(headers: object) -> float:
@@ -144,8 +188,18 @@ def _retry_after(headers: object) -> float:
 def watch_global_limit(
     pacer: Pacer, trace: aiohttp.TraceConfig | None = None
 ) -> aiohttp.TraceConfig:
-    """An aiohttp trace (discord.py's `http_trace`) that tells `pacer` of every global 429;
-    added to `trace` when given (discord.py takes one trace config, so others share it)."""
+    """An aiohttp trace (discord.py's `http_trace`) that tells `pacer` of every REST request
+    under the global limit as it goes out, and of every global 429 (with when its request
+    went out); added to `trace` when given (discord.py takes one trace config, so others
+    share it)."""
+
+    async def on_request_start(
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        if not any(part in params.url.path for part in _EXEMPT):
+            context.pacer_sent_at = pacer.request_sent()
 
     async def on_request_end(
         session: aiohttp.ClientSession,
@@ -154,9 +208,11 @@ def watch_global_limit(
     ) -> None:
         response = params.response
         if response.status == 429 and response.headers.get("X-RateLimit-Global") == "true":
-            pacer.global_limit_hit(_retry_after(response.headers))
+            sent_at = getattr(context, "pacer_sent_at", None)
+            pacer.global_limit_hit(_retry_after(response.headers), sent_at)
 
     trace = trace or aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
     trace.on_request_end.append(on_request_end)
     return trace
 

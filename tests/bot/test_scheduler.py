@@ -831,11 +831,14 @@ async def test_pacer_at_full_speed_holds_off_on_a_429_but_keeps_its_rate() -> No
     for n in range(100):  # one second at the ceiling, on a clock the test moves
         now[0] = n / 100
         await pacer.acquire()
-    pacer.global_limit_hit(0.2)
+        pacer.request_sent()  # as the session's trace reports it
+    now[0] = 0.995
+    late = pacer.request_sent()  # a sender the event loop woke late: over the limit
+    pacer.global_limit_hit(0.2, late)
     assert pacer.rate == 100.0 and pacer.global_limits == 1
     now[0] = 1.0
     began = time.monotonic()
-    await pacer.acquire()  # held off until 0.99 + 0.2 on the pacer's clock
+    await pacer.acquire()  # held off until 0.995 + 0.2 on the pacer's clock
     assert time.monotonic() - began >= 0.17
 
 
@@ -844,13 +847,16 @@ async def test_pacer_backs_off_on_a_global_429_and_creeps_back_up(
 ) -> None:
     monkeypatch.setattr(ratelimit, "RECOVER_EVERY_S", 0.05)
     pacer = Pacer(200.0)
-    for _ in range(40):  # 0.2 s at 200/s: 40 went out in the last second
+    for _ in range(40):  # 0.2 s at 200/s: 40 let through in the last second
         await pacer.acquire()
-    pacer.global_limit_hit(0.3)
+        pacer.request_sent()
+    await pacer.acquire()
+    refused = pacer.request_sent()
+    pacer.global_limit_hit(0.3, refused)
     assert pacer.global_limits == 1
-    assert pacer.rate == pytest.approx(0.9 * 40, abs=1)  # what got through, less 10%
-    pacer.global_limit_hit(0.3)  # the same burst: no second cut
-    assert pacer.rate == pytest.approx(0.9 * 40, abs=1)
+    assert pacer.rate == pytest.approx(0.9 * 40)  # what got through, less 10%
+    pacer.global_limit_hit(0.3, refused)  # the same burst (sent before the 429): no second cut
+    assert pacer.rate == pytest.approx(0.9 * 40)
     began = time.monotonic()
     await pacer.acquire()
     assert time.monotonic() - began >= 0.28  # held off for Retry-After
@@ -921,22 +927,30 @@ async def test_a_send_whose_outcome_could_not_be_recorded_is_settled_from_the_ch
     assert delivery.message_id == sender.posted[(121, nonce_for(121, SLOT))]
 
 
-async def test_pacer_judges_the_limit_by_the_time_it_was_sending_not_holding() -> None:
-    """A 429 half a second after a hold: 10 went out in that half second (20/s), not 10 in
-    a second; the rate is cut to 90% of 20/s, never towards 1/s as a loaded machine's
-    stragglers used to make it."""
+async def test_pacer_judges_the_limit_by_its_window_and_ignores_stragglers() -> None:
+    """A 429 half a second after a hold, 10 let through since: the limit counts a second,
+    so it is 10 a second (not 20/s, the rate those 10 went at), and the rate is cut to 9/s.
+    A straggler's 429 just after the next hold (its request was in flight when the 429 that
+    caused the hold came back) says nothing of the limit: no cut, never towards 1/s as a
+    loaded machine's stragglers used to make it."""
     now = [0.0]
     pacer = Pacer(47.5, clock=lambda: now[0])
-    pacer.global_limit_hit(1.0)  # hold until 1.0
+    pacer.global_limit_hit(1.0)  # hold until 1.0 (the request is unknown: nothing learnt)
+    assert pacer.rate == 47.5
     for n in range(10):  # 20/s for half a second after the hold
-        now[0] = 1.0 + (n + 1) / 20
+        now[0] = 1.0 + n / 20
         await pacer.acquire()
+        pacer.request_sent()
     now[0] = 1.5
-    pacer.global_limit_hit(1.0)
-    assert pacer.rate == pytest.approx(0.9 * 20, rel=0.01)
-    now[0] = 2.6  # a straggler's 429 just after the next hold: nothing sent since, no cut
-    pacer.global_limit_hit(1.0)
-    assert pacer.rate == pytest.approx(0.9 * 20, rel=0.01)
+    refused = pacer.request_sent()
+    now[0] = 1.505
+    straggler = pacer.request_sent()  # in flight when the 429 comes back
+    now[0] = 1.51
+    pacer.global_limit_hit(1.0, refused)
+    assert pacer.rate == pytest.approx(0.9 * 10)
+    now[0] = 2.6  # the straggler's 429, answered after the hold: no cut
+    pacer.global_limit_hit(1.0, straggler)
+    assert pacer.rate == pytest.approx(0.9 * 10) and pacer.global_limits == 3
 
 
 async def test_pacer_spaces_requests_released_together_after_a_stall() -> None:
