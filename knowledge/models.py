@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
 EntryId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -59,12 +59,18 @@ class Sanction(EntryBase):
     """A measure one side took against the other, with its figure when the article gives one."""
 
     kind: Literal["sanction"] = "sanction"
-    side: Side
-    by: EntryId
+    by: Side
     against: EntryId
     measure: NonEmpty
     amount: int | None = Field(default=None, ge=0)
     unit: NonEmpty | None = None
+
+    @computed_field
+    @property
+    def side(self) -> Side:
+        """The side that took the measure: the party it is `by` (one fact, one home; still
+        exported as `side`)."""
+        return self.by
 
 
 class Quote(EntryBase):

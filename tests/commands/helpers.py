@@ -47,7 +47,7 @@ def grown_kb(base: KnowledgeBase, extra: int = 200) -> KnowledgeBase:
                 sanction.model_copy(
                     update={
                         "id": f"grown-{side}-{n}",
-                        "side": side,
+                        "by": side,
                         "measure": f"Measure {n}",
                         "text": f"{sanction.text} " * (1 + n % 4),
                     }
