@@ -56,7 +56,7 @@ from commands.ask import NOT_IN_SOURCES, plain_text  # noqa: E402
 from knowledge.answerer import Answerer  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.loader import load_knowledge_base  # noqa: E402
-from knowledge.models import Actor, Entry, Event, Fact, Sanction  # noqa: E402
+from knowledge.models import Actor, Entry, Sanction, Titled  # noqa: E402
 from knowledge.text import normalise  # noqa: E402
 
 PROJECT_SET = ROOT / "tests" / "knowledge" / "questions.jsonl"
@@ -323,7 +323,7 @@ def grown(kb: KnowledgeBase, factor: int, per_entry: int = 8, seed: int = 7) -> 
                 "text": perturb(entry.text),
                 "source": source,
             }
-            if isinstance(entry, Event | Fact):
+            if isinstance(entry, Titled):
                 update["title"] = perturb(entry.title)
             if isinstance(entry, Sanction):
                 update["measure"] = perturb(entry.measure)

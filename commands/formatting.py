@@ -19,7 +19,7 @@ from commands.messages import (
     truncate,
 )
 from knowledge.base import KnowledgeBase
-from knowledge.models import Entry, EntryBase, Event, Fact, Quote, Sanction
+from knowledge.models import Entry, EntryBase, Quote, Sanction, Titled
 from knowledge.translations import view
 
 
@@ -78,7 +78,7 @@ def entry_label(kb: KnowledgeBase, entry: Entry, language: str = "en") -> str:
     the curators' translated heading."""
     if language != "en":
         return view(kb, entry, language).heading
-    if isinstance(entry, Event | Fact):
+    if isinstance(entry, Titled):
         return entry.title
     if isinstance(entry, Sanction):
         return f"{kb.name_of(entry.by)}: {entry.measure}"

@@ -46,7 +46,7 @@ import numpy as np
 from knowledge.base import KnowledgeBase
 from knowledge.languages import detect_language, romanised_russian
 from knowledge.model_cache import cache_key, load_or_build
-from knowledge.models import Actor, Event, Fact, Sanction
+from knowledge.models import Actor, Sanction, Titled
 from knowledge.question_model import QuestionModel, Vector
 from knowledge.questions import OUT_OF_SCOPE
 from knowledge.text import normalise
@@ -681,7 +681,7 @@ def training_examples(kb: KnowledgeBase, language: Language = "en") -> tuple[lis
     labels = [label for _, label in kb.questions.examples]
     for entry in kb.entries:
         own = [entry.text]
-        if isinstance(entry, Event | Fact):
+        if isinstance(entry, Titled):
             own.append(entry.title)
         if isinstance(entry, Sanction):
             own.append(entry.measure)

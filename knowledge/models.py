@@ -46,11 +46,16 @@ class EntryBase(Frozen):
     added: dt.date
 
 
-class Event(EntryBase):
+class Titled(EntryBase):
+    """An entry with a headline of its own, which lists, buttons and embeds show as its name."""
+
+    title: NonEmpty
+
+
+class Event(Titled):
     """Something that happened, placed in order; `when` is as the article puts it."""
 
     kind: Literal["event"] = "event"
-    title: NonEmpty
     when: NonEmpty
     order: int
 
@@ -91,11 +96,10 @@ class Actor(EntryBase):
     aliases: tuple[NonEmpty, ...] = ()
 
 
-class Fact(EntryBase):
+class Fact(Titled):
     """A standing piece of background (the unsigned peace, the islands' location, trade ties...)."""
 
     kind: Literal["fact"] = "fact"
-    title: NonEmpty
 
 
 Entry = Annotated[Event | Sanction | Quote | Actor | Fact, Field(discriminator="kind")]

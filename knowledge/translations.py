@@ -28,7 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from knowledge.models import Actor, Entry, EntryKind, Event, Fact, Quote, Sanction, Seed, Theme
+from knowledge.models import Actor, Entry, EntryKind, Event, Quote, Sanction, Seed, Theme, Titled
 from knowledge.problems import Problem
 from knowledge.questions import QuestionSet, read_questions
 
@@ -337,7 +337,7 @@ def view(kb: KnowledgeBase, entry: Entry, language: str = "en") -> EntryView:
         seed_title = translation.seed_titles[entry.source.seed]
     text = entry.text if isinstance(entry, Quote) else pick("text", entry.text)
     lead = pick("lead", kb.questions.leads.get(entry.id))
-    if isinstance(entry, Event | Fact):
+    if isinstance(entry, Titled):
         heading = pick("title", entry.title)
     elif isinstance(entry, Sanction):
         heading = pick("measure", entry.measure)
