@@ -152,17 +152,21 @@ _JA_MAYBE_TWO = re.compile(
 )
 _QUESTION_MARK = re.compile(r"[?？]")
 _QUESTION_WORDS: dict[str, re.Pattern[str]] = {
+    # "なんか" is "something" ("なんか言ってた？" asks yes or no), not "what".
     "ja": re.compile(
-        r"なぜ|なんで|何|なに|なん|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|いくら|幾"
+        r"なぜ|なんで|何|なに|なん(?!か)|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|いくら|幾"
     ),
     "ru": re.compile(rf"(?<!\w)(?:{_RU_QUESTION_STARTS})(?!\w)", re.IGNORECASE),
 }
 """Words that make a piece of Japanese or Russian text a question of its own."""
-# A yes/no question: Russian asks with "ли" (or "разве", "неужели"); Japanese ends in か or の
-# without a question word.
+# A yes/no question: Russian asks with "ли" (or "разве", "неужели") or by tone alone (no question
+# word, a question mark: "Япония заморозила резервы?"); Japanese has no question word and ends
+# in a question mark ("凍結した？", "制裁してる？", "あるの？") or, without one, in a question
+# ending: か, の, じゃん, でしょ, だろ, よね, っけ, かな ("禁止されたんじゃん").
 _RU_YES_NO = frozenset(["ли", "разве", "неужели", "правда"])
-_JA_QUESTION_WORDS = re.compile(r"なぜ|何|なん|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|幾")
-_JA_YES_NO_END = re.compile(r"(?:か|の|んですか|ますか|ですか)\s*[?？]*\s*$")
+_JA_YES_NO_END = re.compile(
+    r"(?:[?？]|か|の|じゃん|じゃね|でしょ|でしょう|だろ|だろう|よね|っけ|かな)[\s?？!！ｗw]*$"
+)
 _YES_NO = frozenset(
     [
         "is",
@@ -709,10 +713,11 @@ def _translated_examples(kb: KnowledgeBase, language: Language) -> tuple[list[st
 
 
 def _asks_yes_or_no(language: Language, text: str, words: list[str]) -> bool:
-    if language == "ru":
-        return bool(_RU_YES_NO & set(words))
+    if language == "ru":  # "ли", or a question mark after a question with no question word
+        asked_by_tone = text.rstrip().endswith("?") and not _QUESTION_WORDS["ru"].search(text)
+        return bool(_RU_YES_NO & set(words)) or asked_by_tone
     if language == "ja":
-        return not _JA_QUESTION_WORDS.search(text) and bool(_JA_YES_NO_END.search(text))
+        return not _QUESTION_WORDS["ja"].search(text) and bool(_JA_YES_NO_END.search(text))
     return words[0] in _YES_NO
 
 

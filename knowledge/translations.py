@@ -4,7 +4,9 @@ English is the knowledge base's own language. `data/i18n/<lang>.toml` holds, per
 
 * `[seed.<id>] title`: the article's title, translated (its text never is);
 * `[entry.<id>]`: the entry's display fields, those its kind has (`TRANSLATABLE`), plus `lead`,
-  the line that settles a yes/no question, when the English questions give one;
+  the line that settles a yes/no question: a translation of the English questions' lead, or,
+  for an entry without one, the language's own (a Japanese or Russian yes/no question is
+  answered in the present state, "凍結している", where the entry's text tells the past event);
 * `[theme.<id>] name` and `aliases`.
 
 A quote's `text` is the speaker's verbatim English words and is never translated; source
@@ -177,9 +179,10 @@ def read_translations(
                 table = {key: value for key, value in table.items() if key != "text"}
             values = _fields(table, TRANSLATABLE[entry.kind], name, entry_id, problems)
             original = english_fields(entry, english.leads)
-            for extra in sorted(set(values) - set(original)):
+            for extra in sorted(set(values) - set(original) - {"lead"}):
                 problems.append(Problem(name, entry_id, f"the English entry has no {extra}"))
-            problems += _figure_problems(name, entry, original, values)
+            # A lead of the language's own (no English one) keeps to the entry's figures.
+            problems += _figure_problems(name, entry, {"lead": entry.text, **original}, values)
             if isinstance(entry, Quote):
                 for key, value in values.items():
                     if isinstance(value, str) and entry.text in value:

@@ -505,6 +505,35 @@ def test_yes_no_in_japanese_and_russian(answerer: Answerer) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        # Casual Japanese endings ask yes or no as much as 〜ですか does.
+        ("日本ってロシアに制裁してる？", True),
+        ("ビザなし交流って終わったなの？", True),
+        ("ロシアが交渉やめたんじゃん", True),
+        ("ロシアは交渉を止めたでしょ？", True),
+        ("日本は外貨準備を凍結した？", True),
+        ("島で共同の事業ってまだある？", True),
+        ("岸田さんなんか言ってた？", True),  # なんか: "something", not "what"
+        ("日本は外貨準備を凍結したっけ", True),
+        ("ロシアはなにをしたの？", False),
+        ("制裁はいくら分なの？", False),
+        ("なんで交渉やめたんだろ", False),
+        ("日本の制裁についてまとめて教えて", False),
+        # Russian asks yes or no by tone alone, with no question word.
+        ("Япония заморозила валютные резервы России?", True),
+        ("японские санкции коснулись только частных лиц?", True),
+        ("Когда Россия приостановила переговоры?", False),
+        ("расскажи про санкции японии", False),
+    ],
+)
+def test_yes_no_without_a_question_particle(
+    answerer: Answerer, question: str, yes_no: bool
+) -> None:
+    assert answerer.answer(question).yes_no is yes_no
+
+
+@pytest.mark.parametrize(
     ("question", "entries"),
     [
         (
