@@ -49,6 +49,7 @@ from knowledge.model_cache import cache_key, load_or_build
 from knowledge.models import Actor, Event, Fact, Sanction
 from knowledge.question_model import QuestionModel, Vector
 from knowledge.questions import OUT_OF_SCOPE
+from knowledge.spellings import Spellings
 from knowledge.text import normalise
 from knowledge.translations import Language
 
@@ -300,6 +301,7 @@ class Answerer:
         self._parties = kb.questions.parties
         self._states = kb.questions.states
         questions = kb.questions if language == "en" else kb.translations[language].questions
+        self._spellings = kb.translations[language].spellings if language != "en" else Spellings()
         self._details = questions.details
         self._abuse = questions.abuse
         self._involves = parties_involved(kb, texts, labels)
@@ -321,6 +323,7 @@ class Answerer:
         cleaned = _URL.sub(" ", _MENTION.sub(" ", question))
         if self.language == "ru":  # Russian typed in Latin letters is read in Cyrillic
             cleaned = romanised_russian(cleaned) or cleaned
+        cleaned = self._spellings.mend(cleaned)  # 正妻 -> 制裁 (`knowledge.spellings`)
         words = normalise(cleaned).split()
         if not words:
             return Answer(False, reason="empty", language=self.language)
@@ -701,6 +704,7 @@ def _translated_examples(kb: KnowledgeBase, language: Language) -> tuple[list[st
     texts = [text for text, _ in translation.questions.examples]
     if language == "ru":  # as the reader reads them
         texts = [romanised_russian(text) or text for text in texts]
+    texts = [translation.spellings.mend(text) for text in texts]
     labels = [label for _, label in translation.questions.examples]
     for entry in kb.entries:
         fields = translation.entries.get(entry.id, {})

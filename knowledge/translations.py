@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from knowledge.models import Actor, Entry, EntryKind, Event, Fact, Quote, Sanction, Seed, Theme
 from knowledge.problems import Problem
 from knowledge.questions import QuestionSet, read_questions
+from knowledge.spellings import Spellings, read_spellings
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
@@ -94,6 +95,8 @@ class Translation:
     )
     seed_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     questions: QuestionSet = field(default_factory=QuestionSet)
+    spellings: Spellings = field(default_factory=Spellings)
+    """Misspellings of the language's words, mended before the model reads a question."""
 
 
 @dataclass(frozen=True)
@@ -202,14 +205,32 @@ def read_translations(
             )
         questions, question_problems = read_questions(data_dir, by_id, language, english)
         problems += question_problems
+        spellings, spelling_problems = read_spellings(
+            data_dir, language, _texts(entry_fields, theme_fields, seed_titles)
+        )
+        problems += spelling_problems
         translations[language] = Translation(
             language,
             MappingProxyType(entry_fields),
             MappingProxyType(theme_fields),
             MappingProxyType(seed_titles),
             questions,
+            spellings,
         )
     return translations, problems
+
+
+def _texts(
+    entries: Mapping[str, Mapping[str, FieldValue]],
+    themes: Mapping[str, Mapping[str, FieldValue]],
+    seed_titles: Mapping[str, str],
+) -> list[str]:
+    """Every curated string of one language: correct text, which no misspelling may be in."""
+    values = [*seed_titles.values()]
+    for fields in (*entries.values(), *themes.values()):
+        for value in fields.values():
+            values += [value] if isinstance(value, str) else list(value)
+    return values
 
 
 def _tables(
