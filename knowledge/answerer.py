@@ -141,8 +141,10 @@ _RU_JOINED = (
 # Japanese joins a second question with a connective after a comma or full stop: 「、あと」
 # 「それと」「それから」「ついでに」「また」「あとさ」.
 _JA_JOINED = r"[、,]\s*(?:あと|それと|それから|ついでに|また|あとさ|あと、)[、,]?\s*"
+# Japanese puts context before a question with "けど" ("…って聞いたけど、日本は何かしたの？").
+_JA_CONTEXT_END = r"(?<=けど)[、,]\s*|(?<=けれど)[、,]\s*"
 _PART_BREAKS: dict[str, re.Pattern[str]] = {
-    "ja": re.compile(rf"[?？;；!！]+\s*|。\s*|{_JA_JOINED}"),
+    "ja": re.compile(rf"[?？;；!！]+\s*|。\s*|{_JA_JOINED}|{_JA_CONTEXT_END}"),
     "ru": re.compile(rf"\?+\s*|;\s*|{_RU_JOINED}", re.IGNORECASE),
 }
 # Where a Japanese question may ask two things with no connective: "AとB(は)?" ("制裁された個人の
@@ -152,6 +154,14 @@ _JA_MAYBE_TWO = re.compile(
     r"、|(?<=[\u3040-\u30ff\u4e00-\u9fff])と(?=[\u3040-\u30ff\u4e00-\u9fff])"
 )
 _QUESTION_MARK = re.compile(r"[?？]")
+# Russian reports what someone said with "что" ("мне сказали, что ...", "говорят что ..."):
+# there it is a conjunction, not the question word.
+_RU_REPORTED_THAT = re.compile(
+    r"(?<!\w)(?:сказал|сказала|сказали|говорят|говорил|говорила|говорили|говорит|слышал"
+    r"|слышала|слышали|читал|читала|читали|пишут|писали|пишет|знаю|думал|думала|думаю|понял"
+    r"|поняла|видел|видела|считают|утверждают|заявили|заявил)\s*,?\s+что(?!\w)",
+    re.IGNORECASE,
+)
 _QUESTION_WORDS: dict[str, re.Pattern[str]] = {
     # "なんか" is "something" ("なんか言ってた？" asks yes or no), not "what".
     "ja": re.compile(
@@ -365,7 +375,10 @@ class Answerer:
                     unanswered_parts=len(outside),
                     language=self.language,
                 )
-        asked = _asked_after_context(cleaned)
+        if self.language == "en":
+            asked = _asked_after_context(cleaned)
+        else:
+            asked = question_after_context(self.language, cleaned)
         weighed = (
             cleaned if asked is None else " ".join([cleaned, *[asked] * CONTEXT_QUESTION_WEIGHT])
         )
@@ -603,23 +616,45 @@ def _asks(sentence: str) -> bool:
     return words[0] in _STARTS or words[0] in _YES_NO or bool(re.match(_SINCE, " ".join(words)))
 
 
+def _language_pieces(language: Language, text: str) -> list[tuple[str, bool]]:
+    """`text` split at `_PART_BREAKS`, each piece with whether it asks something (a question
+    mark after it, or a question word)."""
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for match in _PART_BREAKS[language].finditer(text):
+        piece = text[start : match.start()]
+        marked = bool(_QUESTION_MARK.search(match.group()))
+        pieces.append((piece, marked or _has_question_word(language, piece)))
+        start = match.end()
+    piece = text[start:]
+    pieces.append((piece, _has_question_word(language, piece)))
+    return [(piece, asks) for piece, asks in pieces if normalise(piece)]
+
+
+def _has_question_word(language: Language, piece: str) -> bool:
+    if language == "ru":  # "мне сказали, что ...": reported speech, not "what"
+        piece = _RU_REPORTED_THAT.sub(" ", piece)
+    return bool(_QUESTION_WORDS[language].search(piece))
+
+
+def question_after_context(language: Language, text: str) -> str | None:
+    """The one question a Japanese or Russian `text` asks after context that asks nothing
+    ("мне сказали, что ..., а почему ...?", "…って聞いたけど、日本は何かしたの？"), or None."""
+    pieces = _language_pieces(language, text)
+    if len(pieces) < 2 or pieces[0][1] or sum(asks for _, asks in pieces) != 1:
+        return None
+    return next(piece for piece, asks in pieces if asks)
+
+
 def _language_parts(language: Language, text: str) -> list[str]:
     """The questions a Japanese or Russian `text` asks, split at `_PART_BREAKS`. A piece that
     asks nothing (no question mark after it, no question word) goes with its neighbour: a
     qualifier after a question ("…言ったの？正確に", "кто премьер? полное имя") with the one
     before it, context before the first question with that question."""
-    pieces: list[tuple[str, bool]] = []
-    start = 0
-    for match in _PART_BREAKS[language].finditer(text):
-        pieces.append((text[start : match.start()], bool(_QUESTION_MARK.search(match.group()))))
-        start = match.end()
-    pieces.append((text[start:], False))
     parts: list[str] = []
     context = ""
-    for piece, marked in pieces:
-        if not normalise(piece):
-            continue
-        if marked or _QUESTION_WORDS[language].search(piece):
+    for piece, asks in _language_pieces(language, text):
+        if asks:
             parts.append(f"{context} {piece}".strip())
             context = ""
         elif parts:

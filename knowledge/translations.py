@@ -6,7 +6,7 @@ English is the knowledge base's own language. `data/i18n/<lang>.toml` holds, per
 * `[entry.<id>]`: the entry's display fields, those its kind has (`TRANSLATABLE`), plus `lead`,
   the line that settles a yes/no question: a translation of the English questions' lead, or,
   for an entry without one, the language's own (a Japanese or Russian yes/no question is
-  answered in the present state, "凍結している", where the entry's text tells the past event);
+  answered politely in the present state, "凍結しています", where the entry's text tells the past event);
 * `[theme.<id>] name` and `aliases`.
 
 A quote's `text` is the speaker's verbatim English words and is never translated; source
