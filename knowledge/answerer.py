@@ -172,11 +172,13 @@ _QUESTION_WORDS: dict[str, re.Pattern[str]] = {
 """Words that make a piece of Japanese or Russian text a question of its own."""
 # A yes/no question: Russian asks with "ли" (or "разве", "неужели") or by tone alone (no question
 # word, a question mark: "Япония заморозила резервы?"); Japanese has no question word and ends
-# in a question mark ("凍結した？", "制裁してる？", "あるの？") or, without one, in a question
-# ending: か, の, じゃん, でしょ, だろ, よね, っけ, かな ("禁止されたんじゃん").
+# in a question mark ("凍結した？", "制裁してる？", "あるの？"; not after は or って: "ロシアの対応は？"
+# asks "what about") or, without one, in a question ending: か, の, じゃん, でしょ, だろ, よね,
+# っけ, かな ("禁止されたんじゃん").
 _RU_YES_NO = frozenset(["ли", "разве", "неужели", "правда"])
 _JA_YES_NO_END = re.compile(
-    r"(?:[?？]|か|の|じゃん|じゃね|でしょ|でしょう|だろ|だろう|よね|っけ|かな)[\s?？!！ｗw]*$"
+    r"(?:(?<!は)(?<!って)(?<!とは)[?？]|か|の|じゃん|じゃね|でしょ|でしょう|だろ|だろう|よね|っけ|かな)"
+    r"[\s?？!！ｗw]*$"
 )
 _YES_NO = frozenset(
     [

@@ -519,6 +519,8 @@ def test_yes_no_in_japanese_and_russian(answerer: Answerer) -> None:
         ("岸田さんなんか言ってた？", True),  # なんか: "something", not "what"
         ("日本は外貨準備を凍結したっけ", True),
         ("ロシアはなにをしたの？", False),
+        ("ロシアの対応は？", False),  # "what about Russia's response?"
+        ("共同経済活動って？", False),
         ("制裁はいくら分なの？", False),
         ("なんで交渉やめたんだろ", False),
         ("日本の制裁についてまとめて教えて", False),
