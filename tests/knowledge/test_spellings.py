@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from knowledge.answerer import answerer_for
 from knowledge.base import KnowledgeBase
-from knowledge.loader import DATA_DIR
 from knowledge.spellings import SPELLINGS_DIR, read_spellings
 from tests.knowledge.test_loader import load_errors
-
-
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA_DIR, target)
-    return target
 
 
 def test_wrong_kanji_and_kana_are_read_as_the_word(kb: KnowledgeBase) -> None:
