@@ -98,7 +98,10 @@ def test_every_entry_has_a_yes_no_lead_in_japanese_and_russian(
 @pytest.mark.parametrize(
     ("question", "lead"),
     [
-        ("日本ってロシアの外貨準備凍結してる？", "日本はロシアの外貨準備を凍結しています。"),
+        (
+            "日本ってロシアの外貨準備凍結してる？",
+            "ロシアの外貨準備は日本によって凍結されています。",
+        ),
         (
             "ロシアってビザなし渡航やめたの？",
             "日本国民のビザなし渡航は、ロシアが打ち切っています。",

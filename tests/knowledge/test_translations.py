@@ -43,8 +43,8 @@ def test_a_lead_of_the_languages_own_keeps_to_the_entrys_figures(data_copy: Path
     """japan-sanctions-banks has no English lead; its Japanese one may not invent a figure."""
     replace(
         ja(data_copy),
-        'lead = "日本は銀行7行に制裁を科しています。"',
-        'lead = "日本は銀行8行に制裁を科しています。"',
+        'lead = "日本の制裁対象には銀行7行が含まれています。"',
+        'lead = "日本の制裁対象には銀行8行が含まれています。"',
     )
     assert (
         "i18n/ja.toml: japan-sanctions-banks: lead: figure 8 is in neither English nor source"
