@@ -49,6 +49,7 @@ from knowledge.model_cache import cache_key, load_or_build
 from knowledge.models import Actor, Sanction, Titled
 from knowledge.question_model import QuestionModel, Vector
 from knowledge.questions import OUT_OF_SCOPE
+from knowledge.spellings import Spellings
 from knowledge.text import normalise
 from knowledge.translations import Language
 
@@ -129,6 +130,7 @@ _ANAPHORA = frozenset(
 _RU_QUESTION_STARTS = (
     r"почему|отчего|когда|что|чем|чего|чему|кто|кого|кому|ком|где|куда|откуда|как|каков|сколько"
     r"|какие|какой|какая|какое|какую|каким|какими|каких|каком|какого|зачем|чей|чья|чьё|чьи|ли"
+    r"|чё|че|чо|шо|што|скока|скоко"  # chat spellings of "что", "сколько"
 )
 _RU_PREPOSITIONS = r"на|с|со|за|о|об|от|для|из-за|из|у|к|по|в|во|при|про"
 # Russian joins a second question with "и", "а", "а также", "а ещё", "ещё", "плюс", "и ещё" before
@@ -140,8 +142,10 @@ _RU_JOINED = (
 # Japanese joins a second question with a connective after a comma or full stop: 「、あと」
 # 「それと」「それから」「ついでに」「また」「あとさ」.
 _JA_JOINED = r"[、,]\s*(?:あと|それと|それから|ついでに|また|あとさ|あと、)[、,]?\s*"
+# Japanese puts context before a question with "けど" ("…って聞いたけど、日本は何かしたの？").
+_JA_CONTEXT_END = r"(?<=けど)[、,]\s*|(?<=けれど)[、,]\s*"
 _PART_BREAKS: dict[str, re.Pattern[str]] = {
-    "ja": re.compile(rf"[?？;；!！]+\s*|。\s*|{_JA_JOINED}"),
+    "ja": re.compile(rf"[?？;；!！]+\s*|。\s*|{_JA_JOINED}|{_JA_CONTEXT_END}"),
     "ru": re.compile(rf"\?+\s*|;\s*|{_RU_JOINED}", re.IGNORECASE),
 }
 # Where a Japanese question may ask two things with no connective: "AとB(は)?" ("制裁された個人の
@@ -151,18 +155,32 @@ _JA_MAYBE_TWO = re.compile(
     r"、|(?<=[\u3040-\u30ff\u4e00-\u9fff])と(?=[\u3040-\u30ff\u4e00-\u9fff])"
 )
 _QUESTION_MARK = re.compile(r"[?？]")
+# Russian reports what someone said with "что" ("мне сказали, что ...", "говорят что ..."):
+# there it is a conjunction, not the question word.
+_RU_REPORTED_THAT = re.compile(
+    r"(?<!\w)(?:сказал|сказала|сказали|говорят|говорил|говорила|говорили|говорит|слышал"
+    r"|слышала|слышали|читал|читала|читали|пишут|писали|пишет|знаю|думал|думала|думаю|понял"
+    r"|поняла|видел|видела|считают|утверждают|заявили|заявил)\s*,?\s+что(?!\w)",
+    re.IGNORECASE,
+)
 _QUESTION_WORDS: dict[str, re.Pattern[str]] = {
+    # "なんか" is "something" ("なんか言ってた？" asks yes or no), not "what".
     "ja": re.compile(
-        r"なぜ|なんで|何|なに|なん|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|いくら|幾"
+        r"なぜ|なんで|何|なに|なん(?!か)|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|いくら|幾"
     ),
     "ru": re.compile(rf"(?<!\w)(?:{_RU_QUESTION_STARTS})(?!\w)", re.IGNORECASE),
 }
 """Words that make a piece of Japanese or Russian text a question of its own."""
-# A yes/no question: Russian asks with "ли" (or "разве", "неужели"); Japanese ends in か or の
-# without a question word.
+# A yes/no question: Russian asks with "ли" (or "разве", "неужели") or by tone alone (no question
+# word, a question mark: "Япония заморозила резервы?"); Japanese has no question word and ends
+# in a question mark ("凍結した？", "制裁してる？", "あるの？"; not after は or って: "ロシアの対応は？"
+# asks "what about") or, without one, in a question ending: か, の, じゃん, でしょ, だろ, よね,
+# っけ, かな ("禁止されたんじゃん").
 _RU_YES_NO = frozenset(["ли", "разве", "неужели", "правда"])
-_JA_QUESTION_WORDS = re.compile(r"なぜ|何|なん|いつ|どこ|誰|だれ|どう|どの|どれ|どんな|いくつ|幾")
-_JA_YES_NO_END = re.compile(r"(?:か|の|んですか|ますか|ですか)\s*[?？]*\s*$")
+_JA_YES_NO_END = re.compile(
+    r"(?:(?<!は)(?<!って)(?<!とは)[?？]|か|の|じゃん|じゃね|でしょ|でしょう|だろ|だろう|よね|っけ|かな)"
+    r"[\s?？!！ｗw]*$"
+)
 _YES_NO = frozenset(
     [
         "is",
@@ -296,6 +314,7 @@ class Answerer:
         self._parties = kb.questions.parties
         self._states = kb.questions.states
         questions = kb.questions if language == "en" else kb.translations[language].questions
+        self._spellings = kb.translations[language].spellings if language != "en" else Spellings()
         self._details = questions.details
         self._abuse = questions.abuse
         self._involves = parties_involved(kb, texts, labels)
@@ -317,6 +336,7 @@ class Answerer:
         cleaned = _URL.sub(" ", _MENTION.sub(" ", question))
         if self.language == "ru":  # Russian typed in Latin letters is read in Cyrillic
             cleaned = romanised_russian(cleaned) or cleaned
+        cleaned = self._spellings.mend(cleaned)  # 正妻 -> 制裁 (`knowledge.spellings`)
         words = normalise(cleaned).split()
         if not words:
             return Answer(False, reason="empty", language=self.language)
@@ -358,7 +378,10 @@ class Answerer:
                     unanswered_parts=len(outside),
                     language=self.language,
                 )
-        asked = _asked_after_context(cleaned)
+        if self.language == "en":
+            asked = _asked_after_context(cleaned)
+        else:
+            asked = question_after_context(self.language, cleaned)
         weighed = (
             cleaned if asked is None else " ".join([cleaned, *[asked] * CONTEXT_QUESTION_WEIGHT])
         )
@@ -596,23 +619,45 @@ def _asks(sentence: str) -> bool:
     return words[0] in _STARTS or words[0] in _YES_NO or bool(re.match(_SINCE, " ".join(words)))
 
 
+def _language_pieces(language: Language, text: str) -> list[tuple[str, bool]]:
+    """`text` split at `_PART_BREAKS`, each piece with whether it asks something (a question
+    mark after it, or a question word)."""
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for match in _PART_BREAKS[language].finditer(text):
+        piece = text[start : match.start()]
+        marked = bool(_QUESTION_MARK.search(match.group()))
+        pieces.append((piece, marked or _has_question_word(language, piece)))
+        start = match.end()
+    piece = text[start:]
+    pieces.append((piece, _has_question_word(language, piece)))
+    return [(piece, asks) for piece, asks in pieces if normalise(piece)]
+
+
+def _has_question_word(language: Language, piece: str) -> bool:
+    if language == "ru":  # "мне сказали, что ...": reported speech, not "what"
+        piece = _RU_REPORTED_THAT.sub(" ", piece)
+    return bool(_QUESTION_WORDS[language].search(piece))
+
+
+def question_after_context(language: Language, text: str) -> str | None:
+    """The one question a Japanese or Russian `text` asks after context that asks nothing
+    ("мне сказали, что ..., а почему ...?", "…って聞いたけど、日本は何かしたの？"), or None."""
+    pieces = _language_pieces(language, text)
+    if len(pieces) < 2 or pieces[0][1] or sum(asks for _, asks in pieces) != 1:
+        return None
+    return next(piece for piece, asks in pieces if asks)
+
+
 def _language_parts(language: Language, text: str) -> list[str]:
     """The questions a Japanese or Russian `text` asks, split at `_PART_BREAKS`. A piece that
     asks nothing (no question mark after it, no question word) goes with its neighbour: a
     qualifier after a question ("…言ったの？正確に", "кто премьер? полное имя") with the one
     before it, context before the first question with that question."""
-    pieces: list[tuple[str, bool]] = []
-    start = 0
-    for match in _PART_BREAKS[language].finditer(text):
-        pieces.append((text[start : match.start()], bool(_QUESTION_MARK.search(match.group()))))
-        start = match.end()
-    pieces.append((text[start:], False))
     parts: list[str] = []
     context = ""
-    for piece, marked in pieces:
-        if not normalise(piece):
-            continue
-        if marked or _QUESTION_WORDS[language].search(piece):
+    for piece, asks in _language_pieces(language, text):
+        if asks:
             parts.append(f"{context} {piece}".strip())
             context = ""
         elif parts:
@@ -697,6 +742,7 @@ def _translated_examples(kb: KnowledgeBase, language: Language) -> tuple[list[st
     texts = [text for text, _ in translation.questions.examples]
     if language == "ru":  # as the reader reads them
         texts = [romanised_russian(text) or text for text in texts]
+    texts = [translation.spellings.mend(text) for text in texts]
     labels = [label for _, label in translation.questions.examples]
     for entry in kb.entries:
         fields = translation.entries.get(entry.id, {})
@@ -709,10 +755,11 @@ def _translated_examples(kb: KnowledgeBase, language: Language) -> tuple[list[st
 
 
 def _asks_yes_or_no(language: Language, text: str, words: list[str]) -> bool:
-    if language == "ru":
-        return bool(_RU_YES_NO & set(words))
+    if language == "ru":  # "ли", or a question mark after a question with no question word
+        asked_by_tone = text.rstrip().endswith("?") and not _QUESTION_WORDS["ru"].search(text)
+        return bool(_RU_YES_NO & set(words)) or asked_by_tone
     if language == "ja":
-        return not _JA_QUESTION_WORDS.search(text) and bool(_JA_YES_NO_END.search(text))
+        return not _QUESTION_WORDS["ja"].search(text) and bool(_JA_YES_NO_END.search(text))
     return words[0] in _YES_NO
 
 

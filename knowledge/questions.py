@@ -15,9 +15,9 @@ phrasing by adding data, never code. They live in `knowledge/data/questions/*.to
   (`[off_topic]`, `[prompt_injection]`, ...), each with `questions = [...]`.
 
 The loader checks that every table names an entry (or is an out-of-scope group), that no
-question (after normalisation) is filed under two labels, that no question taught to an entry
-asks for a kind of detail the entry does not state, and `kb check` reports how many questions
-each entry has.
+question (after normalisation) is filed twice in a language, under one label or two, that no
+question taught to an entry asks for a kind of detail the entry does not state, and `kb check`
+reports how many questions each entry has.
 """
 
 from __future__ import annotations
@@ -164,6 +164,10 @@ def read_questions(
                 elif earlier[0] != label:
                     problems.append(
                         Problem(name, key, f"{question!r} is also filed under {earlier[0]!r}")
+                    )
+                else:  # a copy teaches nothing and hides how thin an entry really is
+                    problems.append(
+                        Problem(name, key, f"{question!r} is filed twice (also in {earlier[1]})")
                     )
     if language is not None and details.kinds:
         states = dict(english.states)

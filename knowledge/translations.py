@@ -4,7 +4,9 @@ English is the knowledge base's own language. `data/i18n/<lang>.toml` holds, per
 
 * `[seed.<id>] title`: the article's title, translated (its text never is);
 * `[entry.<id>]`: the entry's display fields, those its kind has (`TRANSLATABLE`), plus `lead`,
-  the line that settles a yes/no question, when the English questions give one;
+  the line that settles a yes/no question: a translation of the English questions' lead, or,
+  for an entry without one, the language's own (a Japanese or Russian yes/no question is
+  answered politely in the present state, "凍結しています", where the entry's text tells the past event);
 * `[theme.<id>] name` and `aliases`.
 
 A quote's `text` is the speaker's verbatim English words and is never translated; source
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from knowledge.models import Actor, Entry, EntryKind, Event, Quote, Sanction, Seed, Theme, Titled
 from knowledge.problems import Problem
 from knowledge.questions import QuestionSet, read_questions
+from knowledge.spellings import Spellings, read_spellings
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
@@ -92,6 +95,8 @@ class Translation:
     )
     seed_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     questions: QuestionSet = field(default_factory=QuestionSet)
+    spellings: Spellings = field(default_factory=Spellings)
+    """Misspellings of the language's words, mended before the model reads a question."""
 
 
 @dataclass(frozen=True)
@@ -177,9 +182,10 @@ def read_translations(
                 table = {key: value for key, value in table.items() if key != "text"}
             values = _fields(table, TRANSLATABLE[entry.kind], name, entry_id, problems)
             original = english_fields(entry, english.leads)
-            for extra in sorted(set(values) - set(original)):
+            for extra in sorted(set(values) - set(original) - {"lead"}):
                 problems.append(Problem(name, entry_id, f"the English entry has no {extra}"))
-            problems += _figure_problems(name, entry, original, values)
+            # A lead of the language's own (no English one) keeps to the entry's figures.
+            problems += _figure_problems(name, entry, {"lead": entry.text, **original}, values)
             if isinstance(entry, Quote):
                 for key, value in values.items():
                     if isinstance(value, str) and entry.text in value:
@@ -199,14 +205,32 @@ def read_translations(
             )
         questions, question_problems = read_questions(data_dir, by_id, language, english)
         problems += question_problems
+        spellings, spelling_problems = read_spellings(
+            data_dir, language, _texts(entry_fields, theme_fields, seed_titles)
+        )
+        problems += spelling_problems
         translations[language] = Translation(
             language,
             MappingProxyType(entry_fields),
             MappingProxyType(theme_fields),
             MappingProxyType(seed_titles),
             questions,
+            spellings,
         )
     return translations, problems
+
+
+def _texts(
+    entries: Mapping[str, Mapping[str, FieldValue]],
+    themes: Mapping[str, Mapping[str, FieldValue]],
+    seed_titles: Mapping[str, str],
+) -> list[str]:
+    """Every curated string of one language: correct text, which no misspelling may be in."""
+    values = [*seed_titles.values()]
+    for fields in (*entries.values(), *themes.values()):
+        for value in fields.values():
+            values += [value] if isinstance(value, str) else list(value)
+    return values
 
 
 def _tables(

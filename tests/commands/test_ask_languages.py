@@ -86,6 +86,38 @@ def test_a_russian_quotation_leads_with_its_gist(services: Services, kb: Knowled
     assert not english["answer"].startswith("Russia's Foreign Ministry called")  # no lead in en
 
 
+@pytest.mark.parametrize("language", ["ja", "ru"])
+def test_every_entry_has_a_yes_no_lead_in_japanese_and_russian(
+    kb: KnowledgeBase, language: str
+) -> None:
+    """A yes/no question may be asked about any entry: each has its settling line."""
+    leads = {key for key, fields in kb.translations[language].entries.items() if "lead" in fields}
+    assert {entry.id for entry in kb.entries} - leads == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        (
+            "日本ってロシアの外貨準備凍結してる？",
+            "ロシアの外貨準備は日本によって凍結されています。",
+        ),
+        (
+            "ロシアってビザなし渡航やめたの？",
+            "日本国民のビザなし渡航は、ロシアが打ち切っています。",
+        ),
+        (
+            "Япония заморозила валютные резервы России?",
+            "Валютные резервы России Япония заморозила.",
+        ),
+    ],
+)
+def test_a_casual_yes_no_question_leads_with_the_settling_line(
+    services: Services, question: str, lead: str
+) -> None:
+    assert ask_payload(services, question)["answer"].startswith(lead)
+
+
 def test_a_russian_quotation_keeps_the_speakers_name_as_written(services: Services) -> None:
     """The name fills a placeholder, so the wording never needs it inflected («Слова Кисиды»)."""
     payload = ask_payload(services, "Что Кисида сказал об ответе России?")

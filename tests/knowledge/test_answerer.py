@@ -20,9 +20,11 @@ from knowledge.answerer import (
     Answer,
     Answerer,
     answerer_for,
+    question_after_context,
     split_parts,
 )
 from knowledge.base import KnowledgeBase
+from knowledge.translations import Language
 from tests.conftest import REPO_ROOT, SHARED_DIR
 from tests.knowledge.teaching import TAUGHT_ENTRY, UNSEEN_QUESTION, taught_knowledge_base
 
@@ -502,6 +504,74 @@ def test_yes_no_in_japanese_and_russian(answerer: Answerer) -> None:
     assert not answerer.answer("ロシアはなぜ交渉を停止したの？").yes_no
     assert answerer.answer("Правда ли, что Россия приостановила переговоры?").yes_no
     assert not answerer.answer("Почему Россия приостановила переговоры?").yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        # Casual Japanese endings ask yes or no as much as 〜ですか does.
+        ("日本ってロシアに制裁してる？", True),
+        ("ビザなし交流って終わったなの？", True),
+        ("ロシアが交渉やめたんじゃん", True),
+        ("ロシアは交渉を止めたでしょ？", True),
+        ("日本は外貨準備を凍結した？", True),
+        ("島で共同の事業ってまだある？", True),
+        ("岸田さんなんか言ってた？", True),  # なんか: "something", not "what"
+        ("日本は外貨準備を凍結したっけ", True),
+        ("ロシアはなにをしたの？", False),
+        ("ロシアの対応は？", False),  # "what about Russia's response?"
+        ("共同経済活動って？", False),
+        ("制裁はいくら分なの？", False),
+        ("なんで交渉やめたんだろ", False),
+        ("日本の制裁についてまとめて教えて", False),
+        # Russian asks yes or no by tone alone, with no question word.
+        ("Япония заморозила валютные резервы России?", True),
+        ("японские санкции коснулись только частных лиц?", True),
+        ("Когда Россия приостановила переговоры?", False),
+        ("короче, чё там японцы сделали в ответ?", False),  # чё: chat for "что"
+        ("расскажи про санкции японии", False),
+    ],
+)
+def test_yes_no_without_a_question_particle(
+    answerer: Answerer, question: str, yes_no: bool
+) -> None:
+    assert answerer.answer(question).yes_no is yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # "сказали, что" reports speech: the question is the part after "а почему".
+        (
+            "слушай, мне сказали что японцы ввели санкции, а что россия сделала с переговорами?",
+            "russia-suspends-talks",
+        ),
+        ("ニュースで見たけど、日本は大使を呼んだりしたの？", "ambassador-summoned"),
+    ],
+)
+def test_context_before_a_japanese_or_russian_question_does_not_outweigh_it(
+    answerer: Answerer, question: str, entry: str
+) -> None:
+    """The context names other entries (sanctions, the news); what is asked decides."""
+    answer = answerer.answer(question)
+    assert answer.answered
+    group = answerer.model.class_of(entry)
+    assert [answerer.model.class_of(found) for found in answer.entry_ids] == [group]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "asked"),
+    [
+        ("ru", "мне сказали, что россия обиделась, а почему она ушла?", "почему она ушла"),
+        ("ru", "говорят что санкции жёсткие. когда их ввели?", None),  # "." is no break
+        ("ru", "почему россия ушла?", None),
+        ("ru", "что сказал кисида и что ответил мид?", None),
+        ("ja", "ロシアが交渉やめたって聞いたけど、日本は何かしたの？", "日本は何かしたの"),
+        ("ja", "なんで交渉やめたの？", None),
+    ],
+)
+def test_the_question_after_context(language: Language, text: str, asked: str | None) -> None:
+    assert question_after_context(language, text) == asked
 
 
 @pytest.mark.parametrize(

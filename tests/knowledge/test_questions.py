@@ -124,3 +124,47 @@ def test_questions_change_the_version(kb: KnowledgeBase, data_copy: Path) -> Non
     assert not problems and changed is not None
     assert changed.version != kb.version
     assert changed.questions.groups["more_off_topic"] == 1
+
+
+def test_the_shipped_questions_hold_no_copies() -> None:
+    """As shipped, no language files one question twice (the check below finds nothing)."""
+    kb, problems = read_knowledge_base(SEEDS_DIR)
+    assert kb is not None, problems
+    assert set(kb.translations) == {"ja", "ru"}
+
+
+@pytest.mark.parametrize(
+    ("language", "entry", "question", "copy"),
+    [
+        (
+            "en",
+            "reason-for-suspension",
+            "Why did Russia suspend the talks?",
+            "why did russia suspend the talks",
+        ),
+        ("ja", "japan-freezes-reserves", "日本は外貨準備を凍結した？", "日本は外貨準備を凍結した"),
+        ("ru", "japan-freezes-reserves", "Япония заморозила резервы?", "япония ЗАМОРОЗИЛА резервы"),
+        # Full-width and half-width forms are one question after normalisation.
+        ("ja", "russia-foreign-ministry", "ロシア外務省って何２", "ﾛｼｱ外務省って何2"),
+    ],
+)
+def test_a_question_filed_twice_in_one_language_is_a_problem(
+    data_copy: Path, language: str, entry: str, question: str, copy: str
+) -> None:
+    """A copy under the same entry (up to case, punctuation and width) fails the load."""
+    folder = data_copy / QUESTIONS_DIR / ("" if language == "en" else language)
+    (folder / "copies.toml").write_text(
+        f'[{entry}]\nquestions = ["{question}", "{copy}"]\n', encoding="utf-8"
+    )
+    problems = problems_of(data_copy)
+    assert any(f"{copy!r} is filed twice (also in " in p for p in problems), problems
+
+
+def test_the_same_question_in_two_languages_is_no_copy(data_copy: Path) -> None:
+    """Duplicates are counted within a language: a loan word in two files is two questions."""
+    for language in ("ja", "ru"):
+        (data_copy / QUESTIONS_DIR / language / "loan.toml").write_text(
+            '[fumio-kishida]\nquestions = ["Kishida who?"]\n', encoding="utf-8"
+        )
+    kb, problems = read_knowledge_base(SEEDS_DIR, data_copy)
+    assert kb is not None, problems

@@ -34,7 +34,22 @@ def test_every_entry_is_translated_into_both_languages(kb: KnowledgeBase) -> Non
     for language in TRANSLATED:
         entries = kb.translations[language].entries
         for entry in kb.entries:
-            assert set(entries[entry.id]) == set(english_fields(entry, kb.questions.leads))
+            # Every entry has a yes/no lead in each language, an English one or not.
+            wanted = {*english_fields(entry, kb.questions.leads), "lead"}
+            assert set(entries[entry.id]) == wanted
+
+
+def test_a_lead_of_the_languages_own_keeps_to_the_entrys_figures(data_copy: Path) -> None:
+    """japan-sanctions-banks has no English lead; its Japanese one may not invent a figure."""
+    replace(
+        ja(data_copy),
+        'lead = "日本の制裁対象には銀行7行が含まれています。"',
+        'lead = "日本の制裁対象には銀行8行が含まれています。"',
+    )
+    assert (
+        "i18n/ja.toml: japan-sanctions-banks: lead: figure 8 is in neither English nor source"
+        in load_errors(data_copy)
+    )
 
 
 def test_a_view_is_marked_as_the_curators_translation(kb: KnowledgeBase) -> None:
