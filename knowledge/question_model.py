@@ -58,6 +58,14 @@ UNKNOWN = "zzunknownzz"
 PRUNE = 0.02
 """Weights smaller than this are dropped, so a large knowledge base stays small in memory."""
 
+DENSE_SHARE = 0.25
+"""An n-gram with weights for more than this share of the classes (" th", "the", "did") keeps
+them in a dense row: summed with one matrix product, not gathered entry by entry. With
+thousands of classes, those few hundred common n-grams were most of a question's work."""
+
+DENSE_MIN_CLASSES = 64
+"""Fewer classes than this and every row is cheap: all weights stay sparse."""
+
 
 @dataclass(frozen=True)
 class _Features:
@@ -74,7 +82,11 @@ class _Linear:
     """A fitted linear SVM, pruned: one column of weights per class."""
 
     classes: tuple[str, ...]
-    weights: sparse.csr_matrix  # features x classes
+    weights: sparse.csr_matrix  # features x classes; a dense row's entries moved to `dense`
+    dense: np.ndarray
+    """The weights of the n-grams most classes use, one dense row each (`DENSE_SHARE`)."""
+    dense_row: np.ndarray
+    """Per feature, its row in `dense`, or -1 (empty: no dense rows)."""
     bias: np.ndarray
 
     @classmethod
@@ -112,29 +124,56 @@ class _Linear:
             # scikit-learn is unannotated: pyright reads `intercept_ = 0.0` in a base class.
             bias.append(float(classifier.intercept_[0]))  # pyright: ignore[reportIndexIssue]
         weights = sparse.vstack(columns).T.tocsr()
-        return cls(classes, weights, np.asarray(bias, dtype=np.float32))
+        return cls(classes, *_split_dense(weights), np.asarray(bias, dtype=np.float32))
 
     def scores(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
         """The decision values: the question's weighted rows of `weights`, summed per class.
 
         Read straight from the CSR arrays (one gather and one `bincount`): scipy's row
-        indexing validates and copies, which costs more than the sum itself."""
+        indexing validates and copies, which costs more than the sum itself. The dense rows'
+        share is one small vector-matrix product."""
+        sums = self.bias.astype(np.float64)
         if not len(columns):
-            return self.bias.astype(np.float64)
+            return sums
+        if len(self.dense_row):
+            rows = self.dense_row[columns]
+            common = rows >= 0
+            if common.any():
+                # einsum's own loop: a BLAS product may wake threads, which costs more here.
+                weighted = values[common].astype(np.float32)
+                sums += np.einsum("i,ij->j", weighted, self.dense[rows[common]])
         weights = self.weights
         starts = weights.indptr[columns]
         lengths = weights.indptr[columns + 1] - starts
         total = int(lengths.sum())
         if not total:
-            return self.bias.astype(np.float64)
+            return sums
         ends = np.cumsum(lengths)
         positions = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
-        sums = np.bincount(
+        return sums + np.bincount(
             weights.indices[positions],
             weights=weights.data[positions] * np.repeat(values, lengths),
             minlength=len(self.classes),
         )
-        return sums + self.bias
+
+
+def _split_dense(
+    weights: sparse.csr_matrix,
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """`weights` with the rows most classes use moved to a dense array (`DENSE_SHARE`): the
+    sparse rest, the dense rows, and each feature's dense row (-1: none)."""
+    classes = weights.shape[1]
+    counts = np.diff(weights.indptr)
+    common = np.flatnonzero(counts > DENSE_SHARE * classes)
+    if classes < DENSE_MIN_CLASSES or not len(common):
+        return weights, np.zeros((0, classes), dtype=np.float32), np.zeros(0, dtype=np.int32)
+    dense_row = np.full(weights.shape[0], -1, dtype=np.int32)
+    dense_row[common] = np.arange(len(common), dtype=np.int32)
+    dense = weights[common].toarray().astype(np.float32)
+    keep = sparse.diags((dense_row < 0).astype(np.float32))
+    rest = (keep @ weights).tocsr()
+    rest.eliminate_zeros()
+    return rest, dense, dense_row
 
 
 Vector = tuple[np.ndarray, np.ndarray]
