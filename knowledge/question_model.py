@@ -18,9 +18,11 @@ alone would cost more).
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -38,6 +40,10 @@ WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 """Character n-grams within words: typos and inflections share most of them."""
 
+WORD_MIN_DF = 1
+CHAR_MIN_DF = 2
+"""Questions an n-gram must appear in to be a feature."""
+
 C = 1.0
 """The SVM's regularisation: lower generalises more from few phrasings per entry."""
 
@@ -50,6 +56,9 @@ precision that changes no answer."""
 
 NEGATIVES = 4000
 """Most questions a class learns against; today's knowledge base has fewer in all."""
+
+WORKERS = min(4, os.cpu_count() or 1)
+"""Threads fitting the one-vs-rest SVMs (liblinear releases the GIL while it trains)."""
 
 FOLDS = 5
 UNKNOWN = "zzunknownzz"
@@ -107,23 +116,24 @@ class _Linear:
         if len(targets) > NEGATIVES:
             chosen = np.random.default_rng(0).choice(len(targets), NEGATIVES, replace=False)
             sample = np.union1d(chosen, np.flatnonzero(target_array == always))
-        columns: list[sparse.csr_matrix] = []
-        bias: list[float] = []
-        for name in classes:
-            rows = None
-            if sample is not None:
-                rows = np.union1d(sample, np.flatnonzero(target_array == name))
-            classifier = LinearSVC(C=C, class_weight=CLASS_WEIGHT, tol=TOLERANCE)
-            if rows is None:
+
+        def one(name: str) -> tuple[sparse.csr_matrix, float]:
+            classifier = LinearSVC(C=C, class_weight=CLASS_WEIGHT, tol=TOLERANCE, random_state=0)
+            if sample is None:
                 classifier.fit(matrix, target_array == name)
             else:
+                rows = np.union1d(sample, np.flatnonzero(target_array == name))
                 classifier.fit(matrix[rows], target_array[rows] == name)
             coef = classifier.coef_.ravel().astype(np.float32)
             coef[np.abs(coef) < PRUNE] = 0.0
-            columns.append(sparse.csr_matrix(coef))
             # scikit-learn is unannotated: pyright reads `intercept_ = 0.0` in a base class.
-            bias.append(float(classifier.intercept_[0]))  # pyright: ignore[reportIndexIssue]
-        weights = sparse.vstack(columns).T.tocsr()
+            return sparse.csr_matrix(coef), float(classifier.intercept_[0])  # pyright: ignore[reportIndexIssue]
+
+        # liblinear trains without the GIL: the classes are fitted side by side, one per core.
+        with ThreadPoolExecutor(WORKERS) as pool:
+            fitted = list(pool.map(one, classes))
+        weights = sparse.vstack([column for column, _ in fitted]).T.tocsr()
+        bias = [value for _, value in fitted]
         return cls(classes, *_split_dense(weights), np.asarray(bias, dtype=np.float32))
 
     def scores(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -225,10 +235,14 @@ class QuestionModel:
         )
         vectorizers = (
             TfidfVectorizer(
-                analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True, token_pattern=r"\S+"
+                analyzer="word",
+                ngram_range=WORD_NGRAMS,
+                sublinear_tf=True,
+                token_pattern=r"\S+",
+                min_df=WORD_MIN_DF,
             ),
             # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
-            TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=2),  # pyright: ignore[reportArgumentType]
+            TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=CHAR_MIN_DF),  # pyright: ignore[reportArgumentType]
         )
         matrices = [vectorizer.fit_transform(marked) for vectorizer in vectorizers]
         matrix = sparse.hstack(matrices).tocsr()
