@@ -8,11 +8,11 @@ entries resting on the same seed sentence) plus an out-of-scope class, and a sec
 picks the label within a group. Words no in-scope question uses (nor one a typo or two away)
 are marked with an extra token, so the model learns that unfamiliar words point outside the
 knowledge base. It is trained on the curated questions (`knowledge.questions`) and on each
-entry's own wording, once per knowledge base, in about half a second today.
+entry's own wording, once per knowledge base, in under a second today (English).
 
 scikit-learn fits it; answering runs the fitted vectorizers' analyzers, weighs the n-grams with
-numpy and sums the matching rows of the weights straight from their CSR arrays, which keeps a
-question well under a millisecond (scikit-learn's, and scipy's, per-call input validation
+numpy and sums the matching rows of the weights straight from their CSR arrays (the few n-grams
+most classes use from dense rows, `DENSE_SHARE`), which keeps a question well under a millisecond (scikit-learn's, and scipy's, per-call input validation
 alone would cost more).
 """
 
