@@ -47,7 +47,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.languages import detect_language, romanised_russian
 from knowledge.model_cache import cache_key, load_or_build
 from knowledge.models import Actor, Event, Fact, Sanction
-from knowledge.question_model import WORD_MIN_DF, QuestionModel, Vector
+from knowledge.question_model import QuestionModel, Vector
 from knowledge.questions import OUT_OF_SCOPE
 from knowledge.text import normalise
 from knowledge.translations import Language
@@ -65,12 +65,6 @@ MIN_LEAD = 0.3
 LANGUAGE_MIN_LEAD: dict[str, float] = {"ja": 0.45, "ru": 0.45}
 """`MIN_LEAD` for the Japanese and Russian readers, from their own 5-fold CV (fewer questions
 per entry, so a wider margin keeps out-of-scope questions declined)."""
-
-LANGUAGE_WORD_MIN_DF: dict[str, int] = {"en": 2}
-"""Questions a word 1–2-gram must appear in to be a feature, per language (default
-`question_model.WORD_MIN_DF`). English drops the word pairs used once: the same 5-fold CV
-(86.4% in scope, 96.5% declined, 67.0% grouped, against 86.5%, 96.2%, 66.8% with every pair)
-from a smaller model, built faster; Japanese lost a point in scope with it, so keeps them."""
 
 PART_MIN_SCORE = -0.2
 """A part of a several-part question is held to a higher bar: it is short and out of context."""
@@ -293,13 +287,7 @@ class Answerer:
             cache_dir,
             key,
             classes,
-            lambda: QuestionModel.fit(
-                texts,
-                labels,
-                OUT_OF_SCOPE,
-                groups,
-                word_min_df=LANGUAGE_WORD_MIN_DF.get(language, WORD_MIN_DF),
-            ),
+            lambda: QuestionModel.fit(texts, labels, OUT_OF_SCOPE, groups),
         )
         self._classes = self.model.classes
         self._out_of_scope = (

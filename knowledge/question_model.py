@@ -42,7 +42,7 @@ CHAR_NGRAMS = (2, 5)
 
 WORD_MIN_DF = 1
 CHAR_MIN_DF = 2
-"""Questions an n-gram must appear in to be a feature (word n-grams: by default)."""
+"""Questions an n-gram must appear in to be a feature."""
 
 C = 1.0
 """The SVM's regularisation: lower generalises more from few phrasings per entry."""
@@ -214,10 +214,8 @@ class QuestionModel:
         labels: Sequence[str],
         out_of_scope: str | None = None,
         groups: Mapping[str, str] | None = None,
-        word_min_df: int = WORD_MIN_DF,
     ) -> QuestionModel:
-        """Train on `texts` labelled `labels`; `groups` maps a label to the class it joins;
-        `word_min_df`: questions a word 1–2-gram must appear in to be a feature.
+        """Train on `texts` labelled `labels`; `groups` maps a label to the class it joins.
 
         With `out_of_scope` named, words never seen in an in-scope question are marked by an
         extra `UNKNOWN` token, so the model learns how much unfamiliar words point outside the
@@ -241,7 +239,7 @@ class QuestionModel:
                 ngram_range=WORD_NGRAMS,
                 sublinear_tf=True,
                 token_pattern=r"\S+",
-                min_df=word_min_df,
+                min_df=WORD_MIN_DF,
             ),
             # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
             TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=CHAR_MIN_DF),  # pyright: ignore[reportArgumentType]
