@@ -18,11 +18,9 @@ alone would cost more).
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -56,9 +54,6 @@ precision that changes no answer."""
 
 NEGATIVES = 4000
 """Most questions a class learns against; today's knowledge base has fewer in all."""
-
-WORKERS = min(4, os.cpu_count() or 1)
-"""Threads fitting the one-vs-rest SVMs (liblinear releases the GIL while it trains)."""
 
 FOLDS = 5
 UNKNOWN = "zzunknownzz"
@@ -129,9 +124,7 @@ class _Linear:
             # scikit-learn is unannotated: pyright reads `intercept_ = 0.0` in a base class.
             return sparse.csr_matrix(coef), float(classifier.intercept_[0])  # pyright: ignore[reportIndexIssue]
 
-        # liblinear trains without the GIL: the classes are fitted side by side, one per core.
-        with ThreadPoolExecutor(WORKERS) as pool:
-            fitted = list(pool.map(one, classes))
+        fitted = [one(name) for name in classes]
         weights = sparse.vstack([column for column, _ in fitted]).T.tocsr()
         bias = [value for _, value in fitted]
         return cls(classes, *_split_dense(weights), np.asarray(bias, dtype=np.float32))
