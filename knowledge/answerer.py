@@ -538,7 +538,7 @@ class Answerer:
         else:
             beyond = float(scores[self._out_of_scope])
             scores[self._out_of_scope] = -np.inf
-        order = np.argsort(-scores)[:SUGGESTIONS]
+        order = _best(scores, SUGGESTIONS)
         value = float(scores[order[0]])
         cutoff = max(SUGGEST_MIN_SCORE, beyond - SUGGEST_MAX_GAP)
         ranked = tuple(
@@ -585,6 +585,15 @@ class Answerer:
         if vector is None:
             vector = vectors[text] = self.model.vector(text)
         return vector
+
+
+def _best(scores: np.ndarray, count: int) -> np.ndarray:
+    """The indices of the `count` highest scores, highest first: a partial sort, since a large
+    knowledge base has thousands of classes and only the best few are read."""
+    if len(scores) <= count:
+        return np.argsort(-scores, kind="stable")
+    top = np.argpartition(-scores, count - 1)[:count]
+    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def split_parts(text: str) -> list[str]:
@@ -772,19 +781,29 @@ def parties_involved(
     for text, label in zip(texts, labels, strict=True):
         taught.setdefault(label, []).append(text)
     parties = kb.questions.parties
+
+    def named(texts: list[str]) -> frozenset[str]:
+        # One search per entry, not per text: the texts joined by a word no name contains.
+        # All-capital texts apart, where "US" is a word ("TELL US"), not a country.
+        shouting = [text for text in texts if text == text.upper()]
+        talking = [text for text in texts if text != text.upper()]
+        return parties.named_in(_JOIN.join(talking)) | parties.named_in(
+            _JOIN.upper().join(shouting)
+        )
+
     return {
-        entry.id: frozenset().union(
-            *(
-                parties.named_in(text)
-                for text in (
-                    *taught.get(entry.id, ()),
-                    entry.source.quote,
-                    *(topic.replace("-", " ") for topic in entry.topics),
-                )
-            )
+        entry.id: named(
+            [
+                *taught.get(entry.id, ()),
+                entry.source.quote,
+                *(topic.replace("-", " ") for topic in entry.topics),
+            ]
         )
         for entry in kb.entries
     }
+
+
+_JOIN = " zzseparatorzz "
 
 
 def _fragment(part: str) -> bool:

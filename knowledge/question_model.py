@@ -8,11 +8,11 @@ entries resting on the same seed sentence) plus an out-of-scope class, and a sec
 picks the label within a group. Words no in-scope question uses (nor one a typo or two away)
 are marked with an extra token, so the model learns that unfamiliar words point outside the
 knowledge base. It is trained on the curated questions (`knowledge.questions`) and on each
-entry's own wording, once per knowledge base, in about half a second today.
+entry's own wording, once per knowledge base, in under a second today (English).
 
 scikit-learn fits it; answering runs the fitted vectorizers' analyzers, weighs the n-grams with
-numpy and sums the matching rows of the weights straight from their CSR arrays, which keeps a
-question well under a millisecond (scikit-learn's, and scipy's, per-call input validation
+numpy and sums the matching rows of the weights straight from their CSR arrays (the few n-grams
+most classes use from dense rows, `DENSE_SHARE`), which keeps a question well under a millisecond (scikit-learn's, and scipy's, per-call input validation
 alone would cost more).
 """
 
@@ -38,6 +38,10 @@ WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 """Character n-grams within words: typos and inflections share most of them."""
 
+WORD_MIN_DF = 1
+CHAR_MIN_DF = 2
+"""Questions an n-gram must appear in to be a feature."""
+
 C = 1.0
 """The SVM's regularisation: lower generalises more from few phrasings per entry."""
 
@@ -58,6 +62,14 @@ UNKNOWN = "zzunknownzz"
 PRUNE = 0.02
 """Weights smaller than this are dropped, so a large knowledge base stays small in memory."""
 
+DENSE_SHARE = 0.25
+"""An n-gram with weights for more than this share of the classes (" th", "the", "did") keeps
+them in a dense row: summed with one matrix product, not gathered entry by entry. With
+thousands of classes, those few hundred common n-grams were most of a question's work."""
+
+DENSE_MIN_CLASSES = 64
+"""Fewer classes than this and every row is cheap: all weights stay sparse."""
+
 
 @dataclass(frozen=True)
 class _Features:
@@ -74,7 +86,11 @@ class _Linear:
     """A fitted linear SVM, pruned: one column of weights per class."""
 
     classes: tuple[str, ...]
-    weights: sparse.csr_matrix  # features x classes
+    weights: sparse.csr_matrix  # features x classes; a dense row's entries moved to `dense`
+    dense: np.ndarray
+    """The weights of the n-grams most classes use, one dense row each (`DENSE_SHARE`)."""
+    dense_row: np.ndarray
+    """Per feature, its row in `dense`, or -1 (empty: no dense rows)."""
     bias: np.ndarray
 
     @classmethod
@@ -95,46 +111,72 @@ class _Linear:
         if len(targets) > NEGATIVES:
             chosen = np.random.default_rng(0).choice(len(targets), NEGATIVES, replace=False)
             sample = np.union1d(chosen, np.flatnonzero(target_array == always))
-        columns: list[sparse.csr_matrix] = []
-        bias: list[float] = []
-        for name in classes:
-            rows = None
-            if sample is not None:
-                rows = np.union1d(sample, np.flatnonzero(target_array == name))
-            classifier = LinearSVC(C=C, class_weight=CLASS_WEIGHT, tol=TOLERANCE)
-            if rows is None:
+
+        def one(name: str) -> tuple[sparse.csr_matrix, float]:
+            classifier = LinearSVC(C=C, class_weight=CLASS_WEIGHT, tol=TOLERANCE, random_state=0)
+            if sample is None:
                 classifier.fit(matrix, target_array == name)
             else:
+                rows = np.union1d(sample, np.flatnonzero(target_array == name))
                 classifier.fit(matrix[rows], target_array[rows] == name)
             coef = classifier.coef_.ravel().astype(np.float32)
             coef[np.abs(coef) < PRUNE] = 0.0
-            columns.append(sparse.csr_matrix(coef))
             # scikit-learn is unannotated: pyright reads `intercept_ = 0.0` in a base class.
-            bias.append(float(classifier.intercept_[0]))  # pyright: ignore[reportIndexIssue]
-        weights = sparse.vstack(columns).T.tocsr()
-        return cls(classes, weights, np.asarray(bias, dtype=np.float32))
+            return sparse.csr_matrix(coef), float(classifier.intercept_[0])  # pyright: ignore[reportIndexIssue]
+
+        fitted = [one(name) for name in classes]
+        weights = sparse.vstack([column for column, _ in fitted]).T.tocsr()
+        bias = [value for _, value in fitted]
+        return cls(classes, *_split_dense(weights), np.asarray(bias, dtype=np.float32))
 
     def scores(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
         """The decision values: the question's weighted rows of `weights`, summed per class.
 
         Read straight from the CSR arrays (one gather and one `bincount`): scipy's row
-        indexing validates and copies, which costs more than the sum itself."""
+        indexing validates and copies, which costs more than the sum itself. The dense rows'
+        share is one small vector-matrix product."""
+        sums = self.bias.astype(np.float64)
         if not len(columns):
-            return self.bias.astype(np.float64)
+            return sums
+        if len(self.dense_row):
+            rows = self.dense_row[columns]
+            common = rows >= 0
+            if common.any():
+                # einsum's own loop: a BLAS product may wake threads, which costs more here.
+                weighted = values[common].astype(np.float32)
+                sums += np.einsum("i,ij->j", weighted, self.dense[rows[common]])
         weights = self.weights
         starts = weights.indptr[columns]
         lengths = weights.indptr[columns + 1] - starts
         total = int(lengths.sum())
         if not total:
-            return self.bias.astype(np.float64)
+            return sums
         ends = np.cumsum(lengths)
         positions = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
-        sums = np.bincount(
+        return sums + np.bincount(
             weights.indices[positions],
             weights=weights.data[positions] * np.repeat(values, lengths),
             minlength=len(self.classes),
         )
-        return sums + self.bias
+
+
+def _split_dense(
+    weights: sparse.csr_matrix,
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """`weights` with the rows most classes use moved to a dense array (`DENSE_SHARE`): the
+    sparse rest, the dense rows, and each feature's dense row (-1: none)."""
+    classes = weights.shape[1]
+    counts = np.diff(weights.indptr)
+    common = np.flatnonzero(counts > DENSE_SHARE * classes)
+    if classes < DENSE_MIN_CLASSES or not len(common):
+        return weights, np.zeros((0, classes), dtype=np.float32), np.zeros(0, dtype=np.int32)
+    dense_row = np.full(weights.shape[0], -1, dtype=np.int32)
+    dense_row[common] = np.arange(len(common), dtype=np.int32)
+    dense = weights[common].toarray().astype(np.float32)
+    keep = sparse.diags((dense_row < 0).astype(np.float32))
+    rest = (keep @ weights).tocsr()
+    rest.eliminate_zeros()
+    return rest, dense, dense_row
 
 
 Vector = tuple[np.ndarray, np.ndarray]
@@ -186,10 +228,14 @@ class QuestionModel:
         )
         vectorizers = (
             TfidfVectorizer(
-                analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True, token_pattern=r"\S+"
+                analyzer="word",
+                ngram_range=WORD_NGRAMS,
+                sublinear_tf=True,
+                token_pattern=r"\S+",
+                min_df=WORD_MIN_DF,
             ),
             # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
-            TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=2),  # pyright: ignore[reportArgumentType]
+            TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=CHAR_MIN_DF),  # pyright: ignore[reportArgumentType]
         )
         matrices = [vectorizer.fit_transform(marked) for vectorizer in vectorizers]
         matrix = sparse.hstack(matrices).tocsr()
