@@ -10,10 +10,13 @@ are marked with an extra token, so the model learns that unfamiliar words point 
 knowledge base. It is trained on the curated questions (`knowledge.questions`) and on each
 entry's own wording, once per knowledge base, in about half a second today.
 
-scikit-learn fits it; answering runs the fitted vectorizers' analyzers, weighs the n-grams with
-numpy and sums the matching rows of the weights straight from their CSR arrays, which keeps a
-question well under a millisecond (scikit-learn's, and scipy's, per-call input validation
-alone would cost more).
+scikit-learn fits it; answering runs the same analyzers the vectorizers were fitted with, weighs
+the n-grams with numpy and sums the matching rows of the weights straight from their CSR arrays,
+which keeps a question well under a millisecond (scikit-learn's, and scipy's, per-call input
+validation alone would cost more). A built model holds only numpy arrays and this module's own
+functions, so answering, and loading a cached model, never import scikit-learn or scipy: they
+are imported when a model is fitted (importing them costs seconds of CPU, more than loading a
+cached model).
 """
 
 from __future__ import annotations
@@ -24,15 +27,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
 
 from knowledge.text import normalise
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
@@ -71,10 +75,13 @@ class _Features:
 
 @dataclass(frozen=True)
 class _Linear:
-    """A fitted linear SVM, pruned: one column of weights per class."""
+    """A fitted linear SVM, pruned: one column of weights per class, as the arrays of a CSR
+    matrix of features x classes (`indptr`, `indices`, `data`)."""
 
     classes: tuple[str, ...]
-    weights: sparse.csr_matrix  # features x classes
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
     bias: np.ndarray
 
     @classmethod
@@ -89,6 +96,9 @@ class _Linear:
         matrix. Beyond `NEGATIVES` questions, a class learns against a fixed sample of the
         others (plus every question labelled `always`), which keeps building a knowledge base
         a hundred times today's size to minutes; today's uses every question."""
+        from scipy import sparse
+        from sklearn.svm import LinearSVC
+
         classes = tuple(sorted(set(targets)))
         target_array = np.asarray(targets)
         sample: np.ndarray | None = None
@@ -112,7 +122,13 @@ class _Linear:
             # scikit-learn is unannotated: pyright reads `intercept_ = 0.0` in a base class.
             bias.append(float(classifier.intercept_[0]))  # pyright: ignore[reportIndexIssue]
         weights = sparse.vstack(columns).T.tocsr()
-        return cls(classes, weights, np.asarray(bias, dtype=np.float32))
+        return cls(
+            classes,
+            weights.indptr,
+            weights.indices,
+            weights.data,
+            np.asarray(bias, dtype=np.float32),
+        )
 
     def scores(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
         """The decision values: the question's weighted rows of `weights`, summed per class.
@@ -121,17 +137,16 @@ class _Linear:
         indexing validates and copies, which costs more than the sum itself."""
         if not len(columns):
             return self.bias.astype(np.float64)
-        weights = self.weights
-        starts = weights.indptr[columns]
-        lengths = weights.indptr[columns + 1] - starts
+        starts = self.indptr[columns]
+        lengths = self.indptr[columns + 1] - starts
         total = int(lengths.sum())
         if not total:
             return self.bias.astype(np.float64)
         ends = np.cumsum(lengths)
         positions = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
         sums = np.bincount(
-            weights.indices[positions],
-            weights=weights.data[positions] * np.repeat(values, lengths),
+            self.indices[positions],
+            weights=self.data[positions] * np.repeat(values, lengths),
             minlength=len(self.classes),
         )
         return sums + self.bias
@@ -173,6 +188,9 @@ class QuestionModel:
         knowledge base. To keep that honest, each in-scope question is marked against the
         words of the other in-scope questions only (its fold's words held out).
         """
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         groups = groups or {}
         normalised = [normalise(text) for text in texts]
         known = _in_scope_words(normalised, labels, out_of_scope)
@@ -184,11 +202,11 @@ class QuestionModel:
             if known
             else normalised
         )
+        # Both analyzers are this module's, so answering cuts n-grams exactly as training did.
+        analyzers: tuple[Callable[[str], list[str]], ...] = (word_ngrams, char_wb_ngrams)
+        # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
         vectorizers = (
-            TfidfVectorizer(
-                analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True, token_pattern=r"\S+"
-            ),
-            # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
+            TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True),  # pyright: ignore[reportArgumentType]
             TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=2),  # pyright: ignore[reportArgumentType]
         )
         matrices = [vectorizer.fit_transform(marked) for vectorizer in vectorizers]
@@ -203,10 +221,10 @@ class QuestionModel:
         picker = _Linear.fit(matrix[rows], [labels[i] for i in rows]) if shared else None
         features = []
         offset = 0
-        for vectorizer, block in zip(vectorizers, matrices, strict=True):
+        for analyse, vectorizer, block in zip(analyzers, vectorizers, matrices, strict=True):
             features.append(
                 _Features(
-                    vectorizer.build_analyzer(),
+                    analyse,
                     dict(vectorizer.vocabulary_),
                     vectorizer.idf_.astype(np.float32),
                     offset,
@@ -266,6 +284,21 @@ class QuestionModel:
             return names[0] if names else None
         scores = self._picker.scores(*vector)
         return max(names, key=lambda name: scores[self._picked[name]])
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def word_ngrams(text: str) -> list[str]:
+    """scikit-learn's `word` analyzer with `token_pattern=r"\\S+"` and `WORD_NGRAMS`: the
+    lower-cased text's runs of non-space, then each run of two adjacent ones, and so on."""
+    tokens = _TOKEN.findall(text.lower())
+    low, high = WORD_NGRAMS
+    return [
+        " ".join(tokens[start : start + n])
+        for n in range(low, high + 1)
+        for start in range(len(tokens) - n + 1)
+    ]
 
 
 def char_wb_ngrams(text: str) -> list[str]:
