@@ -29,13 +29,31 @@ MODEL_CACHE_DIR = REPO_ROOT / ".test-cache"
 ignore it; delete it at will): the checkout's own, never a user's data directory."""
 
 
+FAST_SHARE = 5
+"""The fast set (`-m "not e2e"`) runs a fifth of each property test's examples."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """CI runs the same hypothesis examples every time, so a red run is reproducible and never
-    a dice roll; developers' runs keep exploring new examples."""
+    a dice roll; developers' runs keep exploring new examples. The fast set, outside CI, runs
+    fewer of them (the `fast` profile and `examples`); the full suite, and CI, all of them."""
     settings.register_profile("ci", derandomize=True, print_blob=True)
+    settings.register_profile("fast", max_examples=100 // FAST_SHARE)
     if os.environ.get("CI"):
         settings.load_profile("ci")
+    elif "not e2e" in (config.getoption("markexpr") or "") and not config.getoption(
+        "hypothesis_profile", None
+    ):
+        settings.load_profile("fast")
     e2e.install_guards()
+
+
+def examples(full: int) -> int:
+    """How many examples a property test that runs `full` of them in the full suite runs now:
+    all of them, or a `FAST_SHARE`th (at least 10) in the fast set."""
+    if settings.get_current_profile_name() == "fast":
+        return max(10, full // FAST_SHARE)
+    return full
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
