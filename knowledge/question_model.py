@@ -10,10 +10,13 @@ are marked with an extra token, so the model learns that unfamiliar words point 
 knowledge base. It is trained on the curated questions (`knowledge.questions`) and on each
 entry's own wording, once per knowledge base, in under a second today (English).
 
-scikit-learn fits it; answering runs the fitted vectorizers' analyzers, weighs the n-grams with
-numpy and sums the matching rows of the weights straight from their CSR arrays (the few n-grams
-most classes use from dense rows, `DENSE_SHARE`), which keeps a question well under a millisecond (scikit-learn's, and scipy's, per-call input validation
-alone would cost more).
+scikit-learn fits it; answering runs the same analyzers the vectorizers were fitted with, weighs
+the n-grams with numpy and sums the matching rows of the weights straight from their CSR arrays
+(the few n-grams most classes use from dense rows, `DENSE_SHARE`), which keeps a question well
+under a millisecond (scikit-learn's, and scipy's, per-call input validation alone would cost
+more). A built model holds only numpy arrays and this module's own functions, so answering, and
+loading a cached model, never import scikit-learn or scipy: they are imported when a model is
+fitted (importing them costs seconds of CPU, more than loading a cached model).
 """
 
 from __future__ import annotations
@@ -24,15 +27,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
 
 from knowledge.text import normalise
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
@@ -83,12 +87,16 @@ class _Features:
 
 @dataclass(frozen=True)
 class _Linear:
-    """A fitted linear SVM, pruned: one column of weights per class."""
+    """A fitted linear SVM, pruned: one column of weights per class, as the arrays of a CSR
+    matrix of features x classes (`indptr`, `indices`, `data`)."""
 
     classes: tuple[str, ...]
-    weights: sparse.csr_matrix  # features x classes; a dense row's entries moved to `dense`
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
     dense: np.ndarray
-    """The weights of the n-grams most classes use, one dense row each (`DENSE_SHARE`)."""
+    """The weights of the n-grams most classes use, one dense row each (`DENSE_SHARE`); their
+    entries are left out of the CSR arrays."""
     dense_row: np.ndarray
     """Per feature, its row in `dense`, or -1 (empty: no dense rows)."""
     bias: np.ndarray
@@ -105,6 +113,9 @@ class _Linear:
         matrix. Beyond `NEGATIVES` questions, a class learns against a fixed sample of the
         others (plus every question labelled `always`), which keeps building a knowledge base
         a hundred times today's size to minutes; today's uses every question."""
+        from scipy import sparse
+        from sklearn.svm import LinearSVC
+
         classes = tuple(sorted(set(targets)))
         target_array = np.asarray(targets)
         sample: np.ndarray | None = None
@@ -127,7 +138,16 @@ class _Linear:
         fitted = [one(name) for name in classes]
         weights = sparse.vstack([column for column, _ in fitted]).T.tocsr()
         bias = [value for _, value in fitted]
-        return cls(classes, *_split_dense(weights), np.asarray(bias, dtype=np.float32))
+        rest, dense, dense_row = _split_dense(weights, len(classes))
+        return cls(
+            classes,
+            rest.indptr,
+            rest.indices,
+            rest.data,
+            dense,
+            dense_row,
+            np.asarray(bias, dtype=np.float32),
+        )
 
     def scores(self, columns: np.ndarray, values: np.ndarray) -> np.ndarray:
         """The decision values: the question's weighted rows of `weights`, summed per class.
@@ -145,36 +165,36 @@ class _Linear:
                 # einsum's own loop: a BLAS product may wake threads, which costs more here.
                 weighted = values[common].astype(np.float32)
                 sums += np.einsum("i,ij->j", weighted, self.dense[rows[common]])
-        weights = self.weights
-        starts = weights.indptr[columns]
-        lengths = weights.indptr[columns + 1] - starts
+        starts = self.indptr[columns]
+        lengths = self.indptr[columns + 1] - starts
         total = int(lengths.sum())
         if not total:
             return sums
         ends = np.cumsum(lengths)
         positions = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
         return sums + np.bincount(
-            weights.indices[positions],
-            weights=weights.data[positions] * np.repeat(values, lengths),
+            self.indices[positions],
+            weights=self.data[positions] * np.repeat(values, lengths),
             minlength=len(self.classes),
         )
 
 
 def _split_dense(
-    weights: sparse.csr_matrix,
+    weights: sparse.csr_matrix, classes: int
 ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """`weights` with the rows most classes use moved to a dense array (`DENSE_SHARE`): the
     sparse rest, the dense rows, and each feature's dense row (-1: none)."""
-    classes = weights.shape[1]
+    from scipy import sparse
+
     counts = np.diff(weights.indptr)
     common = np.flatnonzero(counts > DENSE_SHARE * classes)
     if classes < DENSE_MIN_CLASSES or not len(common):
         return weights, np.zeros((0, classes), dtype=np.float32), np.zeros(0, dtype=np.int32)
-    dense_row = np.full(weights.shape[0], -1, dtype=np.int32)
+    dense_row = np.full(len(counts), -1, dtype=np.int32)
     dense_row[common] = np.arange(len(common), dtype=np.int32)
     dense = weights[common].toarray().astype(np.float32)
     keep = sparse.diags((dense_row < 0).astype(np.float32))
-    rest = (keep @ weights).tocsr()
+    rest = sparse.csr_matrix(keep @ weights)
     rest.eliminate_zeros()
     return rest, dense, dense_row
 
@@ -215,6 +235,9 @@ class QuestionModel:
         knowledge base. To keep that honest, each in-scope question is marked against the
         words of the other in-scope questions only (its fold's words held out).
         """
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         groups = groups or {}
         normalised = [normalise(text) for text in texts]
         known = _in_scope_words(normalised, labels, out_of_scope)
@@ -226,15 +249,11 @@ class QuestionModel:
             if known
             else normalised
         )
+        # Both analyzers are this module's, so answering cuts n-grams exactly as training did.
+        analyzers: tuple[Callable[[str], list[str]], ...] = (word_ngrams, char_wb_ngrams)
+        # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
         vectorizers = (
-            TfidfVectorizer(
-                analyzer="word",
-                ngram_range=WORD_NGRAMS,
-                sublinear_tf=True,
-                token_pattern=r"\S+",
-                min_df=WORD_MIN_DF,
-            ),
-            # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
+            TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True, min_df=WORD_MIN_DF),  # pyright: ignore[reportArgumentType]
             TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=CHAR_MIN_DF),  # pyright: ignore[reportArgumentType]
         )
         matrices = [vectorizer.fit_transform(marked) for vectorizer in vectorizers]
@@ -249,10 +268,10 @@ class QuestionModel:
         picker = _Linear.fit(matrix[rows], [labels[i] for i in rows]) if shared else None
         features = []
         offset = 0
-        for vectorizer, block in zip(vectorizers, matrices, strict=True):
+        for analyse, vectorizer, block in zip(analyzers, vectorizers, matrices, strict=True):
             features.append(
                 _Features(
-                    vectorizer.build_analyzer(),
+                    analyse,
                     dict(vectorizer.vocabulary_),
                     vectorizer.idf_.astype(np.float32),
                     offset,
@@ -312,6 +331,21 @@ class QuestionModel:
             return names[0] if names else None
         scores = self._picker.scores(*vector)
         return max(names, key=lambda name: scores[self._picked[name]])
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def word_ngrams(text: str) -> list[str]:
+    """scikit-learn's `word` analyzer with `token_pattern=r"\\S+"` and `WORD_NGRAMS`: the
+    lower-cased text's runs of non-space, then each run of two adjacent ones, and so on."""
+    tokens = _TOKEN.findall(text.lower())
+    low, high = WORD_NGRAMS
+    return [
+        " ".join(tokens[start : start + n])
+        for n in range(low, high + 1)
+        for start in range(len(tokens) - n + 1)
+    ]
 
 
 def char_wb_ngrams(text: str) -> list[str]:

@@ -6,8 +6,10 @@ or carry the `postgres` marker, get `e2e` at collection. Any other test that sta
 those fails with a message saying to mark it, so the marker cannot be forgotten.
 
 Tests that train a free-text model of their own (the CLI's `ask`, the model cache, a grown or
-taught knowledge base: seconds of CPU each) carry `e2e` too, by hand: they run the whole
-answering pipeline from the data files, and would take the fast run far past 20 s.
+taught knowledge base: seconds of CPU each, scikit-learn's import alone about three) carry
+`e2e` too, by hand: they run the whole answering pipeline from the data files, and would take
+the fast run far past 20 s. So do the few that wait seconds of real time by design (cron jobs
+firing on a real clock, sends through a pacer at its real rate), each saying so.
 """
 
 from __future__ import annotations

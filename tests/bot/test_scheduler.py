@@ -410,6 +410,7 @@ async def test_an_interrupted_claim_in_an_unreadable_channel_is_resent_only_with
         )
 
 
+@pytest.mark.e2e  # waits for real time: 20 sends through a 10/s pacer, 2 s
 async def test_a_slot_is_claimed_only_after_the_pacer_lets_it_go(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
@@ -573,6 +574,7 @@ async def test_stop_waits_for_a_running_sweep_before_storage_closes(
     assert problems == [], [r.getMessage() for r in problems]
 
 
+@pytest.mark.e2e  # waits for real time: cron jobs fire on a real clock, 2.5 s
 async def test_resubscribing_with_a_new_time_replaces_the_job(
     storage: Storage, kb: KnowledgeBase
 ) -> None:
@@ -608,6 +610,7 @@ async def test_resubscribing_with_a_new_time_replaces_the_job(
     assert [nonce for _, nonce, _ in sender.sent] == [nonce_for(91, new)]
 
 
+@pytest.mark.e2e  # waits for real time: cron jobs fire on a real clock, 4 s
 async def test_subscriptions_on_one_schedule_share_one_job(
     storage: Storage, kb: KnowledgeBase
 ) -> None:

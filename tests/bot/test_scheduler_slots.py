@@ -28,6 +28,7 @@ from bot.slots import (
     snowflake_at,
     snowflake_time,
 )
+from tests.conftest import examples
 
 UTC = dt.UTC
 H = dt.timedelta(hours=1)
@@ -188,7 +189,7 @@ def test_weekdays_only() -> None:
     assert slot_on(schedule, dt.date(2025, 6, 7)) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     zone=st.sampled_from(ZONES),
     hour=st.integers(0, 23),

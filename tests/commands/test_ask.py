@@ -16,6 +16,7 @@ from commands.registry import stranger_refusal
 from knowledge.base import KnowledgeBase
 from knowledge.models import Event, Fact, Quote
 from tests.commands.helpers import invocation, text_of
+from tests.conftest import examples
 
 PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 HOSTILE = [
@@ -218,7 +219,7 @@ def test_answers_on_a_grown_knowledge_base_fit(big_kb: KnowledgeBase) -> None:
 
 
 @settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     # `services` holds no per-call state the answerer touches; sharing it is the point.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

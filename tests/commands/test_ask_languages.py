@@ -19,6 +19,7 @@ from knowledge.answerer import MAX_QUESTION_CHARS
 from knowledge.base import KnowledgeBase
 from knowledge.translations import LANGUAGES
 from tests.commands.helpers import invocation, text_of
+from tests.conftest import examples
 
 SOURCE = {"en": "Source", "ja": "出典（英語原文）", "ru": "Источник (оригинал на английском)"}
 
@@ -202,7 +203,7 @@ def test_every_entry_fits_in_every_language(kb: KnowledgeBase, language: str) ->
 
 
 @settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -15,6 +15,7 @@ from commands.briefing import ITEMS, briefing_order, compose_briefing
 from commands.formatting import entry_label
 from knowledge.base import KnowledgeBase
 from tests.commands.helpers import NOW, invocation, services_without_free_text, text_of
+from tests.conftest import examples
 
 
 def item_ids(kb, briefing) -> list[str]:
@@ -113,7 +114,7 @@ def test_the_brief_command_rotates_per_channel(kb: KnowledgeBase, services) -> N
     assert order[0].text in shown[0] and order[ITEMS].text in shown[1]
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     cursor=st.integers(min_value=-(10**9), max_value=10**9),
     big=st.booleans(),

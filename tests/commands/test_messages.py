@@ -15,6 +15,7 @@ from commands.messages import (
     paginate,
     truncate,
 )
+from tests.conftest import examples
 
 
 def field(name: str = "n", value: str = "v") -> EmbedField:
@@ -96,7 +97,7 @@ blocks = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(blocks=blocks, limit=st.integers(min_value=10, max_value=400))
 def test_paginate_drops_nothing_and_respects_the_limit(blocks, limit) -> None:
     pages = paginate(blocks, limit)
@@ -104,7 +105,7 @@ def test_paginate_drops_nothing_and_respects_the_limit(blocks, limit) -> None:
     assert "".join("".join(pages).split()) == "".join("".join(blocks).split())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(blocks=blocks, limit=st.integers(min_value=32, max_value=400))
 def test_paginate_keeps_every_word_whole_and_in_order(blocks, limit) -> None:
     # Words are at most 31 characters (30 and a joining full stop), so none may be cut.

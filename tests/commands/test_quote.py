@@ -15,6 +15,7 @@ from commands.registry import run_command
 from knowledge.base import KnowledgeBase
 from knowledge.models import Actor, Quote
 from tests.commands.helpers import invocation, text_of
+from tests.conftest import examples
 
 
 def shown_quote(kb: KnowledgeBase, reply) -> str:
@@ -95,7 +96,9 @@ def test_a_known_actor_without_quotes_is_named(services) -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_every_speaker_and_input_gets_a_quote_of_theirs_or_a_notice(

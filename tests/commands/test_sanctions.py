@@ -13,6 +13,7 @@ from commands.registry import run_command, run_component, stranger_refusal
 from knowledge.base import KnowledgeBase
 from knowledge.models import Side
 from tests.commands.helpers import invocation, text_of
+from tests.conftest import examples
 
 
 def measures_shown(replies: list[Reply]) -> list[str]:
@@ -78,7 +79,9 @@ async def test_an_invalid_side_gets_a_notice_naming_the_valid_values(services, v
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(side=st.sampled_from([None, "japan", "russia"]), page=st.integers(-1, 5))
 def test_every_side_and_page_shows_a_run_of_that_sides_measures(

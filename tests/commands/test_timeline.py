@@ -21,6 +21,7 @@ from commands.registry import (
 )
 from knowledge.base import KnowledgeBase
 from tests.commands.helpers import invocation, services_without_free_text, text_of
+from tests.conftest import examples
 
 USER = 42
 
@@ -149,7 +150,9 @@ def test_custom_ids_stay_within_100_characters_for_the_longest_ids() -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data(), page=st.integers(min_value=-2, max_value=8))
 def test_every_topic_and_page_shows_that_page_or_says_there_is_none(

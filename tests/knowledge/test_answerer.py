@@ -25,7 +25,7 @@ from knowledge.answerer import (
 )
 from knowledge.base import KnowledgeBase
 from knowledge.translations import Language
-from tests.conftest import REPO_ROOT, SHARED_DIR
+from tests.conftest import REPO_ROOT, SHARED_DIR, examples
 from tests.knowledge.teaching import TAUGHT_ENTRY, UNSEEN_QUESTION, taught_knowledge_base
 
 SHARED_SET = SHARED_DIR / "eval" / "questions.jsonl"
@@ -382,7 +382,7 @@ def test_curators_teach_new_phrasing_with_data_in_the_loaders_folder(
     assert answerer_for(taught_kb).answer(UNSEEN_QUESTION).entry_ids == (TAUGHT_ENTRY,)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(max_size=600))
 def test_any_text_gets_a_valid_answer(answerer: Answerer, text: str) -> None:
     answer = answerer.answer(text)

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import logging
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from knowledge import answerer as answerer_module
 from knowledge.answerer import Answerer
 from knowledge.base import KnowledgeBase
 from knowledge.model_cache import FOLDER, PREFIX
-from knowledge.question_model import QuestionModel
+from knowledge.question_model import WORD_NGRAMS, QuestionModel, word_ngrams
+from tests.conftest import REPO_ROOT
 from tests.knowledge.teaching import TAUGHT_ENTRY, UNSEEN_QUESTION, taught_knowledge_base
 
 # Every test trains the free-text model at least once: seconds each.
@@ -113,3 +118,45 @@ def test_a_folder_that_cannot_be_written_still_answers(
         answerer = Answerer(kb, blocked)
     assert "cannot cache the question model" in caplog.text
     assert answerer.answer("why did russia stop the talks").answered
+
+
+def test_a_cached_model_answers_without_importing_scikit_learn_or_scipy(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """Importing them costs seconds of CPU: a start with the model cached must not pay it."""
+    Answerer(kb, tmp_path)
+    script = f"""
+import sys
+from pathlib import Path
+from knowledge.answerer import Answerer
+from knowledge.loader import load_knowledge_base
+answerer = Answerer(load_knowledge_base(Path({str(REPO_ROOT / "seeds")!r})), Path({str(tmp_path)!r}))
+print(answerer.answer("why did russia stop the talks").entry_ids)
+print(sorted({{name.split(".")[0] for name in sys.modules}} & {{"sklearn", "scipy"}}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    answered, imported = result.stdout.splitlines()
+    assert answered == repr(
+        Answerer(kb, tmp_path).answer("why did russia stop the talks").entry_ids
+    )
+    assert imported == "[]"
+
+
+@given(st.text(st.characters(codec="utf-8"), max_size=60))
+def test_word_ngrams_are_scikit_learns_word_analyzer(text: str) -> None:
+    """The model is fitted and answers with `word_ngrams`; it must cut what scikit-learn's own
+    word analyzer (as the model used it before) cuts."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer = TfidfVectorizer(
+        analyzer="word", ngram_range=WORD_NGRAMS, token_pattern=r"\S+"
+    ).build_analyzer()
+    assert sorted(word_ngrams(text)) == sorted(analyzer(text))

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from knowledge import names
 from knowledge.base import KnowledgeBase
 from knowledge.names import Named, NameIndex
+from tests.conftest import examples
 
 
 @pytest.mark.parametrize(
@@ -104,7 +105,7 @@ def test_suggestions_rank_matching_names_first(kb) -> None:
     assert names.topics(kb).suggest("sanc")[0][0] == "sanctions"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=120))
 def test_suggest_and_resolve_accept_any_input_within_discord_limits(
     kb: KnowledgeBase, typed: str

@@ -23,10 +23,12 @@ def test_dense_rows_score_as_the_full_weights() -> None:
     classes, features = DENSE_MIN_CLASSES * 3, 400
     weights = _weights(classes, features, seed=1)
     bias = np.linspace(-1, 1, classes, dtype=np.float32)
-    linear = _Linear(tuple(map(str, range(classes))), *_split_dense(weights), bias)
+    rest, dense, dense_row = _split_dense(weights, classes)
+    names = tuple(map(str, range(classes)))
+    linear = _Linear(names, rest.indptr, rest.indices, rest.data, dense, dense_row, bias)
     common = np.diff(weights.indptr) > DENSE_SHARE * classes
     assert linear.dense.shape == (common.sum(), classes) and common.sum() > 0
-    assert linear.weights.nnz == np.diff(weights.indptr)[~common].sum()
+    assert len(linear.data) == np.diff(weights.indptr)[~common].sum()
     rng = np.random.default_rng(2)
     for _ in range(20):
         columns = rng.choice(features, size=30, replace=False)
@@ -39,7 +41,8 @@ def test_dense_rows_score_as_the_full_weights() -> None:
 
 
 def test_few_classes_keep_every_row_sparse() -> None:
-    weights = _weights(DENSE_MIN_CLASSES - 1, 50, seed=3)
-    kept, dense, dense_row = _split_dense(weights)
+    classes = DENSE_MIN_CLASSES - 1
+    weights = _weights(classes, 50, seed=3)
+    kept, dense, dense_row = _split_dense(weights, classes)
     assert dense.shape[0] == 0 and len(dense_row) == 0
     assert (kept != weights).nnz == 0
