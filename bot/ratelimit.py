@@ -17,7 +17,8 @@ is an aiohttp trace on the bot's HTTP session that tells the pacer when each RES
 under the global limit goes out (discord.py's own retries included) and which of them drew
 a global 429. On one, the pacer stops handing out starts for the `Retry-After`, and learns
 the limit from it: the limit counts a one-second window, so what it let through in the
-second up to the refused request is the limit, however soon after a hold that came. The rate is cut to 90% of that, unless that was (nearly) the ceiling: then the 429 came
+second up to the refused request is the limit, however soon after a hold that came. The
+rate is cut to 90% of that, unless that was (nearly) the ceiling: then the 429 came
 from a burst of senders the event loop woke late, not from a lower limit. A 429 for a
 request that went out before the previous 429 was heard of belongs to that burst (it was in
 flight) and teaches nothing. So the first global 429 sets the rate under the limit. Then,
