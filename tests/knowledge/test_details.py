@@ -145,6 +145,49 @@ def test_details_the_entry_states_are_still_answered(
     assert answer.answered and answer.entry_ids == (entry,), answer
 
 
+@pytest.mark.parametrize(
+    ("question", "related"),
+    [
+        # which ones, after the counted noun: どこ, どれ, 何という
+        ("制裁を受けた7行って具体的にどこの銀行？", "japan-sanctions-banks"),
+        ("日本が制裁した銀行はどれですか", "japan-sanctions-banks"),
+        ("その7つの銀行って何という銀行？", "japan-sanctions-banks"),
+        ("как называются банки под японскими санкциями", "japan-sanctions-banks"),
+        # a count the entry does not give: いくつ, 何島, сколько островов
+        ("千島列島には島がいくつあるんですか", "kuril-islands"),
+        ("北方領土は何島からなるの？", "kuril-islands"),
+        ("сколько островов входит в курилы", "kuril-islands"),
+        # a place: どこで開かれた, где прошла встреча
+        ("1951年に始まった交渉は最初どこで開催されたんですか", "talks-begin"),
+        ("где прошла первая встреча на переговорах 1951 года", "talks-begin"),
+    ],
+)
+def test_japanese_and_russian_unstated_details_are_declined_with_the_entry_offered(
+    answerer: Answerer, question: str, related: str
+) -> None:
+    answer = answerer.answer(question)
+    assert not answer.answered, answer
+    assert related in answer.suggestions, answer
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("日本が制裁した銀行はいくつ？", "japan-sanctions-banks"),
+        ("千島列島はどこにあるの？", "islands-location-and-dispute"),
+        ("交渉はいつから続いているの？", "talks-begin"),
+        ("ロシアの対抗措置にはどんなものがある？", "russia-countermeasures"),
+        ("сколько банков попало под японские санкции", "japan-sanctions-banks"),
+        ("где находятся курильские острова", "islands-location-and-dispute"),
+    ],
+)
+def test_japanese_and_russian_details_the_entry_states_are_still_answered(
+    answerer: Answerer, question: str, entry: str
+) -> None:
+    answer = answerer.answer(question)
+    assert answer.answered and answer.entry_ids == (entry,), answer
+
+
 def test_a_part_asking_for_an_unstated_detail_is_reported_not_in_the_sources(
     answerer: Answerer,
 ) -> None:
