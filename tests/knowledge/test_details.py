@@ -115,6 +115,18 @@ def test_a_question_taught_to_an_entry_must_ask_only_what_it_states(data_copy: P
         ("are the kuril talks going to restart", "talks-begin"),
         ("how many visas did russia cancel", "russia-ends-visa-free-travel"),
         ("who is the current russian ambassador in tokyo", "ambassador-summoned"),
+        # which ones, after the counted noun: どこ, どれ, 何という
+        ("制裁を受けた7行って具体的にどこの銀行？", "japan-sanctions-banks"),
+        ("日本が制裁した銀行はどれですか", "japan-sanctions-banks"),
+        ("その7つの銀行って何という銀行？", "japan-sanctions-banks"),
+        ("как называются банки под японскими санкциями", "japan-sanctions-banks"),
+        # a count the entry does not give: いくつ, 何島, сколько островов
+        ("千島列島には島がいくつあるんですか", "kuril-islands"),
+        ("北方領土は何島からなるの？", "kuril-islands"),
+        ("сколько островов входит в курилы", "kuril-islands"),
+        # a place: どこで開かれた, где прошла встреча
+        ("1951年に始まった交渉は最初どこで開催されたんですか", "talks-begin"),
+        ("где прошла первая встреча на переговорах 1951 года", "talks-begin"),
     ],
 )
 def test_a_detail_the_entry_does_not_state_is_declined_with_the_entry_offered(
@@ -136,6 +148,13 @@ def test_a_detail_the_entry_does_not_state_is_declined_with_the_entry_offered(
         ("where are the kuril islands", "islands-location-and-dispute"),
         ("what kind of goods did japan restrict", "japan-limits-high-tech-exports"),
         ("will the talks stop", "talks-will-stop"),
+        # Japanese and Russian
+        ("日本が制裁した銀行はいくつ？", "japan-sanctions-banks"),
+        ("千島列島はどこにあるの？", "islands-location-and-dispute"),
+        ("交渉はいつから続いているの？", "talks-begin"),
+        ("ロシアの対抗措置にはどんなものがある？", "russia-countermeasures"),
+        ("сколько банков попало под японские санкции", "japan-sanctions-banks"),
+        ("где находятся курильские острова", "islands-location-and-dispute"),
     ],
 )
 def test_details_the_entry_states_are_still_answered(
