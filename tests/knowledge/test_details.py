@@ -115,6 +115,11 @@ def test_a_question_taught_to_an_entry_must_ask_only_what_it_states(data_copy: P
         ("are the kuril talks going to restart", "talks-begin"),
         ("how many visas did russia cancel", "russia-ends-visa-free-travel"),
         ("who is the current russian ambassador in tokyo", "ambassador-summoned"),
+        # the article dates the annexation "in the dying days of World War Two", no year
+        ("What exact year did the Soviet Union annex the islands?", "soviet-annexation"),
+        ("which year did the soviets take the islands", "soviet-annexation"),
+        ("wat yr did the soviets annex the kurils lol", "soviet-annexation"),
+        ("On what date did the USSR annex the Kurils?", "soviet-annexation"),
         # which ones, after the counted noun: どこ, どれ, 何という
         ("制裁を受けた7行って具体的にどこの銀行？", "japan-sanctions-banks"),
         ("日本が制裁した銀行はどれですか", "japan-sanctions-banks"),
@@ -148,6 +153,10 @@ def test_a_detail_the_entry_does_not_state_is_declined_with_the_entry_offered(
         ("where are the kuril islands", "islands-location-and-dispute"),
         ("what kind of goods did japan restrict", "japan-limits-high-tech-exports"),
         ("will the talks stop", "talks-will-stop"),
+        ("when did the soviets take the islands", "soviet-annexation"),
+        ("when exactly did the soviets annex the kurils", "soviet-annexation"),
+        ("in what period did the ussr take the islands", "soviet-annexation"),
+        ("since what year have the talks been going on", "talks-begin"),
         # Japanese and Russian
         ("日本が制裁した銀行はいくつ？", "japan-sanctions-banks"),
         ("千島列島はどこにあるの？", "islands-location-and-dispute"),
@@ -187,3 +196,15 @@ def test_stating_the_kind_is_what_lets_the_entry_answer(data_copy: Path) -> None
     path.write_text(stated, encoding="utf-8")
     answer = Answerer(load_knowledge_base(SEEDS_DIR, data_copy)).answer(question)
     assert answer.answered and answer.entry_ids == ("russia-ends-visa-free-travel",), answer
+
+
+def test_a_year_is_asked_apart_from_when() -> None:
+    """A "when" asks the `when` kind; a calendar year or day asks `year` as well, so an entry that
+    says when but names no year answers the one and declines the other."""
+    reader, problems = read_details(DATA_DIR)
+    assert problems == []
+    asks = reader.asked
+    assert "year" in asks("which year did the soviets take the islands")
+    assert "year" in asks("what exact year did the soviet union annex the islands")
+    assert "year" not in asks("when did the soviets take the islands")
+    assert "year" not in asks("what time period did russia take the islands")
