@@ -8,7 +8,8 @@ entries resting on the same seed sentence) plus an out-of-scope class, and a sec
 picks the label within a group. Words no in-scope question uses (nor one a typo or two away)
 are marked with an extra token, so the model learns that unfamiliar words point outside the
 knowledge base. It is trained on the curated questions (`knowledge.questions`) and on each
-entry's own wording, once per knowledge base, in under a second today (English).
+entry's own wording, once per knowledge base (about 1.2 s for English today, on a quiet
+two-core host; a start after the first loads it from `knowledge.model_cache`).
 
 scikit-learn fits it; answering runs the same analyzers the vectorizers were fitted with, weighs
 the n-grams with numpy and sums the matching rows of the weights straight from their CSR arrays
@@ -251,7 +252,7 @@ class QuestionModel:
         )
         # Both analyzers are this module's, so answering cuts n-grams exactly as training did.
         analyzers: tuple[Callable[[str], list[str]], ...] = (word_ngrams, char_wb_ngrams)
-        # scikit-learn is unannotated: pyright reads `analyzer="word"` as str only.
+        # scikit-learn is unannotated: pyright takes `analyzer` for a string only.
         vectorizers = (
             TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True, min_df=WORD_MIN_DF),  # pyright: ignore[reportArgumentType]
             TfidfVectorizer(analyzer=char_wb_ngrams, sublinear_tf=True, min_df=CHAR_MIN_DF),  # pyright: ignore[reportArgumentType]
